@@ -1,0 +1,155 @@
+#pragma once
+
+// Every actor interface of semiasync and every message type they exchange,
+// in one place, so the protocol reads like a table of contents.
+
+#include "domain/events.hpp"
+#include "domain/types.hpp"
+#include "kafka/record.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/type_id.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+
+namespace semiasync {
+
+// -- inspection of domain types (found by ADL) --------------------------------
+
+/// Lets CAF print and copy strong strings.
+template <class Inspector, class Tag>
+typename Inspector::result_type inspect(Inspector& f, strong_string<Tag>& x) {
+  return f(x.value);
+}
+
+/// Lets CAF print and copy the event.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_user_requested& x) {
+  return f(caf::meta::type_name("create_user_requested"), x.request, x.name);
+}
+
+/// Lets CAF print and copy the event.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_created& x) {
+  return f(caf::meta::type_name("user_created"), x.request, x.user, x.name);
+}
+
+/// Lets CAF print and copy the event.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_duplicated& x) {
+  return f(caf::meta::type_name("user_duplicated"), x.request, x.name);
+}
+
+/// Lets CAF print and copy a header.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, header& x) {
+  return f(caf::meta::type_name("header"), x.name, x.value);
+}
+
+/// Lets CAF print and copy a message.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, wire_message& x) {
+  return f(caf::meta::type_name("wire_message"), x.key, x.value, x.headers);
+}
+
+namespace kafka {
+
+/// Lets CAF print and copy an outgoing record.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outgoing_record& x) {
+  return f(caf::meta::type_name("outgoing_record"), x.topic, x.message,
+           x.partition);
+}
+
+} // namespace kafka
+
+// -- message types ------------------------------------------------------------
+
+/// What the registry has seen, for metrics and tests.
+struct registry_stats {
+  /// Requests waiting for their outcome right now.
+  uint64_t waiting = 0;
+  /// Outcomes handed to a waiting request.
+  uint64_t routed = 0;
+  /// Outcomes nobody waited for (another instance's, or late).
+  uint64_t dropped = 0;
+};
+
+/// Lets CAF print and copy the stats.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, registry_stats& x) {
+  return f(caf::meta::type_name("registry_stats"), x.waiting, x.routed,
+           x.dropped);
+}
+
+} // namespace semiasync
+
+// -- type IDs and atoms -------------------------------------------------------
+
+CAF_BEGIN_TYPE_ID_BLOCK(semiasync, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(semiasync, (semiasync::request_id))
+  CAF_ADD_TYPE_ID(semiasync, (semiasync::user_name))
+  CAF_ADD_TYPE_ID(semiasync, (semiasync::user_uuid))
+  CAF_ADD_TYPE_ID(semiasync, (semiasync::kafka::outgoing_record))
+  CAF_ADD_TYPE_ID(semiasync, (semiasync::registry_stats))
+
+  /// Registers a waiting request with the registry.
+  CAF_ADD_ATOM(semiasync, semiasync, enroll_atom, "enroll")
+  /// Removes a request from the registry.
+  CAF_ADD_ATOM(semiasync, semiasync, withdraw_atom, "withdraw")
+  /// Carries an outcome to the registry and on to its request.
+  CAF_ADD_ATOM(semiasync, semiasync, outcome_atom, "outcome")
+  /// Asks the producer to publish a record.
+  CAF_ADD_ATOM(semiasync, semiasync, publish_atom, "publish")
+  /// The producer's delivery report for one record.
+  CAF_ADD_ATOM(semiasync, semiasync, delivered_atom, "delivered")
+  /// A request's deadline has passed.
+  CAF_ADD_ATOM(semiasync, semiasync, deadline_atom, "deadline")
+  /// Asks an actor for its counters.
+  CAF_ADD_ATOM(semiasync, semiasync, stats_atom, "stats")
+  /// Makes a consumer actor read its next batch.
+  CAF_ADD_ATOM(semiasync, semiasync, poll_atom, "poll")
+
+CAF_END_TYPE_ID_BLOCK(semiasync)
+
+// Outcomes travel only between actors of one process, never over a network,
+// so CAF needs no serializer for the variant.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(semiasync::outcome)
+
+namespace semiasync {
+
+// -- actor interfaces ---------------------------------------------------------
+
+/// One HTTP request waiting for its outcome (short-lived).
+using request_actor = caf::typed_actor<
+  // An outcome for this request, routed by the registry.
+  caf::reacts_to<outcome_atom, outcome>,
+  // The request's own deadline (sent to itself).
+  caf::reacts_to<deadline_atom>>;
+
+/// Routes outcomes to the request actors waiting for them.
+using registry_actor = caf::typed_actor<
+  // Registers `request_actor` under the ID; answers once it is routable.
+  caf::replies_to<enroll_atom, request_id, request_actor>::with<caf::ok_atom>,
+  // Forgets the request actor registered under the ID.
+  caf::reacts_to<withdraw_atom, request_id, request_actor>,
+  // Hands an outcome to whoever waits for it, or drops and counts it.
+  caf::reacts_to<outcome_atom, outcome>,
+  // The registry's counters.
+  caf::replies_to<stats_atom>::with<registry_stats>>;
+
+/// Publishes records to Kafka and answers once the broker acknowledged.
+using producer_actor = caf::typed_actor<
+  // Publishes a record; answers `ok` on acknowledgement or an error.
+  caf::replies_to<publish_atom, kafka::outgoing_record>::with<caf::ok_atom>,
+  // Internal: the delivery report of the record with this correlation ID.
+  caf::reacts_to<delivered_atom, uint64_t, caf::error>>;
+
+/// Reads a topic in a loop of `poll` messages it sends itself (consumers).
+using poller_actor = caf::typed_actor<caf::reacts_to<poll_atom>>;
+
+} // namespace semiasync

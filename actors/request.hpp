@@ -1,0 +1,54 @@
+#pragma once
+
+#include "actors/protocol.hpp"
+
+#include <caf/expected.hpp>
+#include <caf/timespan.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <functional>
+#include <string>
+
+namespace semiasync {
+
+/// Hands the result of one request to the HTTP edge; called exactly once,
+/// on the request actor's thread.
+using reply_function = std::function<void(caf::expected<outcome>)>;
+
+/// Everything one request actor needs, fixed when it is spawned.
+struct request_context {
+  /// The request to publish.
+  create_user_requested command;
+  /// Where requests go.
+  std::string request_topic;
+  /// When to give up waiting for the outcome, from spawn.
+  caf::timespan deadline;
+  /// How long the producer may take to get the request acknowledged.
+  caf::timespan produce_timeout;
+  /// Routes the outcome to us.
+  registry_actor registry;
+  /// Publishes the request.
+  producer_actor producer;
+  /// Answers the client.
+  reply_function reply;
+};
+
+/// State of one waiting request.
+struct request_state {
+  // -- member variables -------------------------------------------------------
+
+  /// Set once the client has its answer; later events change nothing.
+  bool answered = false;
+
+  /// The actor's name in logs.
+  static inline const char* name = "request";
+};
+
+/// One HTTP request in flight: registers under its request ID, then asks the
+/// producer to publish, then waits for the outcome, a publish error or its
+/// deadline, answers exactly once, withdraws from the registry and quits.
+request_actor::behavior_type
+create_user_request(request_actor::stateful_pointer<request_state> self,
+                    request_context ctx);
+
+} // namespace semiasync

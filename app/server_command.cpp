@@ -1,0 +1,95 @@
+#include "actors/outcome_consumer.hpp"
+#include "actors/producer.hpp"
+#include "actors/registry.hpp"
+#include "app/actor_system_config.hpp"
+#include "app/commands.hpp"
+#include "domain/error.hpp"
+#include "domain/log.hpp"
+#include "domain/uuid.hpp"
+#include "http/server.hpp"
+#include "kafka/consumer.hpp"
+#include "kafka/producer.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+
+#include <csignal>
+
+namespace semiasync {
+
+namespace {
+
+/// How long start-up waits for the broker before giving up.
+constexpr auto startup_timeout = std::chrono::seconds{15};
+
+/// How long one outcome poll blocks its (dedicated) thread.
+constexpr auto outcome_poll_timeout = std::chrono::milliseconds{100};
+
+int fail(const std::string& what, const caf::error& err) {
+  log(log_level::error, "server", what + ": " + detail_of(err));
+  return 1;
+}
+
+} // namespace
+
+int run_server(const config::settings& cfg, termination_signals& signals) {
+  auto instance = cfg.instance_id.empty() ? random_uuid() : cfg.instance_id;
+  auto client = kafka::producer::make(cfg.kafka_brokers, cfg.produce_timeout);
+  if (!client)
+    return fail("cannot create the Kafka producer", client.error());
+  std::shared_ptr<kafka::producer> publisher = std::move(*client);
+  // The producer actor must never block, so a thread of the client's own
+  // serves its delivery reports.
+  publisher->start_polling_thread();
+  // Each instance reads every outcome partition from the current end, in a
+  // group of its own: it sees every reply meant for it.
+  auto outcomes = kafka::consumer::assign_from_end(
+    cfg.kafka_brokers, "semiasync-server-" + instance, cfg.outcome_topic,
+    std::chrono::duration_cast<std::chrono::milliseconds>(startup_timeout));
+  if (!outcomes)
+    return fail("cannot read topic " + cfg.outcome_topic, outcomes.error());
+  std::shared_ptr<kafka::consumer> source = std::move(*outcomes);
+
+  app_actor_system_config sys_cfg;
+  caf::actor_system sys{sys_cfg};
+  auto registry_handle = sys.spawn(registry);
+  auto producer_handle = sys.spawn(producer, publisher);
+  auto consumer_handle = sys.spawn<caf::detached>(
+    outcome_consumer, source, registry_handle, outcome_poll_timeout);
+
+  http::server_settings http_cfg{cfg.http_address,    cfg.http_port,
+                                 cfg.http_threads,    cfg.max_body_bytes,
+                                 cfg.request_topic,   cfg.reply_timeout,
+                                 cfg.produce_timeout};
+  http::server_dependencies deps{
+    &sys, registry_handle, producer_handle,
+    [source]() -> std::optional<std::string> {
+      if (!source->assigned())
+        return "outcome partitions not assigned";
+      return std::nullopt;
+    },
+    [] { return std::string{"# TYPE semiasync_up gauge\nsemiasync_up 1\n"}; }};
+  auto http = http::server::start(http_cfg, std::move(deps));
+  if (!http) {
+    caf::anon_send_exit(consumer_handle, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(producer_handle, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(registry_handle, caf::exit_reason::user_shutdown);
+    return fail("cannot start HTTP", http.error());
+  }
+  log(log_level::info, "server",
+      "listening on " + cfg.http_address + ":" + std::to_string(cfg.http_port)
+        + ", instance " + instance);
+
+  auto signal = signals.wait();
+  log(log_level::info, "server",
+      std::string{"stopping on "} + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
+  (*http)->stop();
+  caf::anon_send_exit(consumer_handle, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(producer_handle, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(registry_handle, caf::exit_reason::user_shutdown);
+  if (auto err = publisher->flush(std::chrono::seconds{2}))
+    log(log_level::warn, "server", "producer flush: " + detail_of(err));
+  return 0;
+}
+
+} // namespace semiasync

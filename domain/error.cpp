@@ -1,0 +1,40 @@
+#include "domain/error.hpp"
+
+#include <caf/atom.hpp>
+
+namespace semiasync {
+
+std::string to_string(error_code code) {
+  switch (code) {
+    case error_code::none: return "none";
+    case error_code::publish_failed: return "publish_failed";
+    case error_code::reply_timeout: return "reply_timeout";
+    case error_code::unavailable: return "unavailable";
+    case error_code::malformed_record: return "malformed_record";
+    case error_code::database_unavailable: return "database_unavailable";
+    case error_code::database_rejected: return "database_rejected";
+    case error_code::request_id_conflict: return "request_id_conflict";
+  }
+  return "unknown";
+}
+
+caf::error make_error(error_code code, std::string detail) {
+  if (detail.empty())
+    return caf::error{code};
+  return caf::error{code, std::move(detail)};
+}
+
+error_code code_of(const caf::error& err) {
+  if (err.category() != caf::atom("semiasync"))
+    return error_code::none;
+  return static_cast<error_code>(err.code());
+}
+
+std::string detail_of(const caf::error& err) {
+  const auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return {};
+}
+
+} // namespace semiasync

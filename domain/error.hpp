@@ -1,0 +1,49 @@
+#pragma once
+
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
+#include <caf/expected.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace semiasync {
+
+/// Every failure semiasync reports between its parts. The HTTP edge maps each
+/// code to a status exactly once (http/problem.cpp); inside, they travel as
+/// `caf::error` values.
+enum class error_code : uint8_t {
+  /// Not an error; required by CAF's error machinery.
+  none = 0,
+  /// The broker did not acknowledge a record within the produce timeout.
+  publish_failed,
+  /// No outcome arrived before the request's deadline.
+  reply_timeout,
+  /// The server refuses new work: draining or at its in-flight limit.
+  unavailable,
+  /// A record on a topic does not follow the wire contract.
+  malformed_record,
+  /// The database could not be reached or failed transiently; retry.
+  database_unavailable,
+  /// The database rejected the command for good (a bug or a schema drift).
+  database_rejected,
+  /// One request ID was used for two different names.
+  request_id_conflict,
+};
+
+/// The name of an error code, for logs and problem bodies.
+std::string to_string(error_code code);
+
+/// Builds a `caf::error` carrying `code` and a human-readable detail.
+caf::error make_error(error_code code, std::string detail = {});
+
+/// The code inside `err` when it is one of ours, `error_code::none` otherwise.
+error_code code_of(const caf::error& err);
+
+/// The human-readable detail stored in `err`, empty when there is none.
+std::string detail_of(const caf::error& err);
+
+} // namespace semiasync
+
+CAF_ERROR_CODE_ENUM(semiasync::error_code, "semiasync")

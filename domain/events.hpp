@@ -1,0 +1,54 @@
+#pragma once
+
+#include "domain/types.hpp"
+
+#include <variant>
+
+namespace semiasync {
+
+/// Asks the worker to create a user (topic `create_user_request_sent`).
+struct create_user_requested {
+  /// Correlates the request with its outcome.
+  request_id request;
+  /// The name to create.
+  user_name name;
+};
+
+/// The user was created by the request with this ID (event `UserCreated`).
+struct user_created {
+  /// The request that created the user.
+  request_id request;
+  /// The new user's ID.
+  user_uuid user;
+  /// The created name, as stored.
+  user_name name;
+};
+
+/// Another request already created this name (event `UserDuplicated`).
+struct user_duplicated {
+  /// The request that was refused.
+  request_id request;
+  /// The name that already exists.
+  user_name name;
+};
+
+/// What a create-user request led to.
+using outcome = std::variant<user_created, user_duplicated>;
+
+/// The request an outcome answers.
+inline const request_id& request_of(const outcome& x) {
+  return std::visit([](const auto& y) -> const request_id& { return y.request; },
+                    x);
+}
+
+/// Compares field by field (for tests and idempotency checks).
+inline bool operator==(const user_created& x, const user_created& y) {
+  return x.request == y.request && x.user == y.user && x.name == y.name;
+}
+
+/// Compares field by field (for tests and idempotency checks).
+inline bool operator==(const user_duplicated& x, const user_duplicated& y) {
+  return x.request == y.request && x.name == y.name;
+}
+
+} // namespace semiasync

@@ -1,0 +1,55 @@
+#include "domain/log.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <string>
+#include <unistd.h>
+
+namespace semiasync {
+
+namespace {
+
+const char* level_name(log_level level) {
+  switch (level) {
+    case log_level::debug: return "debug";
+    case log_level::info: return "info";
+    case log_level::warn: return "warn";
+    case log_level::error: return "error";
+  }
+  return "info";
+}
+
+/// UTC time with milliseconds, ISO 8601.
+std::string timestamp() {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  auto secs = system_clock::to_time_t(now);
+  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  auto n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + n, sizeof(buf) - n, ".%03dZ", static_cast<int>(ms));
+  return buf;
+}
+
+} // namespace
+
+void log(log_level level, std::string_view component, std::string_view message,
+         std::string_view request_id) {
+  nlohmann::json line{{"ts", timestamp()},
+                      {"level", level_name(level)},
+                      {"component", component},
+                      {"msg", message}};
+  if (!request_id.empty())
+    line["requestId"] = request_id;
+  // Replace invalid UTF-8 rather than throw: messages may quote bad input.
+  auto text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  text += '\n';
+  // A failed write to stderr has nowhere to be reported.
+  [[maybe_unused]] auto written = ::write(STDERR_FILENO, text.data(), text.size());
+}
+
+} // namespace semiasync

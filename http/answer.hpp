@@ -1,0 +1,47 @@
+#pragma once
+
+#include "domain/events.hpp"
+#include "domain/types.hpp"
+
+#include <caf/expected.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace semiasync::http {
+
+/// An HTTP answer, independent of the server library, so the mapping from
+/// results to statuses is testable on its own.
+struct answer {
+  /// The status code.
+  uint16_t status = 200;
+  /// The body.
+  std::string body;
+  /// The body's media type.
+  std::string content_type = "application/json";
+  /// Further headers.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// A JSON answer without further headers.
+inline answer json_answer(uint16_t status, std::string body) {
+  return {status, std::move(body), "application/json", {}};
+}
+
+/// An RFC 9457 `application/problem+json` answer: `type`, `title`, `status`,
+/// `detail`, plus `requestId` when there is one. `detail` must never carry
+/// library messages or SQL: callers pass our own words.
+answer problem(uint16_t status, std::string_view detail,
+               const request_id& id = request_id{});
+
+/// The one place where results become HTTP: 201 for a user this request
+/// created, 409 for a duplicate, and each error code to its status.
+answer answer_for(const caf::expected<outcome>& result, const request_id& id);
+
+/// The standard reason phrase of `status`.
+std::string_view reason_phrase(uint16_t status);
+
+} // namespace semiasync::http

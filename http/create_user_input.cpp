@@ -1,0 +1,121 @@
+#include "http/create_user_input.hpp"
+
+#include "domain/user_name_rules.hpp"
+#include "domain/uuid.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+namespace semiasync::http {
+
+namespace {
+
+/// Deeper JSON is rejected before parsing: no valid request needs it, and
+/// it bounds the parser's work on hostile input.
+constexpr size_t max_json_depth = 32;
+
+/// The longest accepted Idempotency-Key.
+constexpr size_t max_key_length = 255;
+
+std::string lower(std::string_view text) {
+  std::string result{text};
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return result;
+}
+
+/// `application/json`, or any `application/<x>+json`, parameters allowed.
+bool is_json_media_type(std::string_view value) {
+  auto type = lower(value.substr(0, value.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.pop_back();
+  auto start = type.find_first_not_of(" \t");
+  type = start == std::string::npos ? std::string{} : type.substr(start);
+  if (type == "application/json")
+    return true;
+  return type.rfind("application/", 0) == 0 && type.size() > 17
+         && type.compare(type.size() - 5, 5, "+json") == 0;
+}
+
+/// How deep brackets nest outside of strings.
+size_t nesting_depth(std::string_view body) {
+  size_t depth = 0;
+  size_t deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+create_user_rejection reject(uint16_t status, std::string_view detail,
+                             const request_id& id) {
+  return {id, problem(status, detail, id)};
+}
+
+bool is_valid_key(std::string_view key) {
+  if (key.empty() || key.size() > max_key_length)
+    return false;
+  return std::all_of(key.begin(), key.end(),
+                     [](char c) { return c >= 0x21 && c <= 0x7E; });
+}
+
+} // namespace
+
+std::variant<create_user_command, create_user_rejection>
+parse_create_user(const create_user_input& input, size_t max_body,
+                  const request_id& fresh_id) {
+  auto id = fresh_id;
+  if (input.idempotency_key) {
+    if (!is_valid_key(*input.idempotency_key))
+      return reject(400,
+                    "Idempotency-Key must be 1 to 255 printable ASCII "
+                    "characters without spaces",
+                    fresh_id);
+    id = request_id{name_based_uuid(*input.idempotency_key)};
+  }
+  if (input.body.size() > max_body)
+    return reject(413,
+                   "the body is larger than " + std::to_string(max_body)
+                     + " bytes",
+                   id);
+  if (input.content_type && !is_json_media_type(*input.content_type))
+    return reject(415, "the body must be application/json", id);
+  if (!is_valid_utf8(input.body))
+    return reject(400, "the body is not valid UTF-8", id);
+  if (nesting_depth(input.body) > max_json_depth)
+    return reject(400, "the body nests too deeply", id);
+  auto doc = nlohmann::json::parse(input.body, nullptr, false);
+  if (doc.is_discarded())
+    return reject(400, "the body is not valid JSON", id);
+  if (!doc.is_object())
+    return reject(400, "the body must be a JSON object", id);
+  auto name = doc.find("name");
+  if (name == doc.end())
+    return reject(400, "field 'name' is missing", id);
+  if (!name->is_string())
+    return reject(400, "field 'name' must be a string", id);
+  auto text = name->get<std::string>();
+  if (auto why = user_name_problem(text))
+    return reject(400, *why, id);
+  return create_user_command{id, user_name{std::move(text)}};
+}
+
+} // namespace semiasync::http

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "domain/types.hpp"
+#include "http/answer.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <variant>
+
+namespace semiasync::http {
+
+/// The parts of a create-user request the server interprets.
+struct create_user_input {
+  /// The `Content-Type` header, when present.
+  std::optional<std::string_view> content_type;
+  /// The `Idempotency-Key` header, when present.
+  std::optional<std::string_view> idempotency_key;
+  /// The body.
+  std::string_view body;
+};
+
+/// A valid create-user request.
+struct create_user_command {
+  /// Derived from the Idempotency-Key, or fresh.
+  request_id request;
+  /// The validated name.
+  user_name name;
+};
+
+/// An invalid create-user request: the answer to give and the request ID to
+/// name in `X-Request-Id` (the one in the answer's body).
+struct create_user_rejection {
+  /// Derived from the Idempotency-Key when valid, else fresh.
+  request_id request;
+  /// The 400, 413 or 415 problem.
+  answer response;
+};
+
+/// Validates a create-user request per the contract: 413 over `max_body`,
+/// 415 for a content type that is not JSON, 400 saying what is wrong with
+/// the body or the Idempotency-Key. Fresh request IDs come from `fresh_id`.
+std::variant<create_user_command, create_user_rejection>
+parse_create_user(const create_user_input& input, size_t max_body,
+                  const request_id& fresh_id);
+
+} // namespace semiasync::http

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "actors/protocol.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace semiasync::http {
+
+/// Settings of the HTTP front end.
+struct server_settings {
+  /// Bind address.
+  std::string address = "0.0.0.0";
+  /// Listening port.
+  uint16_t port = 8080;
+  /// I/O threads.
+  size_t threads = 2;
+  /// Largest accepted body.
+  size_t max_body_bytes = 65536;
+  /// Where requests are published.
+  std::string request_topic;
+  /// How long a request waits for its outcome.
+  std::chrono::milliseconds reply_timeout{5000};
+  /// How long publishing a request may take.
+  std::chrono::milliseconds produce_timeout{2000};
+};
+
+/// What the HTTP front end talks to.
+struct server_dependencies {
+  /// Spawns the request actors.
+  caf::actor_system* system = nullptr;
+  /// Routes outcomes to request actors.
+  registry_actor registry;
+  /// Publishes requests.
+  producer_actor producer;
+  /// Why the process is not ready to serve, or nothing when it is. Must not
+  /// block: it runs on an I/O thread.
+  std::function<std::optional<std::string>()> not_ready;
+  /// The Prometheus text of `/metrics`. Must not block.
+  std::function<std::string()> metrics_text;
+};
+
+/// The running HTTP server (RESTinio). Stops in its destructor.
+class server {
+public:
+  /// Starts listening; fails when the port cannot be bound.
+  static caf::expected<std::unique_ptr<server>>
+  start(const server_settings& cfg, server_dependencies deps);
+
+  virtual ~server() = default;
+
+  /// Stops accepting and closes connections; returns once stopped.
+  virtual void stop() = 0;
+};
+
+} // namespace semiasync::http
