@@ -1,7 +1,7 @@
 #include "actors/outcome_consumer.hpp"
 #include "actors/producer.hpp"
 #include "actors/registry.hpp"
-#include "app/actor_system_config.hpp"
+#include "actors/system_config.hpp"
 #include "app/commands.hpp"
 #include "domain/error.hpp"
 #include "domain/log.hpp"
@@ -50,7 +50,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     return fail("cannot read topic " + cfg.outcome_topic, outcomes.error());
   std::shared_ptr<kafka::consumer> source = std::move(*outcomes);
 
-  app_actor_system_config sys_cfg;
+  system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
   auto registry_handle = sys.spawn(registry);
   auto producer_handle = sys.spawn(producer, publisher);

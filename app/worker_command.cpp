@@ -1,5 +1,5 @@
 #include "actors/worker.hpp"
-#include "app/actor_system_config.hpp"
+#include "actors/system_config.hpp"
 #include "app/commands.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
@@ -41,7 +41,7 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
   auto users = std::make_shared<db::mysql_user_repository>(db::connection_settings{
     cfg.db_host, cfg.db_port, cfg.db_user, cfg.db_password, cfg.db_name});
 
-  app_actor_system_config sys_cfg;
+  system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
   worker_settings worker_cfg{cfg.outcome_topic,
                              cfg.effective_dead_letter_topic(),

@@ -18,20 +18,25 @@ std::string problem_type(uint16_t status) {
 /// How long a client should wait before retrying a 503, in seconds.
 constexpr const char* retry_after_seconds = "1";
 
+answer unavailable(std::string_view detail, const request_id& id) {
+  auto result = problem(503, detail, id);
+  result.headers.emplace_back("Retry-After", retry_after_seconds);
+  return result;
+}
+
+/// Error details name topics and library messages: they go to logs, never
+/// to clients, so each status gets our own words.
 answer from_error(const caf::error& err, const request_id& id) {
-  auto detail = detail_of(err);
   switch (code_of(err)) {
     case error_code::reply_timeout:
       return problem(504, "no outcome arrived before the reply deadline; the "
                           "request may still complete",
                      id);
     case error_code::publish_failed:
+      return unavailable("the request could not be published; try again", id);
     case error_code::unavailable:
-    case error_code::database_unavailable: {
-      auto result = problem(503, detail.empty() ? "try again later" : detail, id);
-      result.headers.emplace_back("Retry-After", retry_after_seconds);
-      return result;
-    }
+    case error_code::database_unavailable:
+      return unavailable("the service is unavailable; try again", id);
     case error_code::request_id_conflict:
       return problem(422, "this request ID was already used for another name",
                      id);

@@ -1,10 +1,10 @@
-#include "app/actor_system_config.hpp"
+#include "actors/system_config.hpp"
 
 #include "actors/protocol.hpp"
 
 namespace semiasync {
 
-app_actor_system_config::app_actor_system_config() {
+system_config::system_config() {
   add_message_types<caf::id_block::semiasync>();
 }
 

@@ -1,0 +1,217 @@
+#include "config/load.hpp"
+
+#include "config/setting_table.hpp"
+
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+
+#include <yaml-cpp/yaml.h>
+
+namespace semiasync::config {
+
+namespace {
+
+const std::string config_flag = "--config";
+const std::string config_env = "SEMIASYNC_CONFIG";
+
+/// A value given for a setting and where it came from, for error messages.
+struct raw_value {
+  std::string text;
+  std::string origin;
+};
+
+/// Indexed like `setting_table()`; empty where the source gave nothing.
+using raw_values = std::vector<std::optional<raw_value>>;
+
+struct command_line {
+  raw_values flags = raw_values(setting_table().size());
+  std::optional<std::string> config_path;
+  std::vector<std::string> positional;
+  bool help = false;
+  std::optional<std::string> error; // The first one; --help overrides it.
+};
+
+bool is_long_option(const std::string& arg) {
+  return arg.size() > 2 && arg.compare(0, 2, "--") == 0;
+}
+
+// Returns setting_table().size() for --config and -1 for unknown names.
+long find_flag(const std::string& name) {
+  const auto& table = setting_table();
+  if (name == config_flag) return static_cast<long>(table.size());
+  for (std::size_t i = 0; i < table.size(); ++i)
+    if (flag_name(table[i].key) == name) return static_cast<long>(i);
+  return -1;
+}
+
+command_line parse_args(const std::vector<std::string>& args) {
+  command_line result;
+  auto fail = [&](std::string message) {
+    if (!result.error) result.error = std::move(message);
+  };
+  bool options_done = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& arg = args[i];
+    if (options_done || arg.size() < 2 || arg[0] != '-') {
+      result.positional.push_back(arg);
+    } else if (arg == "--") {
+      options_done = true;
+    } else if (arg == "-h" || arg == "--help") {
+      result.help = true;
+    } else if (!is_long_option(arg)) {
+      fail("unknown option " + arg);
+    } else {
+      auto eq = arg.find('=');
+      auto name = arg.substr(0, eq);
+      auto index = find_flag(name);
+      if (index < 0) {
+        fail("unknown option " + name);
+        continue;
+      }
+      std::string value;
+      if (eq != std::string::npos) {
+        value = arg.substr(eq + 1);
+      } else if (i + 1 < args.size() && !is_long_option(args[i + 1])) {
+        value = args[++i];
+      } else {
+        fail("option " + name + " needs a value");
+        continue;
+      }
+      if (static_cast<std::size_t>(index) == result.flags.size())
+        result.config_path = std::move(value);
+      else
+        result.flags[index] = raw_value{std::move(value), "flag " + name};
+    }
+  }
+  return result;
+}
+
+problem node_text(const YAML::Node& node, bool list_allowed, std::string& out) {
+  out.clear();
+  if (node.IsNull()) return std::nullopt;
+  if (node.IsScalar()) {
+    out = node.Scalar();
+    return std::nullopt;
+  }
+  if (!list_allowed || !node.IsSequence()) return "expected a single value";
+  std::size_t count = 0;
+  for (const auto& item : node) {
+    if (!item.IsScalar()) return "expected a list of single values";
+    if (count++ > 0) out += ',';
+    out += item.Scalar();
+  }
+  return std::nullopt;
+}
+
+std::variant<raw_values, load_error> read_file(const std::string& path) {
+  auto where = "config file '" + path + "'";
+  raw_values result(setting_table().size());
+  try {
+    auto root = YAML::LoadFile(path);
+    if (root.IsNull()) return result; // An empty file changes nothing.
+    if (!root.IsMap())
+      return load_error{where + ": expected a map of settings at top level"};
+    // Unknown keys are ignored: the reference's files carry keys we lack.
+    const auto& table = setting_table();
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      auto node = root[table[i].key];
+      if (!node.IsDefined()) continue;
+      std::string text;
+      if (auto why = node_text(node, table[i].list_allowed, text))
+        return load_error{where + ", key " + table[i].key + ": " + *why};
+      result[i] = raw_value{std::move(text), where};
+    }
+  } catch (const YAML::BadFile&) {
+    std::error_code ec;
+    bool exists = std::filesystem::exists(path, ec);
+    return load_error{"cannot read " + where
+                      + (exists ? "" : ": no such file")};
+  } catch (const YAML::Exception& e) {
+    return load_error{where + ": " + e.what()};
+  }
+  return result;
+}
+
+std::optional<raw_value> from_env(const env_lookup& env,
+                                  const std::string& name) {
+  // Empty counts as unset: compose files often expand unset variables to "".
+  auto text = env(name);
+  if (!text || text->empty()) return std::nullopt;
+  return raw_value{std::move(*text), "environment " + name};
+}
+
+load_outcome load_unchecked(const std::vector<std::string>& args,
+                            const env_lookup& env) {
+  auto line = parse_args(args);
+  if (line.help) return load_result{settings{}, std::move(line.positional), true};
+  if (line.error) return load_error{*line.error};
+  if (!line.config_path)
+    if (auto given = from_env(env, config_env)) line.config_path = given->text;
+  raw_values file(setting_table().size());
+  if (line.config_path) {
+    auto read = read_file(*line.config_path);
+    if (auto* error = std::get_if<load_error>(&read)) return *error;
+    file = std::move(std::get<raw_values>(read));
+  }
+  load_result result;
+  result.positional = std::move(line.positional);
+  const auto& table = setting_table();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    auto chosen = line.flags[i];
+    if (!chosen) chosen = from_env(env, env_name(table[i].key));
+    if (!chosen) chosen = file[i];
+    if (!chosen) continue;
+    if (auto why = table[i].assign(result.values, chosen->text)) {
+      auto shown = table[i].secret ? "" : " '" + chosen->text + "'";
+      return load_error{"invalid " + table[i].key + shown + " from "
+                        + chosen->origin + ": " + *why};
+    }
+  }
+  if (auto why = check_consistency(result.values)) return load_error{*why};
+  return result;
+}
+
+} // namespace
+
+env_lookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* value = std::getenv(name.c_str())) return value;
+    return std::nullopt;
+  };
+}
+
+load_outcome load(const std::vector<std::string>& args, const env_lookup& env) {
+  // Errors are values: nothing may escape, not even from the injected lookup.
+  try {
+    return load_unchecked(args, env);
+  } catch (const std::exception& e) {
+    return load_error{std::string{"cannot load settings: "} + e.what()};
+  }
+}
+
+std::string help_text(std::string_view program) {
+  std::string out = "Usage: " + std::string{program}
+                    + " [options] <server|consumer|worker>\n\n"
+                      "Each setting comes from, first found: flag, "
+                      "environment, --config file, default.\n\n"
+                      "  "
+                    + config_flag + "=<file.yaml>\n      env " + config_env
+                    + "\n      YAML file with the settings below, by key\n"
+                      "  -h, --help\n      print this text\n";
+  settings defaults;
+  for (const auto& entry : setting_table()) {
+    out += "\n  " + flag_name(entry.key) + "=" + entry.hint;
+    out += "\n      env " + env_name(entry.key) + ", yaml " + entry.key;
+    if (entry.secret) {
+      out += ", secret (no default shown)";
+    } else {
+      auto value = entry.show(defaults);
+      out += ", default " + (value.empty() ? "(empty)" : value);
+    }
+    out += "\n      " + entry.description + "\n";
+  }
+  return out;
+}
+
+} // namespace semiasync::config

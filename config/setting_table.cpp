@@ -1,0 +1,237 @@
+#include "config/setting_table.hpp"
+
+#include <cctype>
+#include <charconv>
+
+namespace semiasync::config {
+
+namespace {
+
+using refine_fn = std::function<problem(std::string&)>;
+
+problem parse_whole(const std::string& text, unsigned long long min,
+                    unsigned long long max, unsigned long long& out) {
+  unsigned long long value = 0;
+  const char* last = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), last, value);
+  // from_chars rejects signs for unsigned types, so "-1" lands here too.
+  if (text.empty() || ec == std::errc::invalid_argument || ptr != last)
+    return "expected a non-negative whole number";
+  if (ec == std::errc::result_out_of_range || value < min || value > max)
+    return "expected a number in " + std::to_string(min) + ".."
+           + std::to_string(max);
+  out = value;
+  return std::nullopt;
+}
+
+bool has_space(const std::string& text) {
+  for (unsigned char c : text)
+    if (std::isspace(c)) return true;
+  return false;
+}
+
+problem any_text(std::string&) {
+  return std::nullopt;
+}
+
+problem word(std::string& text) {
+  if (text.empty()) return "must not be empty";
+  if (has_space(text)) return "must not contain whitespace";
+  return std::nullopt;
+}
+
+// Kafka refuses other characters and longer names; failing here names the key.
+problem topic_or_empty(std::string& text) {
+  if (text.size() > 249) return "a Kafka topic name has at most 249 characters";
+  if (text == "." || text == "..") return "is not a valid Kafka topic name";
+  for (unsigned char c : text)
+    if (!std::isalnum(c) && c != '.' && c != '_' && c != '-')
+      return "a Kafka topic name has only letters, digits, '.', '_', '-'";
+  return std::nullopt;
+}
+
+problem topic(std::string& text) {
+  if (text.empty()) return "must not be empty";
+  return topic_or_empty(text);
+}
+
+std::string trimmed(const std::string& text) {
+  auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// Trims the entries so "a, b" and a YAML list give librdkafka the same text.
+problem broker_list(std::string& text) {
+  std::string joined;
+  std::size_t begin = 0;
+  for (;;) {
+    auto end = text.find(',', begin);
+    auto entry = trimmed(text.substr(begin, end - begin));
+    if (entry.empty()) return "expected host:port entries separated by ','";
+    if (has_space(entry)) return "a broker address must not contain whitespace";
+    joined += (joined.empty() ? "" : ",") + entry;
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  text = std::move(joined);
+  return std::nullopt;
+}
+
+problem log_level(std::string& text) {
+  if (text == "debug" || text == "info" || text == "warn" || text == "error")
+    return std::nullopt;
+  return "expected one of debug, info, warn, error";
+}
+
+setting text(std::string key, std::string description,
+             std::string settings::*member, refine_fn refine,
+             bool secret = false) {
+  setting result;
+  result.key = std::move(key);
+  result.description = std::move(description);
+  result.hint = "<text>";
+  result.secret = secret;
+  result.assign = [member, refine](settings& x, const std::string& text) {
+    std::string value = text;
+    if (auto why = refine(value)) return why;
+    x.*member = std::move(value);
+    return problem{};
+  };
+  result.show = [member](const settings& x) { return x.*member; };
+  return result;
+}
+
+// The file may give this setting as a YAML list, joined with ','.
+setting listable(setting entry) {
+  entry.list_allowed = true;
+  return entry;
+}
+
+template <class T>
+setting number(std::string key, std::string description, T settings::*member,
+               unsigned long long min, unsigned long long max,
+               std::string hint = "<n>") {
+  setting result;
+  result.key = std::move(key);
+  result.description = std::move(description);
+  result.hint = std::move(hint);
+  result.assign = [member, min, max](settings& x, const std::string& text) {
+    unsigned long long value = 0;
+    if (auto why = parse_whole(text, min, max, value)) return why;
+    x.*member = static_cast<T>(value);
+    return problem{};
+  };
+  result.show = [member](const settings& x) {
+    return std::to_string(x.*member);
+  };
+  return result;
+}
+
+setting millis(std::string key, std::string description,
+               std::chrono::milliseconds settings::*member,
+               unsigned long long min, unsigned long long max) {
+  setting result;
+  result.key = std::move(key);
+  result.description = std::move(description);
+  result.hint = "<ms>";
+  result.assign = [member, min, max](settings& x, const std::string& text) {
+    unsigned long long value = 0;
+    if (auto why = parse_whole(text, min, max, value)) return why;
+    x.*member = std::chrono::milliseconds{value};
+    return problem{};
+  };
+  result.show = [member](const settings& x) {
+    return std::to_string((x.*member).count());
+  };
+  return result;
+}
+
+std::vector<setting> make_table() {
+  using s = settings;
+  constexpr unsigned long long max_port = 65535;
+  std::vector<setting> result{
+    text("dbHost", "MariaDB host, over TCP ('localhost' means the UNIX socket)",
+         &s::db_host, word),
+    number("dbPort", "MariaDB TCP port", &s::db_port, 1, max_port, "<port>"),
+    text("dbUser", "MariaDB user", &s::db_user, word),
+    text("dbPassword", "MariaDB password", &s::db_password, any_text, true),
+    text("dbName", "MariaDB database holding the users", &s::db_name, word),
+    listable(text(
+      "kafkaBrokers",
+      "Kafka bootstrap servers, host:port separated by ',' (a list in YAML)",
+      &s::kafka_brokers, broker_list)),
+    number("httpPort", "HTTP port of the server", &s::http_port, 1, max_port,
+           "<port>"),
+    text("httpAddress", "HTTP address the server binds", &s::http_address,
+         word),
+    text("requestTopic", "Topic of create-user requests (server -> workers)",
+         &s::request_topic, topic),
+    text("outcomeTopic", "Topic of outcomes (workers -> servers)",
+         &s::outcome_topic, topic),
+    text("deadLetterTopic",
+         "Topic for requests a worker cannot decode; empty: <requestTopic>.dlq",
+         &s::dead_letter_topic, topic_or_empty),
+    text("workerGroup", "Kafka consumer group shared by the workers",
+         &s::worker_group, word),
+    text("instanceId",
+         "ID of this server instance; empty: generated at start-up",
+         &s::instance_id, any_text),
+    // RESTinio closes a request after 10 s without answering: stay below.
+    millis("replyTimeoutMs", "Wait for an outcome before answering 504, in ms",
+           &s::reply_timeout, 1, 9999),
+    millis("produceTimeoutMs",
+           "Wait for the broker to take a request before answering 503, in ms",
+           &s::produce_timeout, 1, 9999),
+    number("maxBodyBytes", "Largest accepted request body, in bytes",
+           &s::max_body_bytes, 1, 1ull << 30),
+    number("httpThreads", "Threads serving HTTP", &s::http_threads, 1, 256),
+    text("logLevel", "One of debug, info, warn, error", &s::log_level,
+         log_level),
+  };
+  return result;
+}
+
+} // namespace
+
+const std::vector<setting>& setting_table() {
+  static const std::vector<setting> table = make_table();
+  return table;
+}
+
+std::string env_name(std::string_view key) {
+  std::string result = "SEMIASYNC_";
+  for (unsigned char c : key) {
+    if (std::isupper(c)) result += '_';
+    result += static_cast<char>(std::toupper(c));
+  }
+  return result;
+}
+
+std::string flag_name(std::string_view key) {
+  std::string result = "--";
+  for (unsigned char c : key) {
+    if (std::isupper(c)) result += '-';
+    result += static_cast<char>(std::tolower(c));
+  }
+  return result;
+}
+
+problem check_consistency(const settings& values) {
+  // A produce that outlives the reply deadline could never be answered 503.
+  if (values.produce_timeout >= values.reply_timeout)
+    return "produceTimeoutMs (" + std::to_string(values.produce_timeout.count())
+           + ") must be less than replyTimeoutMs ("
+           + std::to_string(values.reply_timeout.count()) + ")";
+  // Dead letters fed back into the request topic would loop forever.
+  auto dlq = values.effective_dead_letter_topic();
+  if (dlq == values.request_topic || dlq == values.outcome_topic)
+    return "deadLetterTopic '" + dlq
+           + "' must differ from requestTopic and outcomeTopic";
+  if (values.request_topic == values.outcome_topic)
+    return "requestTopic and outcomeTopic must differ (both '"
+           + values.request_topic + "')";
+  return std::nullopt;
+}
+
+} // namespace semiasync::config

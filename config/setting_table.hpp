@@ -1,0 +1,47 @@
+#pragma once
+
+#include "config/settings.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace semiasync::config {
+
+/// Why a value was rejected; empty when it was accepted.
+using problem = std::optional<std::string>;
+
+/// One setting, declared once: its env name, flag and --help entry derive
+/// from `key`, so the three can never drift apart.
+struct setting {
+  /// YAML key in camelCase, e.g. `dbHost`.
+  std::string key;
+  /// One line for --help.
+  std::string description;
+  /// Placeholder for the value in --help, e.g. `<port>`.
+  std::string hint;
+  /// Secrets never appear in --help or in error messages.
+  bool secret = false;
+  /// Whether the YAML file may give a list, joined with ','.
+  bool list_allowed = false;
+  /// Parses and validates `text`, storing it into the struct on success.
+  std::function<problem(settings&, const std::string& text)> assign;
+  /// Renders the current value for --help.
+  std::function<std::string(const settings&)> show;
+};
+
+/// Every setting of both processes, in --help order.
+const std::vector<setting>& setting_table();
+
+/// `dbHost` -> `SEMIASYNC_DB_HOST`.
+std::string env_name(std::string_view key);
+
+/// `dbHost` -> `--db-host`.
+std::string flag_name(std::string_view key);
+
+/// Checks the rules that span several settings, naming the keys involved.
+problem check_consistency(const settings& values);
+
+} // namespace semiasync::config

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace semiasync::config {
+
+/// Every setting of both processes, with its default. The YAML key of each
+/// member is in its comment; `setting_table()` declares parsing and help.
+struct settings {
+  /// MariaDB host (dbHost); "localhost" would mean the UNIX socket, not TCP.
+  std::string db_host = "127.0.0.1";
+  /// MariaDB TCP port (dbPort).
+  uint16_t db_port = 3306;
+  /// MariaDB user (dbUser).
+  std::string db_user = "root";
+  /// MariaDB password (dbPassword); a secret, never printed.
+  std::string db_password = "root";
+  /// MariaDB database (dbName).
+  std::string db_name = "app";
+  /// Kafka bootstrap servers, comma-separated (kafkaBrokers).
+  std::string kafka_brokers = "127.0.0.1:9093";
+  /// HTTP listening port (httpPort).
+  uint16_t http_port = 8080;
+  /// HTTP bind address (httpAddress).
+  std::string http_address = "0.0.0.0";
+  /// Topic of create-user requests (requestTopic).
+  std::string request_topic = "create_user_request_sent";
+  /// Topic of outcomes (outcomeTopic).
+  std::string outcome_topic = "user";
+  /// Dead-letter topic (deadLetterTopic); empty means `request_topic + ".dlq"`.
+  std::string dead_letter_topic;
+  /// Consumer group of the workers (workerGroup).
+  std::string worker_group = "semiasync-worker";
+  /// Server instance ID (instanceId); empty means generated at start-up.
+  std::string instance_id;
+  /// Reply deadline (replyTimeoutMs); below RESTinio's 10 s request timeout.
+  std::chrono::milliseconds reply_timeout{5000};
+  /// Produce deadline (produceTimeoutMs); below the reply timeout.
+  std::chrono::milliseconds produce_timeout{2000};
+  /// Largest accepted request body (maxBodyBytes).
+  std::size_t max_body_bytes = 65536;
+  /// HTTP server threads (httpThreads).
+  std::size_t http_threads = 2;
+  /// One of debug, info, warn, error (logLevel).
+  std::string log_level = "info";
+
+  /// The dead-letter topic in use: the configured one or `<request>.dlq`.
+  std::string effective_dead_letter_topic() const;
+};
+
+} // namespace semiasync::config

@@ -1,0 +1,228 @@
+#include "db/mysql_user_repository.hpp"
+
+#include "domain/error.hpp"
+
+#include <mysql++/mysql++.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace semiasync::db {
+
+namespace {
+
+// Template queries: mysql++ quotes and escapes each %Nq argument, so names
+// reach the server as data, whatever quotes or backslashes they contain.
+constexpr const char* find_by_name_sql
+  = "SELECT uuid, name, request_uuid FROM users WHERE name = %0q LIMIT 1";
+constexpr const char* find_by_request_sql
+  = "SELECT uuid, name, request_uuid FROM users WHERE request_uuid = %0q "
+    "LIMIT 1";
+constexpr const char* find_by_uuid_sql
+  = "SELECT uuid, name, request_uuid FROM users WHERE uuid = %0q LIMIT 1";
+constexpr const char* insert_sql
+  = "INSERT INTO users (uuid, name, request_uuid) VALUES (%0q, %1q, %2q)";
+
+// Error numbers are spelled out: the macro names in mysqld_error.h and
+// errmsg.h differ between MySQL and MariaDB headers.
+
+/// ER_DUP_ENTRY: a unique key is taken.
+constexpr int duplicate_entry = 1062;
+
+/// True when retrying the same statement later can succeed.
+bool is_transient(int errnum) {
+  switch (errnum) {
+    case 1040: // ER_CON_COUNT_ERROR: too many connections.
+    case 1053: // ER_SERVER_SHUTDOWN: shutdown in progress.
+    case 1205: // ER_LOCK_WAIT_TIMEOUT.
+    case 1213: // ER_LOCK_DEADLOCK.
+    case 1290: // ER_OPTION_PREVENTS_STATEMENT: --read-only during failover.
+    case 1927: // ER_CONNECTION_KILLED (MariaDB).
+    case 2002: // CR_CONNECTION_ERROR: Connector/C's "refused", even on TCP.
+    case 2003: // CR_CONN_HOST_ERROR.
+    case 2005: // CR_UNKNOWN_HOST: e.g. a container not up yet.
+    case 2006: // CR_SERVER_GONE_ERROR.
+    case 2012: // CR_SERVER_HANDSHAKE_ERR.
+    case 2013: // CR_SERVER_LOST, also what a read timeout reports.
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// "<operation> failed (errno N)": short, and free of SQL and user data,
+/// because details travel into logs and problem bodies.
+std::string describe(const char* operation, int errnum) {
+  std::string result = operation;
+  result += " failed";
+  if (errnum != 0) {
+    result += " (errno ";
+    result += std::to_string(errnum);
+    result += ')';
+  }
+  return result;
+}
+
+/// Copies a column byte for byte (a name may hold any UTF-8, even NUL).
+std::string text_of(const mysqlpp::String& column) {
+  return std::string(column.data(), column.length());
+}
+
+/// The first row of `rows` as a user, if any. Columns by position: the
+/// queries above name them in this order. (`row[0]` would be ambiguous in
+/// mysql++: 0 also converts to its `const char*` field-name overload.)
+std::optional<stored_user> first_user(const mysqlpp::StoreQueryResult& rows) {
+  if (rows.num_rows() == 0)
+    return std::nullopt;
+  const auto& row = rows.at(0);
+  return stored_user{user_uuid{text_of(row.at(0))},
+                     user_name{text_of(row.at(1))},
+                     request_id{text_of(row.at(2))}};
+}
+
+} // namespace
+
+struct mysql_user_repository::impl {
+  // -- member variables -------------------------------------------------------
+
+  /// Where to connect.
+  connection_settings settings;
+
+  /// The open connection; null until the first call and after a failure.
+  /// A fresh `mysqlpp::Connection` per attempt: it re-applies every option
+  /// and never carries state from a broken connection.
+  std::unique_ptr<mysqlpp::Connection> connection;
+
+  // -- member functions -------------------------------------------------------
+
+  explicit impl(connection_settings x) : settings(std::move(x)) {
+    // nop
+  }
+
+  /// Connects unless connected. Any failure here is transient (see header).
+  caf::error connect() {
+    if (connection)
+      return {};
+    // 0 would mean "no timeout" to the C client.
+    auto seconds = static_cast<unsigned>(
+      std::max<std::chrono::seconds::rep>(settings.timeout.count(), 1));
+    auto fresh = std::make_unique<mysqlpp::Connection>(true);
+    try {
+      // set_option takes ownership of each option object (mysql++'s API).
+      // TCP even for "localhost", which would otherwise mean the socket.
+      fresh->set_option(new mysqlpp::ProtocolOption(MYSQL_PROTOCOL_TCP));
+      // Never rely on the server's or the client library's default charset.
+      fresh->set_option(new mysqlpp::SetCharsetNameOption("utf8mb4"));
+      fresh->set_option(new mysqlpp::ConnectTimeoutOption(seconds));
+      fresh->set_option(new mysqlpp::ReadTimeoutOption(seconds));
+      fresh->set_option(new mysqlpp::WriteTimeoutOption(seconds));
+      fresh->connect(settings.database.c_str(), settings.host.c_str(),
+                     settings.user.c_str(), settings.password.c_str(),
+                     settings.port);
+    } catch (const mysqlpp::ConnectionFailed& e) {
+      return make_error(error_code::database_unavailable,
+                        describe("connect", e.errnum()));
+    } catch (const std::exception&) {
+      return make_error(error_code::database_unavailable,
+                        describe("connect", fresh->errnum()));
+    }
+    connection = std::move(fresh);
+    return {};
+  }
+
+  /// Maps a failed statement to an error and drops the connection: after
+  /// an error its state is unknown, and reconnecting is cheap.
+  caf::error fail(const char* operation, int errnum) {
+    connection.reset();
+    auto code = is_transient(errnum) ? error_code::database_unavailable
+                                     : error_code::database_rejected;
+    return make_error(code, describe(operation, errnum));
+  }
+
+  /// Runs `f` on a connected `mysqlpp::Connection`, turning every exception
+  /// into an error value: nothing from mysql++ escapes this class.
+  template <class T, class F>
+  caf::expected<T> run(const char* operation, F&& f) {
+    if (auto err = connect())
+      return err;
+    try {
+      return f(*connection);
+    } catch (const mysqlpp::BadQuery& e) {
+      return fail(operation, e.errnum());
+    } catch (const mysqlpp::Exception&) {
+      // Conversion and index errors carry no number; the connection may.
+      return fail(operation, connection->errnum());
+    } catch (const std::exception&) {
+      return fail(operation, 0);
+    }
+  }
+
+  /// Runs one of the SELECTs above with `key` as its only argument.
+  caf::expected<std::optional<stored_user>>
+  find_one(const char* operation, const char* sql, const std::string& key) {
+    return run<std::optional<stored_user>>(
+      operation, [&](mysqlpp::Connection& conn) {
+        auto query = conn.query(sql);
+        query.parse();
+        return first_user(query.store(key));
+      });
+  }
+};
+
+mysql_user_repository::mysql_user_repository(connection_settings settings)
+  : impl_(std::make_unique<impl>(std::move(settings))) {
+  // nop
+}
+
+mysql_user_repository::~mysql_user_repository() = default;
+
+caf::expected<std::optional<stored_user>>
+mysql_user_repository::find_by_name(const user_name& name) {
+  return impl_->find_one("find_by_name", find_by_name_sql, name.value);
+}
+
+caf::expected<std::optional<stored_user>>
+mysql_user_repository::find_by_request(const request_id& request) {
+  return impl_->find_one("find_by_request", find_by_request_sql,
+                         request.value);
+}
+
+caf::expected<std::optional<stored_user>>
+mysql_user_repository::find_by_uuid(const user_uuid& user) {
+  return impl_->find_one("find_by_uuid", find_by_uuid_sql, user.value);
+}
+
+caf::expected<insert_result>
+mysql_user_repository::insert(const stored_user& row) {
+  return impl_->run<insert_result>("insert", [&](mysqlpp::Connection& conn) {
+    auto query = conn.query(insert_sql);
+    query.parse();
+    try {
+      query.execute(row.user.value, row.name.value, row.request.value);
+    } catch (const mysqlpp::BadQuery& e) {
+      // A taken key is an answer, not a failure; the connection stays good.
+      if (e.errnum() != duplicate_entry)
+        throw;
+      return insert_result::duplicate;
+    }
+    return insert_result::inserted;
+  });
+}
+
+caf::error mysql_user_repository::ping() {
+  auto result = impl_->run<bool>("ping", [](mysqlpp::Connection& conn) {
+    // A statement, not mysql_ping: it proves the session and the database.
+    conn.query("DO 1").execute();
+    return true;
+  });
+  if (!result)
+    return std::move(result.error());
+  return {};
+}
+
+} // namespace semiasync::db

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "db/connection_settings.hpp"
+#include "domain/user_repository.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace semiasync::db {
+
+/// The `users` table of MariaDB/MySQL, through one mysql++ connection.
+///
+/// Not thread-safe: one instance per thread (the owner is a worker actor on
+/// its own thread). It connects lazily on first use and, after any failure,
+/// drops the connection and reconnects on the next call, so a restarted
+/// server heals without restarting the process. Every connection uses
+/// `utf8mb4`, whatever the server's default.
+///
+/// Errors: a failure to connect is always `database_unavailable` (a wrong
+/// password or a missing database is a deployment state an operator fixes
+/// while requests wait in Kafka, not a property of the request). On a live
+/// connection, lost connections, lock wait timeouts, deadlocks, too many
+/// connections, shutdown and read-only mode are `database_unavailable`;
+/// everything else is `database_rejected`. Details name the operation and
+/// the server's error number only, never SQL text or user data.
+///
+/// Names compare as the `users.name` column's collation does (utf8mb4's
+/// default, case-insensitive): `find_by_name("ALICE")` finds "alice".
+class mysql_user_repository final : public user_repository {
+public:
+  /// Keeps `settings`; does not connect, so construction never blocks.
+  explicit mysql_user_repository(connection_settings settings);
+
+  /// Closes the connection, if any.
+  ~mysql_user_repository() override;
+
+  mysql_user_repository(const mysql_user_repository&) = delete;
+  mysql_user_repository& operator=(const mysql_user_repository&) = delete;
+
+  /// The user with this name, as the database compares names.
+  caf::expected<std::optional<stored_user>>
+  find_by_name(const user_name& name) override;
+
+  /// The user created by this request.
+  caf::expected<std::optional<stored_user>>
+  find_by_request(const request_id& request) override;
+
+  /// The user with this ID.
+  caf::expected<std::optional<stored_user>>
+  find_by_uuid(const user_uuid& user) override;
+
+  /// Inserts `row`; a taken name, request ID or user ID gives `duplicate`.
+  caf::expected<insert_result> insert(const stored_user& row) override;
+
+  /// Connects if needed and runs a trivial statement: for `/readyz` and
+  /// start-up checks. Returns an empty error when the database answers.
+  caf::error ping();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace semiasync::db

@@ -1,0 +1,264 @@
+#include "kafka/consumer.hpp"
+
+#include "domain/error.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <utility>
+
+namespace semiasync::kafka {
+
+namespace {
+
+int to_ms(std::chrono::milliseconds timeout) {
+  return static_cast<int>(std::max<int64_t>(0, timeout.count()));
+}
+
+/// Owns the elements of a librdkafka partition vector.
+struct partition_list {
+  std::vector<RdKafka::TopicPartition*> items;
+
+  partition_list() = default;
+  partition_list(const partition_list&) = delete;
+  partition_list& operator=(const partition_list&) = delete;
+  ~partition_list() {
+    RdKafka::TopicPartition::destroy(items);
+  }
+};
+
+/// Applies group assignments (eager or cooperative) and counts the owned
+/// partitions, since librdkafka does not assign by itself once a rebalance
+/// callback is installed.
+class rebalance_handler final : public RdKafka::RebalanceCb {
+public:
+  std::atomic<size_t> owned{0};
+  consumer::revocation_handler on_revoked;
+
+  void rebalance_cb(RdKafka::KafkaConsumer* handle, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& parts) override {
+    bool cooperative = handle->rebalance_protocol() == "COOPERATIVE";
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      if (cooperative) {
+        std::unique_ptr<RdKafka::Error> failed{
+          handle->incremental_assign(parts)};
+        if (!failed)
+          owned += parts.size();
+      } else if (handle->assign(parts) == RdKafka::ERR_NO_ERROR) {
+        owned = parts.size();
+      }
+      return;
+    }
+    if (on_revoked)
+      for (auto* tp : parts)
+        on_revoked(tp->topic(), tp->partition());
+    if (cooperative && err == RdKafka::ERR__REVOKE_PARTITIONS) {
+      std::unique_ptr<RdKafka::Error> failed{
+        handle->incremental_unassign(parts)};
+      owned -= std::min(owned.load(), parts.size());
+    } else {
+      // Eager revocation, or a rebalance error: drop everything.
+      handle->unassign();
+      owned = 0;
+    }
+  }
+};
+
+record to_record(RdKafka::Message& msg) {
+  record rec;
+  rec.topic = msg.topic_name();
+  rec.partition = msg.partition();
+  rec.offset = msg.offset();
+  if (auto* key = static_cast<const char*>(msg.key_pointer()))
+    rec.message.key.assign(key, msg.key_len());
+  if (auto* value = static_cast<const char*>(msg.payload()))
+    rec.message.value.assign(value, msg.len());
+  if (auto* headers = msg.headers()) {
+    for (const auto& h : headers->get_all()) {
+      header out{h.key(), {}};
+      if (auto* bytes = static_cast<const char*>(h.value()))
+        out.value.assign(bytes, h.value_size());
+      rec.message.headers.push_back(std::move(out));
+    }
+  }
+  return rec;
+}
+
+caf::error unavailable(const std::string& what, RdKafka::ErrorCode rc) {
+  return make_error(error_code::unavailable,
+                    what + ": " + RdKafka::err2str(rc));
+}
+
+} // namespace
+
+struct consumer::impl {
+  // Declared before `handle` so it outlives it: close() still rebalances.
+  rebalance_handler rebalance;
+  std::unique_ptr<RdKafka::KafkaConsumer> handle;
+  caf::error pending_error;
+
+  ~impl() {
+    // Leaves the group cleanly, also when a factory fails half-way.
+    if (handle)
+      handle->close();
+  }
+
+  static caf::expected<std::unique_ptr<impl>>
+  create(const properties& defaults, const properties& overrides) {
+    auto conf = make_conf(defaults, overrides);
+    if (!conf)
+      return std::move(conf.error());
+    auto state = std::make_unique<impl>();
+    std::string reason;
+    if ((*conf)->set("rebalance_cb", &state->rebalance, reason)
+        != RdKafka::Conf::CONF_OK)
+      return make_error(error_code::unavailable, "rebalance_cb: " + reason);
+    state->handle.reset(RdKafka::KafkaConsumer::create(conf->get(), reason));
+    if (!state->handle)
+      return make_error(error_code::unavailable,
+                        "cannot create Kafka consumer: " + reason);
+    return state;
+  }
+};
+
+consumer::consumer(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
+  // nop
+}
+
+caf::expected<std::unique_ptr<consumer>>
+consumer::subscribe(const std::string& brokers, const std::string& group_id,
+                    const std::vector<std::string>& topics,
+                    const properties& overrides) {
+  auto state = impl::create(consumer_defaults(brokers, group_id), overrides);
+  if (!state)
+    return std::move(state.error());
+  auto rc = (*state)->handle->subscribe(topics);
+  if (rc != RdKafka::ERR_NO_ERROR)
+    return unavailable("subscribe", rc);
+  return std::unique_ptr<consumer>{new consumer(std::move(*state))};
+}
+
+caf::expected<std::unique_ptr<consumer>>
+consumer::assign_from_end(const std::string& brokers,
+                          const std::string& group_id,
+                          const std::string& topic,
+                          std::chrono::milliseconds timeout,
+                          const properties& overrides) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto remaining = [deadline] {
+    return to_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now()));
+  };
+  auto defaults = consumer_defaults(brokers, group_id);
+  // A reader of live outcomes has no position worth keeping.
+  defaults["enable.auto.commit"] = "false";
+  auto state = impl::create(defaults, overrides);
+  if (!state)
+    return std::move(state.error());
+  auto& handle = *(*state)->handle;
+  // All topics, not just `topic`: asking for one topic by name may create
+  // it as a side effect (brokers with auto.create.topics.enable, and the
+  // mock cluster whatever the client asks for).
+  RdKafka::Metadata* raw = nullptr;
+  auto rc = handle.metadata(true, nullptr, &raw, remaining());
+  std::unique_ptr<RdKafka::Metadata> md{raw};
+  if (rc != RdKafka::ERR_NO_ERROR)
+    return unavailable("metadata for '" + topic + "'", rc);
+  const RdKafka::TopicMetadata* found = nullptr;
+  for (const auto* t : *md->topics())
+    if (t->topic() == topic)
+      found = t;
+  auto what = "topic '" + topic + "'";
+  if (found == nullptr)
+    return unavailable(what, RdKafka::ERR_UNKNOWN_TOPIC_OR_PART);
+  if (found->err() != RdKafka::ERR_NO_ERROR)
+    return unavailable(what, found->err());
+  if (found->partitions()->empty())
+    return unavailable(what, RdKafka::ERR__UNKNOWN_PARTITION);
+  partition_list parts;
+  for (const auto* p : *found->partitions()) {
+    int64_t low = 0;
+    int64_t high = 0;
+    rc = handle.query_watermark_offsets(topic, p->id(), &low, &high,
+                                        remaining());
+    if (rc != RdKafka::ERR_NO_ERROR)
+      return unavailable("end offset of '" + topic + "' ["
+                           + std::to_string(p->id()) + "]",
+                         rc);
+    parts.items.push_back(
+      RdKafka::TopicPartition::create(topic, p->id(), high));
+  }
+  if (rc = handle.assign(parts.items); rc != RdKafka::ERR_NO_ERROR)
+    return unavailable("assign '" + topic + "'", rc);
+  (*state)->rebalance.owned = parts.items.size();
+  return std::unique_ptr<consumer>{new consumer(std::move(*state))};
+}
+
+consumer::~consumer() {
+  // The owner is being torn down too; it wants no more notices.
+  impl_->rebalance.on_revoked = nullptr;
+}
+
+caf::expected<std::vector<record>>
+consumer::poll(size_t max, std::chrono::milliseconds timeout) {
+  if (impl_->pending_error)
+    return std::exchange(impl_->pending_error, caf::error{});
+  std::vector<record> batch;
+  auto wait = to_ms(timeout);
+  while (batch.size() < max) {
+    std::unique_ptr<RdKafka::Message> msg{impl_->handle->consume(wait)};
+    wait = 0;
+    switch (msg->err()) {
+      case RdKafka::ERR_NO_ERROR:
+        batch.push_back(to_record(*msg));
+        break;
+      case RdKafka::ERR__PARTITION_EOF:
+        break;
+      case RdKafka::ERR__TIMED_OUT:
+        return batch;
+      default: {
+        auto err = make_error(error_code::unavailable, msg->errstr());
+        if (batch.empty())
+          return err;
+        impl_->pending_error = std::move(err);
+        return batch;
+      }
+    }
+  }
+  return batch;
+}
+
+caf::error consumer::mark_done(const std::string& topic, int32_t partition,
+                               int64_t offset) {
+  partition_list offsets;
+  offsets.items.push_back(
+    RdKafka::TopicPartition::create(topic, partition, offset + 1));
+  auto rc = impl_->handle->offsets_store(offsets.items);
+  auto partition_rc = offsets.items.front()->err();
+  if (partition_rc == RdKafka::ERR__STATE
+      || partition_rc == RdKafka::ERR__UNKNOWN_PARTITION)
+    return {}; // not ours (any more): see the header
+  if (rc != RdKafka::ERR_NO_ERROR)
+    return unavailable("store offset", rc);
+  if (partition_rc != RdKafka::ERR_NO_ERROR)
+    return unavailable("store offset", partition_rc);
+  return {};
+}
+
+bool consumer::assigned() const {
+  return impl_->rebalance.owned > 0;
+}
+
+caf::error consumer::commit_now() {
+  auto rc = impl_->handle->commitSync();
+  if (rc == RdKafka::ERR_NO_ERROR || rc == RdKafka::ERR__NO_OFFSET)
+    return {};
+  return unavailable("commit", rc);
+}
+
+void consumer::on_revoked(revocation_handler handler) {
+  impl_->rebalance.on_revoked = std::move(handler);
+}
+
+} // namespace semiasync::kafka

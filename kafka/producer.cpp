@@ -1,0 +1,147 @@
+#include "kafka/producer.hpp"
+
+#include "domain/error.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <atomic>
+#include <thread>
+
+namespace semiasync::kafka {
+
+namespace {
+
+constexpr int poll_interval_ms = 50;
+
+/// Turns each delivery report into one call of the callback passed as the
+/// record's opaque, then frees it.
+class report_handler final : public RdKafka::DeliveryReportCb {
+public:
+  void dr_cb(RdKafka::Message& msg) override {
+    std::unique_ptr<delivery_callback> callback{
+      static_cast<delivery_callback*>(msg.msg_opaque())};
+    if (!callback)
+      return;
+    caf::error err;
+    if (msg.err() != RdKafka::ERR_NO_ERROR)
+      err = make_error(error_code::publish_failed,
+                       "topic '" + msg.topic_name() + "': " + msg.errstr());
+    try {
+      (*callback)(err);
+    } catch (...) {
+      // An exception must not unwind through librdkafka's C frames; the
+      // callback contract says it does not throw, so there is nothing to add.
+    }
+  }
+};
+
+int to_ms(std::chrono::milliseconds timeout) {
+  return static_cast<int>(timeout.count());
+}
+
+} // namespace
+
+struct producer::impl {
+  // Declared before `handle` so it outlives it: librdkafka calls it until
+  // the handle is gone.
+  report_handler reports;
+  std::unique_ptr<RdKafka::Producer> handle;
+  std::atomic<bool> stopping{false};
+  std::thread poller;
+};
+
+producer::producer(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
+  // nop
+}
+
+caf::expected<std::unique_ptr<producer>>
+producer::make(const std::string& brokers,
+               std::chrono::milliseconds delivery_timeout,
+               const properties& overrides) {
+  auto conf = make_conf(producer_defaults(brokers, delivery_timeout),
+                        overrides);
+  if (!conf)
+    return std::move(conf.error());
+  auto state = std::make_unique<impl>();
+  std::string reason;
+  if ((*conf)->set("dr_cb", &state->reports, reason) != RdKafka::Conf::CONF_OK)
+    return make_error(error_code::unavailable, "dr_cb: " + reason);
+  state->handle.reset(RdKafka::Producer::create(conf->get(), reason));
+  if (!state->handle)
+    return make_error(error_code::unavailable,
+                      "cannot create Kafka producer: " + reason);
+  return std::unique_ptr<producer>{new producer(std::move(state))};
+}
+
+producer::~producer() {
+  if (impl_->poller.joinable()) {
+    impl_->stopping = true;
+    impl_->poller.join();
+  }
+  auto& handle = *impl_->handle;
+  if (handle.flush(to_ms(shutdown_grace)) != RdKafka::ERR_NO_ERROR) {
+    // Fail the rest now so that every callback runs once and its heap copy
+    // is freed; destroying the handle would drop them silently.
+    handle.purge(RdKafka::Producer::PURGE_QUEUE
+                 | RdKafka::Producer::PURGE_INFLIGHT);
+    handle.flush(to_ms(shutdown_grace));
+  }
+}
+
+caf::error producer::publish(outgoing_record rec,
+                             delivery_callback on_delivery) {
+  std::unique_ptr<RdKafka::Headers> headers{RdKafka::Headers::create()};
+  for (const auto& h : rec.message.headers)
+    headers->add(h.name, h.value.data(), h.value.size());
+  std::unique_ptr<delivery_callback> callback;
+  if (on_delivery)
+    callback = std::make_unique<delivery_callback>(std::move(on_delivery));
+  auto& key = rec.message.key;
+  auto& value = rec.message.value;
+  auto partition = rec.partition < 0 ? RdKafka::Topic::PARTITION_UA
+                                     : rec.partition;
+  // No key means "no key" to the partitioner, not "the empty key".
+  auto rc = impl_->handle->produce(
+    rec.topic, partition, RdKafka::Producer::RK_MSG_COPY, value.data(),
+    value.size(), key.empty() ? nullptr : key.data(), key.size(), 0,
+    headers.get(), callback.get());
+  if (rc != RdKafka::ERR_NO_ERROR)
+    return make_error(error_code::publish_failed,
+                      "topic '" + rec.topic + "': " + RdKafka::err2str(rc));
+  // Accepted: librdkafka owns both now, and the report may already have
+  // freed the callback on the polling thread, so only let go.
+  headers.release();
+  callback.release();
+  return {};
+}
+
+void producer::serve_delivery_reports(std::chrono::milliseconds timeout) {
+  impl_->handle->poll(to_ms(timeout));
+}
+
+caf::error producer::flush(std::chrono::milliseconds timeout) {
+  auto rc = impl_->handle->flush(to_ms(timeout));
+  if (rc != RdKafka::ERR_NO_ERROR)
+    return make_error(error_code::publish_failed,
+                      "flush: " + RdKafka::err2str(rc));
+  return {};
+}
+
+void producer::start_polling_thread() {
+  if (impl_->poller.joinable())
+    return;
+  impl_->poller = std::thread{[state = impl_.get()] {
+    while (!state->stopping)
+      state->handle->poll(poll_interval_ms);
+  }};
+}
+
+bool producer::broker_reachable(std::chrono::milliseconds timeout) {
+  RdKafka::Metadata* raw = nullptr;
+  // Locally known topics only: any answer proves a broker is there.
+  auto rc = impl_->handle->metadata(false, nullptr, &raw, to_ms(timeout));
+  std::unique_ptr<RdKafka::Metadata> md{raw};
+  return rc == RdKafka::ERR_NO_ERROR;
+}
+
+} // namespace semiasync::kafka

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "kafka/client_config.hpp"
+#include "kafka/interfaces.hpp"
+
+#include <caf/expected.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace semiasync::kafka {
+
+/// A `publisher` over one librdkafka producer handle (idempotent, acks=all).
+///
+/// Delivery callbacks run on the thread that calls `serve_delivery_reports`
+/// or `flush`, or on the polling thread once `start_polling_thread` ran, and
+/// during destruction on the destroying thread. Every accepted record gets
+/// exactly one callback: records still undelivered after the destructor's
+/// grace period fail with a purge error. Callbacks must not throw.
+class producer final : public publisher {
+public:
+  /// How long the destructor waits for queued records before purging them.
+  static constexpr std::chrono::milliseconds shutdown_grace{2000};
+
+  /// Connects (lazily) to `brokers`; records not acknowledged within
+  /// `delivery_timeout` fail with `error_code::publish_failed`. `overrides`
+  /// are librdkafka properties applied after our defaults.
+  static caf::expected<std::unique_ptr<producer>>
+  make(const std::string& brokers, std::chrono::milliseconds delivery_timeout,
+       const properties& overrides = {});
+
+  /// Stops the polling thread, flushes up to `shutdown_grace`, then fails
+  /// whatever is left.
+  ~producer() override;
+
+  producer(const producer&) = delete;
+  producer& operator=(const producer&) = delete;
+
+  /// Queues `rec` (bytes copied); partition -1 means "by key" (no key:
+  /// librdkafka's default partitioner picks one).
+  caf::error publish(outgoing_record rec,
+                     delivery_callback on_delivery) override;
+
+  /// Serves due delivery callbacks on the calling thread.
+  void serve_delivery_reports(std::chrono::milliseconds timeout) override;
+
+  /// Waits for every queued record, serving callbacks on the calling thread.
+  caf::error flush(std::chrono::milliseconds timeout) override;
+
+  /// Starts a thread that serves delivery callbacks until destruction, for
+  /// owners that must not block (scheduled actors). Call at most once, before
+  /// sharing the producer; later calls do nothing.
+  void start_polling_thread();
+
+  /// True if a broker answers a metadata request within `timeout`.
+  bool broker_reachable(std::chrono::milliseconds timeout);
+
+private:
+  struct impl;
+
+  explicit producer(std::unique_ptr<impl> ptr);
+
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace semiasync::kafka

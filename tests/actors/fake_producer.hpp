@@ -1,0 +1,38 @@
+#pragma once
+
+#include "actors/protocol.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace semiasync::testing {
+
+/// What the fake producer does with each publish request.
+enum class publish_mode {
+  /// Answers `ok` at once, as if the broker acknowledged.
+  ack,
+  /// Answers `publish_failed` at once.
+  fail,
+  /// Never answers: the request's produce timeout decides.
+  hold,
+};
+
+/// Shared between a test and its fake producer actor.
+struct fake_producer_log {
+  /// How to answer.
+  publish_mode mode = publish_mode::ack;
+  /// Every record asked to be published, in order.
+  std::vector<kafka::outgoing_record> records;
+  /// Promises kept in `hold` mode, so they stay unanswered.
+  std::vector<caf::typed_response_promise<caf::ok_atom>> held;
+};
+
+/// A `producer_actor` that records requests and answers per `log->mode`.
+producer_actor::behavior_type
+fake_producer(producer_actor::pointer self,
+              std::shared_ptr<fake_producer_log> log);
+
+} // namespace semiasync::testing

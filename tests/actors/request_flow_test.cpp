@@ -1,0 +1,210 @@
+// The request actor and the registry together, on CAF's deterministic
+// scheduler: registration before publishing, routing, deadlines, publish
+// errors and clean-up on every path.
+
+#include "actors/registry.hpp"
+#include "actors/request.hpp"
+#include "domain/error.hpp"
+#include "domain/wire_codec.hpp"
+#include "tests/actors/actor_fixture.hpp"
+#include "tests/actors/fake_producer.hpp"
+
+#include <caf/send.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace semiasync;
+using namespace semiasync::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto deadline = std::chrono::milliseconds{5000};
+constexpr auto produce_timeout = std::chrono::milliseconds{2000};
+
+request_id id_of(int n) {
+  char text[37];
+  snprintf(text, sizeof(text), "00000000-0000-4000-8000-%012d", n);
+  return request_id{text};
+}
+
+/// The registry, a fake producer, and the replies request actors gave.
+struct flow_fixture : actor_fixture {
+  flow_fixture()
+    : log(std::make_shared<fake_producer_log>()),
+      registry_handle(sys.spawn(registry)),
+      producer_handle(sys.spawn(fake_producer, log)) {
+    sched.run();
+  }
+
+  /// Spawns a request actor for `id`; its reply lands in `replies[id]`.
+  request_actor start_request(const request_id& id, const std::string& name) {
+    request_context ctx{{id, user_name{name}},
+                        "requests",
+                        deadline,
+                        produce_timeout,
+                        registry_handle,
+                        producer_handle,
+                        [this, id](caf::expected<outcome> result) {
+                          replies[id.value].push_back(std::move(result));
+                        }};
+    auto handle = sys.spawn(create_user_request, std::move(ctx));
+    spawned.push_back(handle);
+    return handle;
+  }
+
+  /// The test scheduler cannot shut down while actors still wait for
+  /// timeouts that will never fire: end them first.
+  ~flow_fixture() {
+    for (auto& x : spawned)
+      caf::anon_send_exit(x, caf::exit_reason::kill);
+    caf::anon_send_exit(registry_handle, caf::exit_reason::kill);
+    caf::anon_send_exit(producer_handle, caf::exit_reason::kill);
+    sched.run();
+  }
+
+  registry_stats stats() {
+    return ask<registry_stats>(registry_handle, stats_atom::value);
+  }
+
+  void deliver(outcome x) {
+    caf::anon_send(registry_handle, outcome_atom::value, std::move(x));
+    sched.run();
+  }
+
+  std::shared_ptr<fake_producer_log> log;
+  registry_actor registry_handle;
+  producer_actor producer_handle;
+  std::map<std::string, std::vector<caf::expected<outcome>>> replies;
+  std::vector<request_actor> spawned;
+};
+
+user_created created(const request_id& id, const std::string& name) {
+  return {id, user_uuid{"11111111-2222-4333-8444-555555555555"},
+          user_name{name}};
+}
+
+} // namespace
+
+TEST_CASE("a request registers before it publishes and then waits") {
+  flow_fixture f;
+  f.start_request(id_of(1), "alice");
+  // One step: the request actor's start asks the registry first.
+  f.sched.run_once();
+  CHECK(f.log->records.empty());
+  f.sched.run();
+  REQUIRE(f.log->records.size() == 1);
+  auto& rec = f.log->records.front();
+  CHECK(rec.topic == "requests");
+  auto decoded = decode_request(rec.message);
+  REQUIRE(decoded);
+  CHECK(decoded->request == id_of(1));
+  CHECK(decoded->name.value == "alice");
+  CHECK(rec.message.key == "alice");
+  CHECK(f.stats().waiting == 1);
+  CHECK(f.replies.empty());
+}
+
+TEST_CASE("outcomes reach the right waiter among many") {
+  flow_fixture f;
+  for (int i = 1; i <= 3; ++i)
+    f.start_request(id_of(i), "user-" + std::to_string(i));
+  f.sched.run();
+  REQUIRE(f.stats().waiting == 3);
+  f.deliver(created(id_of(2), "user-2"));
+  REQUIRE(f.replies.size() == 1);
+  auto& reply = f.replies[id_of(2).value];
+  REQUIRE(reply.size() == 1);
+  REQUIRE(reply.front());
+  CHECK(std::holds_alternative<user_created>(*reply.front()));
+  f.deliver(user_duplicated{id_of(3), user_name{"user-3"}});
+  REQUIRE(f.replies[id_of(3).value].size() == 1);
+  CHECK(std::holds_alternative<user_duplicated>(*f.replies[id_of(3).value][0]));
+  auto stats = f.stats();
+  CHECK(stats.waiting == 1);
+  CHECK(stats.routed == 2);
+  CHECK(stats.dropped == 0);
+}
+
+TEST_CASE("an outcome nobody waits for is dropped and counted") {
+  flow_fixture f;
+  f.deliver(created(id_of(42), "nobody"));
+  auto stats = f.stats();
+  CHECK(stats.dropped == 1);
+  CHECK(stats.routed == 0);
+  CHECK(f.replies.empty());
+}
+
+TEST_CASE("the deadline fires exactly at the deadline with a timeout") {
+  flow_fixture f;
+  f.start_request(id_of(1), "slow");
+  f.sched.run();
+  f.sched.advance_time(deadline - 1ns);
+  f.sched.run();
+  CHECK(f.replies.empty());
+  CHECK(f.stats().waiting == 1);
+  f.sched.advance_time(1ns);
+  f.sched.run();
+  REQUIRE(f.replies[id_of(1).value].size() == 1);
+  auto& reply = f.replies[id_of(1).value].front();
+  REQUIRE_FALSE(reply);
+  CHECK(code_of(reply.error()) == error_code::reply_timeout);
+  CHECK(f.stats().waiting == 0);
+
+  SECTION("a late outcome after the timeout changes nothing") {
+    f.deliver(created(id_of(1), "slow"));
+    CHECK(f.replies[id_of(1).value].size() == 1);
+    CHECK(f.stats().dropped == 1);
+  }
+}
+
+TEST_CASE("a publish error answers 503-worthy and deregisters") {
+  flow_fixture f;
+  f.log->mode = publish_mode::fail;
+  f.start_request(id_of(7), "unlucky");
+  f.sched.run();
+  REQUIRE(f.replies[id_of(7).value].size() == 1);
+  auto& reply = f.replies[id_of(7).value].front();
+  REQUIRE_FALSE(reply);
+  CHECK(code_of(reply.error()) == error_code::publish_failed);
+  CHECK(f.stats().waiting == 0);
+}
+
+TEST_CASE("a producer that never acknowledges fails at the produce timeout") {
+  flow_fixture f;
+  f.log->mode = publish_mode::hold;
+  f.start_request(id_of(8), "held");
+  f.sched.run();
+  REQUIRE(f.log->held.size() == 1);
+  f.sched.advance_time(produce_timeout);
+  f.sched.run();
+  REQUIRE(f.replies[id_of(8).value].size() == 1);
+  auto& reply = f.replies[id_of(8).value].front();
+  REQUIRE_FALSE(reply);
+  CHECK(code_of(reply.error()) == error_code::publish_failed);
+  CHECK(f.stats().waiting == 0);
+}
+
+TEST_CASE("a request actor that dies is forgotten by the registry") {
+  flow_fixture f;
+  auto doomed = f.start_request(id_of(9), "doomed");
+  f.sched.run();
+  REQUIRE(f.stats().waiting == 1);
+  caf::anon_send_exit(doomed, caf::exit_reason::kill);
+  f.sched.run();
+  CHECK(f.stats().waiting == 0);
+  CHECK(f.replies.empty());
+}
+
+TEST_CASE("two waiters under one ID both get the outcome") {
+  flow_fixture f;
+  f.start_request(id_of(5), "twice");
+  f.start_request(id_of(5), "twice");
+  f.sched.run();
+  CHECK(f.stats().waiting == 1);
+  f.deliver(created(id_of(5), "twice"));
+  CHECK(f.replies[id_of(5).value].size() == 2);
+  CHECK(f.stats().waiting == 0);
+}

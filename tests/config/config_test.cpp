@@ -1,0 +1,278 @@
+#include "config/load.hpp"
+#include "config/setting_table.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <catch2/catch.hpp>
+
+using namespace semiasync::config;
+using namespace std::chrono_literals;
+
+namespace {
+
+using env_map = std::map<std::string, std::string>;
+
+env_lookup fake_env(env_map vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto i = vars.find(name);
+    if (i == vars.end()) return std::nullopt;
+    return i->second;
+  };
+}
+
+/// A YAML file under the temp directory, removed when the test ends.
+class temp_yaml {
+public:
+  explicit temp_yaml(const std::string& content) {
+    static std::atomic<int> counter{0};
+    auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    path_ = std::filesystem::temp_directory_path()
+            / ("semiasync_config_test_" + std::to_string(stamp) + "_"
+               + std::to_string(++counter) + ".yaml");
+    std::ofstream{path_} << content;
+  }
+
+  ~temp_yaml() {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+
+  std::string path() const {
+    return path_.string();
+  }
+
+private:
+  std::filesystem::path path_;
+};
+
+load_result ok(const load_outcome& outcome) {
+  if (auto* error = std::get_if<load_error>(&outcome))
+    FAIL("unexpected error: " << error->message);
+  return std::get<load_result>(outcome);
+}
+
+std::string error_of(const load_outcome& outcome) {
+  if (std::holds_alternative<load_result>(outcome))
+    FAIL("expected an error");
+  return std::get<load_error>(outcome).message;
+}
+
+const char* reference_yaml = "dbHost: db.example\n"
+                             "dbPort: 3307\n"
+                             "dbUser: alice\n"
+                             "dbPassword: s3cret\n"
+                             "kafkaBrokers:\n"
+                             "  - k1:9092\n"
+                             "  - k2:9092\n"
+                             "httpPort: 8081\n"
+                             "someReferenceOnlyKey: {nested: [1, 2]}\n";
+
+} // namespace
+
+TEST_CASE("names derive from the YAML key") {
+  CHECK(env_name("dbHost") == "SEMIASYNC_DB_HOST");
+  CHECK(env_name("kafkaBrokers") == "SEMIASYNC_KAFKA_BROKERS");
+  CHECK(flag_name("dbHost") == "--db-host");
+  CHECK(flag_name("replyTimeoutMs") == "--reply-timeout-ms");
+}
+
+TEST_CASE("without any input the defaults hold") {
+  auto result = ok(load({}, fake_env({})));
+  const auto& v = result.values;
+  CHECK(v.db_host == "127.0.0.1");
+  CHECK(v.db_port == 3306);
+  CHECK(v.db_user == "root");
+  CHECK(v.db_password == "root");
+  CHECK(v.db_name == "app");
+  CHECK(v.kafka_brokers == "127.0.0.1:9093");
+  CHECK(v.http_port == 8080);
+  CHECK(v.http_address == "0.0.0.0");
+  CHECK(v.request_topic == "create_user_request_sent");
+  CHECK(v.outcome_topic == "user");
+  CHECK(v.effective_dead_letter_topic() == "create_user_request_sent.dlq");
+  CHECK(v.worker_group == "semiasync-worker");
+  CHECK(v.instance_id.empty());
+  CHECK(v.reply_timeout == 5000ms);
+  CHECK(v.produce_timeout == 2000ms);
+  CHECK(v.max_body_bytes == 65536);
+  CHECK(v.http_threads == 2);
+  CHECK(v.log_level == "info");
+  CHECK(result.positional.empty());
+  CHECK_FALSE(result.help);
+}
+
+TEST_CASE("a config file sets values") {
+  SECTION("reference keys, kafkaBrokers as a list, extra keys ignored") {
+    temp_yaml file{reference_yaml};
+    auto v = ok(load({"--config=" + file.path()}, fake_env({}))).values;
+    CHECK(v.db_host == "db.example");
+    CHECK(v.db_port == 3307);
+    CHECK(v.db_user == "alice");
+    CHECK(v.db_password == "s3cret");
+    CHECK(v.kafka_brokers == "k1:9092,k2:9092");
+    CHECK(v.http_port == 8081);
+    CHECK(v.db_name == "app");
+  }
+  SECTION("kafkaBrokers as a comma string, our own keys") {
+    temp_yaml file{"kafkaBrokers: \"k1:9092, k2:9092\"\n"
+                   "deadLetterTopic: poison\n"
+                   "replyTimeoutMs: 8000\n"
+                   "produceTimeoutMs: 3000\n"
+                   "logLevel: debug\n"};
+    auto v = ok(load({"--config", file.path()}, fake_env({}))).values;
+    CHECK(v.kafka_brokers == "k1:9092,k2:9092");
+    CHECK(v.effective_dead_letter_topic() == "poison");
+    CHECK(v.reply_timeout == 8000ms);
+    CHECK(v.produce_timeout == 3000ms);
+    CHECK(v.log_level == "debug");
+  }
+  SECTION("the file may come from SEMIASYNC_CONFIG") {
+    temp_yaml file{"dbHost: from-env-file\n"};
+    auto env = fake_env({{"SEMIASYNC_CONFIG", file.path()}});
+    CHECK(ok(load({}, env)).values.db_host == "from-env-file");
+  }
+  SECTION("an empty file changes nothing") {
+    temp_yaml file{""};
+    CHECK(ok(load({"--config=" + file.path()}, fake_env({}))).values.db_port
+          == 3306);
+  }
+  SECTION("the example file loads") {
+    auto example = std::filesystem::path{__FILE__}.parent_path().parent_path()
+                     .parent_path() / "config" / "semiasync.example.yaml";
+    auto v = ok(load({"--config=" + example.string()}, fake_env({}))).values;
+    CHECK(v.kafka_brokers == "127.0.0.1:9093");
+  }
+}
+
+TEST_CASE("precedence is flag > environment > file > default") {
+  temp_yaml file{reference_yaml};
+  auto config = "--config=" + file.path();
+  env_map vars{{"SEMIASYNC_DB_HOST", "env-host"},
+               {"SEMIASYNC_DB_PORT", "4000"},
+               {"SEMIASYNC_KAFKA_BROKERS", "e1:1,e2:2"}};
+  SECTION("environment overrides the file") {
+    auto v = ok(load({config}, fake_env(vars))).values;
+    CHECK(v.db_host == "env-host");
+    CHECK(v.db_port == 4000);
+    CHECK(v.kafka_brokers == "e1:1,e2:2");
+    CHECK(v.db_user == "alice");
+  }
+  SECTION("a flag overrides the environment, --flag=value form") {
+    auto v = ok(load({config, "--db-host=flag-host"}, fake_env(vars))).values;
+    CHECK(v.db_host == "flag-host");
+    CHECK(v.db_port == 4000);
+  }
+  SECTION("a flag overrides the environment, --flag value form") {
+    auto v = ok(load({"--db-port", "5000", config}, fake_env(vars))).values;
+    CHECK(v.db_port == 5000);
+    CHECK(v.db_host == "env-host");
+  }
+  SECTION("an empty environment variable counts as unset") {
+    vars["SEMIASYNC_DB_HOST"] = "";
+    CHECK(ok(load({config}, fake_env(vars))).values.db_host == "db.example");
+  }
+}
+
+TEST_CASE("positional arguments are kept") {
+  auto result = ok(load({"server", "--http-port=9000"}, fake_env({})));
+  CHECK(result.positional == std::vector<std::string>{"server"});
+  CHECK(result.values.http_port == 9000);
+  SECTION("after --, everything is positional") {
+    auto after = ok(load({"worker", "--", "--db-host"}, fake_env({})));
+    CHECK(after.positional == std::vector<std::string>{"worker", "--db-host"});
+  }
+}
+
+TEST_CASE("bad input is an error naming what is wrong") {
+  auto env = fake_env({});
+  SECTION("numbers must parse fully") {
+    auto message = error_of(load({"--db-port=12abc"}, env));
+    CHECK_THAT(message, Catch::Contains("dbPort"));
+    CHECK_THAT(message, Catch::Contains("--db-port"));
+  }
+  SECTION("negative and out-of-range ports are rejected") {
+    CHECK_THAT(error_of(load({"--http-port", "-1"}, env)),
+               Catch::Contains("httpPort"));
+    CHECK_THAT(error_of(load({"--http-port=65536"}, env)),
+               Catch::Contains("httpPort"));
+    CHECK_THAT(error_of(load({"--db-port=0"}, env)), Catch::Contains("dbPort"));
+  }
+  SECTION("an environment value names the variable") {
+    auto message = error_of(
+      load({}, fake_env({{"SEMIASYNC_HTTP_THREADS", "0"}})));
+    CHECK_THAT(message, Catch::Contains("httpThreads"));
+    CHECK_THAT(message, Catch::Contains("SEMIASYNC_HTTP_THREADS"));
+  }
+  SECTION("a file value names the file and key") {
+    temp_yaml file{"maxBodyBytes: lots\n"};
+    auto message = error_of(load({"--config=" + file.path()}, env));
+    CHECK_THAT(message, Catch::Contains("maxBodyBytes"));
+    CHECK_THAT(message, Catch::Contains(file.path()));
+  }
+  SECTION("a list where one value belongs") {
+    temp_yaml file{"dbHost: [a, b]\n"};
+    CHECK_THAT(error_of(load({"--config=" + file.path()}, env)),
+               Catch::Contains("dbHost"));
+  }
+  SECTION("malformed YAML names the file") {
+    temp_yaml file{"dbHost: [unclosed\n"};
+    CHECK_THAT(error_of(load({"--config=" + file.path()}, env)),
+               Catch::Contains(file.path()));
+  }
+  SECTION("a missing config file names the path") {
+    auto missing = (std::filesystem::temp_directory_path()
+                    / "semiasync_config_test_does_not_exist.yaml")
+                     .string();
+    CHECK_THAT(error_of(load({"--config=" + missing}, env)),
+               Catch::Contains(missing));
+  }
+  SECTION("unknown options") {
+    CHECK_THAT(error_of(load({"--foo"}, env)),
+               Catch::Contains("unknown option --foo"));
+    CHECK_THAT(error_of(load({"--foo=1"}, env)),
+               Catch::Contains("unknown option --foo"));
+    CHECK_THAT(error_of(load({"-x"}, env)), Catch::Contains("unknown option"));
+  }
+  SECTION("a flag without its value") {
+    CHECK_THAT(error_of(load({"--db-host"}, env)),
+               Catch::Contains("--db-host"));
+  }
+  SECTION("a log level outside the list") {
+    CHECK_THAT(error_of(load({"--log-level=loud"}, env)),
+               Catch::Contains("logLevel"));
+  }
+  SECTION("timeouts: reply below RESTinio's 10 s, produce below reply") {
+    CHECK_THAT(error_of(load({"--reply-timeout-ms=10000"}, env)),
+               Catch::Contains("replyTimeoutMs"));
+    CHECK_THAT(error_of(load({"--produce-timeout-ms=5000"}, env)),
+               Catch::Contains("produceTimeoutMs"));
+  }
+}
+
+TEST_CASE("--help lists every setting") {
+  SECTION("--help and -h set help, even next to a bad option") {
+    CHECK(ok(load({"--help"}, fake_env({}))).help);
+    CHECK(ok(load({"server", "-h", "--foo"}, fake_env({}))).help);
+  }
+  SECTION("help_text names every flag, env name and key") {
+    auto text = help_text("semiasync");
+    CHECK_THAT(text, Catch::Contains("SEMIASYNC_CONFIG"));
+    for (const auto& entry : setting_table()) {
+      CHECK_THAT(text, Catch::Contains(env_name(entry.key)));
+      CHECK_THAT(text, Catch::Contains(flag_name(entry.key)));
+      CHECK_THAT(text, Catch::Contains(entry.key));
+    }
+  }
+  SECTION("the password's default is not shown") {
+    auto text = help_text("semiasync");
+    auto begin = text.find("--db-password");
+    REQUIRE(begin != std::string::npos);
+    auto block = text.substr(begin, text.find("\n  --", begin) - begin);
+    CHECK_THAT(block, !Catch::Contains("root"));
+    CHECK_THAT(block, !Catch::Contains("default root"));
+  }
+}

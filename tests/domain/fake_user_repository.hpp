@@ -1,0 +1,195 @@
+#pragma once
+
+#include "domain/error.hpp"
+#include "domain/user_repository.hpp"
+#include "domain/uuid.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include <cstddef>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace semiasync::testing {
+
+/// An in-memory `users` table with the unique keys of the real schema. Names
+/// compare case-insensitively for ASCII letters, as the default `utf8mb4`
+/// collation does (the fake does not model accent folding).
+class fake_user_repository final : public user_repository {
+public:
+  /// The methods whose next call can be made to fail.
+  enum class method { find_by_name, find_by_request, find_by_uuid, insert };
+
+  // -- test controls ----------------------------------------------------------
+
+  /// Makes the next call of `m` fail with `err` instead of touching the
+  /// table; with `skip` > 0, the calls before it succeed, so a test can fail
+  /// the second lookup of a request and not the first.
+  void fail_next(method m, caf::error err, size_t skip = 0) {
+    failures_[m] = {skip, std::move(err)};
+  }
+
+  /// Simulates a concurrent request: on the next `insert`, `winner` is stored
+  /// first, then the insert runs against the table it left behind.
+  void lose_next_insert_race_to(stored_user winner) {
+    race_winner_ = std::move(winner);
+  }
+
+  /// Adds a row directly, as a previous request would have.
+  void seed(stored_user row) {
+    rows_.push_back(std::move(row));
+  }
+
+  /// Every row, in insertion order.
+  const std::vector<stored_user>& rows() const {
+    return rows_;
+  }
+
+  /// How often `m` was called (failed calls included).
+  size_t calls(method m) const {
+    auto i = calls_.find(m);
+    return i == calls_.end() ? 0 : i->second;
+  }
+
+  // -- user_repository --------------------------------------------------------
+
+  caf::expected<std::optional<stored_user>>
+  find_by_name(const user_name& name) override {
+    if (auto err = enter(method::find_by_name))
+      return std::move(*err);
+    return find_if([&](const stored_user& x) {
+      return same_name(x.name.value, name.value);
+    });
+  }
+
+  caf::expected<std::optional<stored_user>>
+  find_by_request(const request_id& request) override {
+    if (auto err = enter(method::find_by_request))
+      return std::move(*err);
+    return find_if(
+      [&](const stored_user& x) { return x.request == request; });
+  }
+
+  caf::expected<std::optional<stored_user>>
+  find_by_uuid(const user_uuid& user) override {
+    if (auto err = enter(method::find_by_uuid))
+      return std::move(*err);
+    return find_if([&](const stored_user& x) { return x.user == user; });
+  }
+
+  caf::expected<insert_result> insert(const stored_user& row) override {
+    if (auto err = enter(method::insert))
+      return std::move(*err);
+    if (race_winner_) {
+      auto winner = std::move(*race_winner_);
+      race_winner_.reset();
+      if (!takes_a_key_of(winner))
+        rows_.push_back(std::move(winner));
+    }
+    if (takes_a_key_of(row))
+      return insert_result::duplicate;
+    rows_.push_back(row);
+    return insert_result::inserted;
+  }
+
+  /// ASCII case-insensitive equality; other bytes compare exactly.
+  static bool same_name(const std::string& x, const std::string& y) {
+    if (x.size() != y.size())
+      return false;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (fold(x[i]) != fold(y[i]))
+        return false;
+    return true;
+  }
+
+private:
+  static char fold(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+
+  /// Counts the call and consumes an injected failure, if any.
+  std::optional<caf::error> enter(method m) {
+    ++calls_[m];
+    auto i = failures_.find(m);
+    if (i == failures_.end())
+      return std::nullopt;
+    if (i->second.first > 0) {
+      --i->second.first;
+      return std::nullopt;
+    }
+    auto err = std::move(i->second.second);
+    failures_.erase(i);
+    return err;
+  }
+
+  template <class Predicate>
+  std::optional<stored_user> find_if(Predicate pred) const {
+    for (auto& x : rows_)
+      if (pred(x))
+        return x;
+    return std::nullopt;
+  }
+
+  /// True when `row` collides with a stored row on any unique key.
+  bool takes_a_key_of(const stored_user& row) const {
+    for (auto& x : rows_)
+      if (x.user == row.user || x.request == row.request
+          || same_name(x.name.value, row.name.value))
+        return true;
+    return false;
+  }
+
+  // -- member variables -------------------------------------------------------
+
+  std::vector<stored_user> rows_;
+  std::map<method, std::pair<size_t, caf::error>> failures_;
+  std::map<method, size_t> calls_;
+  std::optional<stored_user> race_winner_;
+};
+
+/// Predictable UUIDs: queued ones first, then 00000000-0000-4000-8000-<n>
+/// counting from 1.
+class fake_uuid_source final : public uuid_source {
+public:
+  /// The UUID the `n`th generated one will be (1-based).
+  static std::string nth(unsigned n) {
+    char text[37];
+    std::snprintf(text, sizeof(text), "00000000-0000-4000-8000-%012x", n);
+    return text;
+  }
+
+  /// Makes `id` the next UUID returned, before the counted ones.
+  void queue(std::string id) {
+    queued_.push_back(std::move(id));
+  }
+
+  /// How many UUIDs were handed out.
+  size_t handed_out() const {
+    return handed_out_;
+  }
+
+  std::string next() override {
+    ++handed_out_;
+    if (!queued_.empty()) {
+      auto id = std::move(queued_.front());
+      queued_.pop_front();
+      return id;
+    }
+    return nth(++counter_);
+  }
+
+private:
+  // -- member variables -------------------------------------------------------
+
+  std::deque<std::string> queued_;
+  unsigned counter_ = 0;
+  size_t handed_out_ = 0;
+};
+
+} // namespace semiasync::testing

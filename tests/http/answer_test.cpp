@@ -1,0 +1,181 @@
+#include "http/answer.hpp"
+
+#include "domain/error.hpp"
+
+#include <caf/sec.hpp>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <set>
+#include <string>
+
+using namespace semiasync;
+using semiasync::http::answer;
+using semiasync::http::answer_for;
+using semiasync::http::problem;
+using json = nlohmann::json;
+
+namespace {
+
+const request_id request{"0f8fad5b-d9cb-469f-a165-70867728950e"};
+const std::string user_text = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+
+/// Text an adapter might put in an error's detail; must never reach a client.
+const std::string internal_text
+  = "Lost connection to MySQL server at 'db:3306'; SELECT * FROM users";
+
+std::set<std::string> keys_of(const json& doc) {
+  std::set<std::string> result;
+  for (auto& item : doc.items())
+    result.insert(item.key());
+  return result;
+}
+
+std::optional<std::string> header(const answer& x, const std::string& name) {
+  for (auto& [key, value] : x.headers)
+    if (key == name)
+      return value;
+  return std::nullopt;
+}
+
+/// Checks the RFC 9457 shape of `x` and returns its parsed body.
+json problem_body(const answer& x, const request_id& id = request) {
+  CHECK(x.content_type == "application/problem+json");
+  auto doc = json::parse(x.body, nullptr, false);
+  REQUIRE_FALSE(doc.is_discarded());
+  REQUIRE(doc.is_object());
+  CHECK(keys_of(doc)
+        == std::set<std::string>{"type", "title", "status", "detail",
+                                 "requestId"});
+  CHECK(doc["status"] == x.status);
+  REQUIRE(doc["type"].is_string());
+  CHECK_FALSE(doc["type"].get<std::string>().empty());
+  CHECK(doc["title"] == std::string{http::reason_phrase(x.status)});
+  REQUIRE(doc["detail"].is_string());
+  CHECK_FALSE(doc["detail"].get<std::string>().empty());
+  CHECK(doc["requestId"] == id.value);
+  return doc;
+}
+
+answer answer_error(caf::error err) {
+  return answer_for(caf::expected<outcome>{std::move(err)}, request);
+}
+
+} // namespace
+
+TEST_CASE("a created user is a 201 with its location", "[answer]") {
+  outcome created = user_created{request, user_uuid{user_text},
+                                 user_name{"Zo\xC3\xAB"}};
+  auto x = answer_for(created, request);
+  CHECK(x.status == 201);
+  CHECK(x.content_type == "application/json");
+  auto doc = json::parse(x.body, nullptr, false);
+  REQUIRE(doc.is_object());
+  CHECK(keys_of(doc) == std::set<std::string>{"uuid", "name"});
+  CHECK(doc["uuid"] == user_text);
+  CHECK(doc["name"] == "Zo\xC3\xAB");
+  CHECK(header(x, "Location") == "/users/" + user_text);
+}
+
+TEST_CASE("a duplicated name is a 409 problem", "[answer]") {
+  outcome duplicated = user_duplicated{request, user_name{"alice"}};
+  auto x = answer_for(duplicated, request);
+  CHECK(x.status == 409);
+  auto doc = problem_body(x);
+  CHECK(doc["title"] == "Conflict");
+  CHECK_FALSE(header(x, "Location"));
+}
+
+TEST_CASE("each error code maps to its status", "[answer]") {
+  SECTION("reply_timeout is 504") {
+    auto x = answer_error(make_error(error_code::reply_timeout, internal_text));
+    CHECK(x.status == 504);
+    auto doc = problem_body(x);
+    CHECK(doc["detail"].get<std::string>().find("MySQL") == std::string::npos);
+  }
+  SECTION("publish_failed, unavailable and database_unavailable are 503") {
+    auto code = GENERATE(error_code::publish_failed, error_code::unavailable,
+                         error_code::database_unavailable);
+    CAPTURE(to_string(code));
+    auto x = answer_error(make_error(code, "draining"));
+    CHECK(x.status == 503);
+    problem_body(x);
+    REQUIRE(header(x, "Retry-After"));
+    CHECK(std::stoi(*header(x, "Retry-After")) > 0);
+    SECTION("without a detail the body still says what to do") {
+      auto bare = answer_error(make_error(code));
+      CHECK(bare.status == 503);
+      CHECK(problem_body(bare)["detail"].get<std::string>().find("try again")
+            != std::string::npos);
+      CHECK(header(bare, "Retry-After"));
+    }
+  }
+  SECTION("request_id_conflict is 422") {
+    auto x = answer_error(
+      make_error(error_code::request_id_conflict, internal_text));
+    CHECK(x.status == 422);
+    auto doc = problem_body(x);
+    CHECK(doc["detail"].get<std::string>().find("MySQL") == std::string::npos);
+    CHECK_FALSE(header(x, "Retry-After"));
+  }
+  SECTION("anything else is a 500 that leaks nothing") {
+    auto err = GENERATE_COPY(
+      make_error(error_code::malformed_record, internal_text),
+      make_error(error_code::database_rejected, internal_text),
+      caf::make_error(caf::sec::request_timeout, internal_text),
+      caf::make_error(caf::sec::unexpected_message));
+    CAPTURE(caf::to_string(err));
+    auto x = answer_error(err);
+    CHECK(x.status == 500);
+    auto doc = problem_body(x);
+    CHECK(x.body.find("MySQL") == std::string::npos);
+    CHECK(x.body.find("SELECT") == std::string::npos);
+    CHECK(x.body.find("request_timeout") == std::string::npos);
+    CHECK(x.body.find("unexpected_message") == std::string::npos);
+    CHECK_FALSE(header(x, "Retry-After"));
+  }
+}
+
+// The contract says error bodies never leak internals, and answer.hpp says
+// `detail` must carry only our own words. answer_for passes a 503's detail
+// through verbatim, and kafka/producer.cpp fills publish_failed details with
+// the topic name and librdkafka's errstr (actors/request.cpp forwards them
+// unchanged), so a client sees e.g. "topic '...': Local: Message timed out".
+TEST_CASE("a 503 does not leak the error's internal detail",
+          "[answer]") {
+  auto code = GENERATE(error_code::publish_failed, error_code::unavailable,
+                       error_code::database_unavailable);
+  CAPTURE(to_string(code));
+  auto x = answer_error(make_error(
+    code, "topic 'create_user_request_sent': Local: Message timed out"));
+  CHECK(x.status == 503);
+  CHECK(x.body.find("create_user_request_sent") == std::string::npos);
+  CHECK(x.body.find("Local:") == std::string::npos);
+}
+
+TEST_CASE("problem builds RFC 9457 bodies", "[answer]") {
+  SECTION("with a request ID") {
+    auto x = problem(400, "field 'name' is missing", request);
+    CHECK(x.status == 400);
+    auto doc = problem_body(x);
+    CHECK(doc["detail"] == "field 'name' is missing");
+    CHECK(doc["title"] == "Bad Request");
+  }
+  SECTION("without a request ID there is no requestId field") {
+    auto x = problem(404, "no such resource");
+    auto doc = json::parse(x.body);
+    CHECK(doc.count("requestId") == 0);
+    CHECK(doc["status"] == 404);
+    CHECK(doc["title"] == "Not Found");
+  }
+  SECTION("different statuses get different types") {
+    auto a = json::parse(problem(400, "x", request).body);
+    auto b = json::parse(problem(413, "x", request).body);
+    CHECK(a["type"] != b["type"]);
+  }
+  SECTION("a detail with invalid UTF-8 still gives valid JSON") {
+    auto x = problem(400, "bad \xFF byte", request);
+    CHECK_FALSE(json::parse(x.body, nullptr, false).is_discarded());
+  }
+}

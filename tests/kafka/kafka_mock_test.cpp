@@ -1,0 +1,393 @@
+// Exercises the Kafka adapters against librdkafka's in-process mock cluster:
+// real protocol over loopback on ephemeral ports, no external broker.
+
+#include "kafka/client_config.hpp"
+#include "kafka/consumer.hpp"
+#include "kafka/producer.hpp"
+
+#include "domain/error.hpp"
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafkacpp.h> // completes make_conf's RdKafka::Conf
+// The mock API needs rdkafka.h first.
+#include <librdkafka/rdkafka_mock.h>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <future>
+#include <memory>
+
+using namespace std::chrono_literals;
+using semiasync::error_code;
+using semiasync::kafka::consumer;
+using semiasync::kafka::outgoing_record;
+using semiasync::kafka::producer;
+using semiasync::kafka::record;
+
+namespace {
+
+// Generous for 2 noisy cores: the mock coordinator alone delays a group's
+// first join by about 3 s.
+constexpr auto patience = 30s;
+
+/// A one-broker mock cluster on its own C handle, destroyed with it.
+class mock_cluster {
+public:
+  mock_cluster() {
+    char reason[256];
+    handle_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), reason,
+                               sizeof reason));
+    REQUIRE(handle_ != nullptr);
+    cluster_.reset(rd_kafka_mock_cluster_new(handle_.get(), 1));
+    REQUIRE(cluster_ != nullptr);
+  }
+
+  rd_kafka_mock_cluster_t* get() {
+    return cluster_.get();
+  }
+
+  std::string bootstraps() const {
+    return rd_kafka_mock_cluster_bootstraps(cluster_.get());
+  }
+
+  void create_topic(const char* name, int partitions) {
+    REQUIRE(rd_kafka_mock_topic_create(cluster_.get(), name, partitions, 1)
+            == RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+private:
+  struct handle_deleter {
+    void operator()(rd_kafka_t* ptr) const {
+      rd_kafka_destroy(ptr);
+    }
+  };
+  struct cluster_deleter {
+    void operator()(rd_kafka_mock_cluster_t* ptr) const {
+      rd_kafka_mock_cluster_destroy(ptr);
+    }
+  };
+
+  // The cluster must go before the handle it was created on.
+  std::unique_ptr<rd_kafka_t, handle_deleter> handle_;
+  std::unique_ptr<rd_kafka_mock_cluster_t, cluster_deleter> cluster_;
+};
+
+outgoing_record make_record(std::string topic, std::string key,
+                            std::string value, int32_t partition = -1) {
+  outgoing_record rec;
+  rec.topic = std::move(topic);
+  rec.message.key = std::move(key);
+  rec.message.value = value;
+  rec.message.headers = {{"eventType", "UserCreated"},
+                         {"requestUUID", "req-" + value}};
+  rec.partition = partition;
+  return rec;
+}
+
+std::unique_ptr<producer> make_producer(const std::string& brokers,
+                                        std::chrono::milliseconds timeout
+                                        = 10s) {
+  auto result = producer::make(brokers, timeout);
+  REQUIRE(result);
+  return std::move(*result);
+}
+
+/// Publishes every record and serves reports until each got its verdict.
+std::vector<caf::error> publish_all(producer& prod,
+                                    std::vector<outgoing_record> records) {
+  auto verdicts = std::make_shared<std::vector<caf::error>>();
+  for (auto& rec : records)
+    REQUIRE(!prod.publish(std::move(rec), [verdicts](const caf::error& err) {
+      verdicts->push_back(err);
+    }));
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  while (verdicts->size() < records.size()
+         && std::chrono::steady_clock::now() < deadline)
+    prod.serve_delivery_reports(100ms);
+  return *verdicts;
+}
+
+std::vector<record> poll_until(consumer& src, size_t count) {
+  std::vector<record> result;
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  while (result.size() < count && std::chrono::steady_clock::now() < deadline) {
+    auto batch = src.poll(count - result.size(), 100ms);
+    if (batch)
+      result.insert(result.end(), batch->begin(), batch->end());
+  }
+  return result;
+}
+
+// After the last member leaves, the mock coordinator holds the next join for
+// session.timeout.ms - 1 s (librdkafka 2.0.2 default session: 45 s).
+const semiasync::kafka::properties quick_group{{"session.timeout.ms", "6000"}};
+
+bool all_ok(const std::vector<caf::error>& verdicts) {
+  for (const auto& err : verdicts)
+    if (err) {
+      UNSCOPED_INFO(caf::to_string(err));
+      return false;
+    }
+  return true;
+}
+
+} // namespace
+
+TEST_CASE("client configuration names a bad property", "[kafka]") {
+  auto conf = semiasync::kafka::make_conf({{"acks", "all"}},
+                                          {{"no.such.property", "1"}});
+  REQUIRE(!conf);
+  CHECK(semiasync::code_of(conf.error()) == error_code::unavailable);
+  CHECK_THAT(semiasync::detail_of(conf.error()),
+             Catch::Contains("no.such.property"));
+  auto prod = producer::make("127.0.0.1:1", 1s, {{"linger.ms", "banana"}});
+  REQUIRE(!prod);
+  CHECK_THAT(semiasync::detail_of(prod.error()), Catch::Contains("linger.ms"));
+}
+
+TEST_CASE("client configuration lets overrides win", "[kafka]") {
+  // acks=1 contradicts our idempotence default, so librdkafka rejects the
+  // producer unless the override for idempotence wins as well.
+  auto rejected = producer::make("127.0.0.1:1", 1s, {{"acks", "1"}});
+  CHECK(!rejected);
+  auto accepted = producer::make(
+    "127.0.0.1:1", 1s, {{"acks", "1"}, {"enable.idempotence", "false"}});
+  CHECK(accepted);
+}
+
+TEST_CASE("producer delivers every record and reports each once", "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("t", 3);
+  auto prod = make_producer(cluster.bootstraps());
+  CHECK(prod->broker_reachable(5s));
+  std::vector<outgoing_record> records;
+  for (int i = 0; i < 10; ++i)
+    records.push_back(make_record("t", "name" + std::to_string(i),
+                                  std::to_string(i)));
+  auto verdicts = publish_all(*prod, std::move(records));
+  CHECK(verdicts.size() == 10);
+  CHECK(all_ok(verdicts));
+  CHECK(!prod->flush(5s));
+}
+
+TEST_CASE("producer polling thread serves delivery reports", "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("t", 1);
+  auto prod = make_producer(cluster.bootstraps());
+  prod->start_polling_thread();
+  auto verdict = std::make_shared<std::promise<caf::error>>();
+  auto result = verdict->get_future();
+  REQUIRE(!prod->publish(make_record("t", "k", "v"),
+                         [verdict](const caf::error& err) {
+                           verdict->set_value(err);
+                         }));
+  // No serve_delivery_reports here: only the thread can answer.
+  REQUIRE(result.wait_for(patience) == std::future_status::ready);
+  CHECK(!result.get());
+}
+
+TEST_CASE("a leaderless partition fails delivery within the timeout",
+          "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("t", 3);
+  REQUIRE(rd_kafka_mock_partition_set_leader(cluster.get(), "t", 0, -1)
+          == RD_KAFKA_RESP_ERR_NO_ERROR);
+  auto delivery_timeout = 1500ms;
+  auto prod = make_producer(cluster.bootstraps(), delivery_timeout);
+  auto start = std::chrono::steady_clock::now();
+  auto verdicts = publish_all(*prod, {make_record("t", "k", "lost", 0),
+                                      make_record("t", "k", "kept", 1)});
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  REQUIRE(verdicts.size() == 2);
+  // Reports arrive in completion order: the healthy partition first.
+  CHECK(!verdicts[0]);
+  CHECK(semiasync::code_of(verdicts[1]) == error_code::publish_failed);
+  INFO(caf::to_string(verdicts[1]));
+  CHECK_THAT(semiasync::detail_of(verdicts[1]), Catch::Contains("timed out"));
+  // librdkafka scans for timeouts once a second.
+  CHECK(elapsed < delivery_timeout + 3s);
+}
+
+TEST_CASE("producer destruction fails undelivered records once", "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("t", 1);
+  REQUIRE(rd_kafka_mock_partition_set_leader(cluster.get(), "t", 0, -1)
+          == RD_KAFKA_RESP_ERR_NO_ERROR);
+  auto prod = make_producer(cluster.bootstraps(), 60s);
+  std::vector<caf::error> verdicts;
+  REQUIRE(!prod->publish(make_record("t", "k", "v"),
+                         [&verdicts](const caf::error& err) {
+                           verdicts.push_back(err);
+                         }));
+  prod.reset(); // waits producer::shutdown_grace, then purges
+  REQUIRE(verdicts.size() == 1);
+  CHECK(semiasync::code_of(verdicts[0]) == error_code::publish_failed);
+}
+
+TEST_CASE("publish rejects what librdkafka refuses at once", "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("t", 1);
+  auto prod = make_producer(cluster.bootstraps());
+  // One delivery makes the topic's partition count known locally.
+  REQUIRE(all_ok(publish_all(*prod, {make_record("t", "k", "v")})));
+  bool called = false;
+  auto err = prod->publish(make_record("t", "k", "v", 7),
+                           [&called](const caf::error&) { called = true; });
+  REQUIRE(err);
+  CHECK(semiasync::code_of(err) == error_code::publish_failed);
+  CHECK(!prod->flush(5s));
+  CHECK(!called);
+}
+
+TEST_CASE("assign_from_end reads only what comes after it", "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("user", 3);
+  auto prod = make_producer(cluster.bootstraps());
+  std::vector<outgoing_record> old_records;
+  for (int32_t p = 0; p < 3; ++p)
+    old_records.push_back(
+      make_record("user", "", "old" + std::to_string(p), p));
+  REQUIRE(all_ok(publish_all(*prod, std::move(old_records))));
+  auto src = consumer::assign_from_end(cluster.bootstraps(), "outcomes",
+                                       "user", 10s);
+  REQUIRE(src);
+  CHECK((*src)->assigned());
+  std::vector<outgoing_record> new_records;
+  for (int32_t p = 0; p < 3; ++p)
+    new_records.push_back(
+      make_record("user", "", "new" + std::to_string(p), p));
+  REQUIRE(all_ok(publish_all(*prod, std::move(new_records))));
+  auto got = poll_until(**src, 3);
+  REQUIRE(got.size() == 3);
+  for (const auto& rec : got) {
+    CHECK(rec.message.value == "new" + std::to_string(rec.partition));
+    CHECK(rec.offset == 1);
+  }
+  // Nothing old shows up later either.
+  auto more = (*src)->poll(10, 200ms);
+  REQUIRE(more);
+  CHECK(more->empty());
+}
+
+TEST_CASE("assign_from_end fails for a missing topic or a dead broker",
+          "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("user", 1);
+  SECTION("missing topic") {
+    auto src = consumer::assign_from_end(cluster.bootstraps(), "g", "absent",
+                                         5s);
+    REQUIRE(!src);
+    CHECK(semiasync::code_of(src.error()) == error_code::unavailable);
+    CHECK_THAT(semiasync::detail_of(src.error()), Catch::Contains("absent"));
+  }
+  SECTION("broker down") {
+    REQUIRE(rd_kafka_mock_broker_set_down(cluster.get(), -1)
+            == RD_KAFKA_RESP_ERR_NO_ERROR);
+    auto src = consumer::assign_from_end(cluster.bootstraps(), "g", "user",
+                                         1s);
+    REQUIRE(!src);
+    CHECK(semiasync::code_of(src.error()) == error_code::unavailable);
+  }
+}
+
+TEST_CASE("a group consumer reads records and resumes after its commit",
+          "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("requests", 3);
+  auto prod = make_producer(cluster.bootstraps());
+  std::vector<outgoing_record> records;
+  for (int i = 0; i < 4; ++i)
+    records.push_back(make_record("requests", "alice", std::to_string(i), 0));
+  records.push_back(make_record("requests", "", "keyless", 1));
+  REQUIRE(all_ok(publish_all(*prod, std::move(records))));
+  {
+    auto src = consumer::subscribe(cluster.bootstraps(), "workers",
+                                   {"requests"}, quick_group);
+    REQUIRE(src);
+    auto got = poll_until(**src, 5);
+    REQUIRE(got.size() == 5);
+    CHECK((*src)->assigned());
+    std::vector<record> first_partition;
+    for (auto& rec : got) {
+      CHECK(rec.topic == "requests");
+      if (rec.partition == 0)
+        first_partition.push_back(rec);
+      else
+        CHECK(rec.message.key.empty()); // a null key reads as empty
+    }
+    REQUIRE(first_partition.size() == 4);
+    for (int i = 0; i < 4; ++i) {
+      const auto& msg = first_partition[i].message;
+      CHECK(first_partition[i].offset == i);
+      CHECK(msg.key == "alice");
+      CHECK(msg.value == std::to_string(i));
+      REQUIRE(msg.headers.size() == 2);
+      CHECK(msg.header_value("eventType") == "UserCreated");
+      CHECK(msg.header_value("requestUUID") == "req-" + std::to_string(i));
+    }
+    CHECK(!(*src)->mark_done("requests", 0, 1));
+    CHECK(!(*src)->commit_now());
+  }
+  auto next = consumer::subscribe(cluster.bootstraps(), "workers",
+                                  {"requests"}, quick_group);
+  REQUIRE(next);
+  auto got = poll_until(**next, 3);
+  // Partition 0 resumes after the commit; partition 1 had none and restarts.
+  REQUIRE(got.size() == 3);
+  std::vector<int64_t> first_partition_offsets;
+  for (auto& rec : got)
+    if (rec.partition == 0)
+      first_partition_offsets.push_back(rec.offset);
+  CHECK(first_partition_offsets == std::vector<int64_t>{2, 3});
+  CHECK((*next)->assigned());
+}
+
+TEST_CASE("mark_done on a partition not owned is harmless", "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("user", 1);
+  auto src = consumer::assign_from_end(cluster.bootstraps(), "g", "user", 10s);
+  REQUIRE(src);
+  CHECK(!(*src)->mark_done("user", 5, 10));
+  CHECK(!(*src)->mark_done("user", 0, 0));
+}
+
+TEST_CASE("a rebalance revokes partitions and tells the handler", "[kafka]") {
+  auto [strategy, expected_revocations]
+    = GENERATE(std::make_pair(std::string{"range"}, size_t{4}),
+               std::make_pair(std::string{"cooperative-sticky"}, size_t{2}));
+  INFO("partition.assignment.strategy=" << strategy);
+  mock_cluster cluster;
+  cluster.create_topic("requests", 4);
+  semiasync::kafka::properties settings{
+    {"partition.assignment.strategy", strategy},
+    {"session.timeout.ms", "3000"},
+    {"heartbeat.interval.ms", "500"}};
+  auto first = consumer::subscribe(cluster.bootstraps(), "workers",
+                                   {"requests"}, settings);
+  REQUIRE(first);
+  std::vector<std::pair<std::string, int32_t>> revoked;
+  (*first)->on_revoked([&revoked](const std::string& topic, int32_t partition) {
+    revoked.emplace_back(topic, partition);
+  });
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  while (!(*first)->assigned() && std::chrono::steady_clock::now() < deadline)
+    REQUIRE((*first)->poll(10, 100ms));
+  REQUIRE((*first)->assigned());
+  CHECK(revoked.empty());
+  auto second = consumer::subscribe(cluster.bootstraps(), "workers",
+                                    {"requests"}, settings);
+  REQUIRE(second);
+  // Both members must keep polling: the rebalance runs inside poll().
+  while (!((*second)->assigned() && !revoked.empty()
+           && (*first)->assigned())
+         && std::chrono::steady_clock::now() < deadline) {
+    (*first)->poll(10, 50ms);
+    (*second)->poll(10, 50ms);
+  }
+  CHECK((*first)->assigned());
+  CHECK((*second)->assigned());
+  CHECK(revoked.size() == expected_revocations);
+  for (const auto& [topic, partition] : revoked)
+    CHECK(topic == "requests");
+}
