@@ -1,0 +1,100 @@
+#pragma once
+
+#include "kafka/interfaces.hpp"
+
+#include <deque>
+#include <tuple>
+#include <vector>
+
+namespace semiasync::testing {
+
+/// A `record_source` fed by the test: each poll hands out the next queued
+/// batch; `mark_done` calls are recorded.
+class fake_record_source final : public kafka::record_source {
+public:
+  /// Queues one batch for a later poll.
+  void queue(std::vector<kafka::record> batch) {
+    batches_.push_back(std::move(batch));
+  }
+
+  /// Every `mark_done` call as (partition, offset), in order.
+  const std::vector<std::pair<int32_t, int64_t>>& marked() const {
+    return marked_;
+  }
+
+  caf::expected<std::vector<kafka::record>>
+  poll(size_t, std::chrono::milliseconds) override {
+    ++polls;
+    if (batches_.empty())
+      return std::vector<kafka::record>{};
+    auto batch = std::move(batches_.front());
+    batches_.pop_front();
+    return batch;
+  }
+
+  caf::error mark_done(const std::string&, int32_t partition,
+                       int64_t offset) override {
+    marked_.emplace_back(partition, offset);
+    return {};
+  }
+
+  bool assigned() const override {
+    return true;
+  }
+
+  /// How often `poll` ran.
+  size_t polls = 0;
+
+private:
+  std::deque<std::vector<kafka::record>> batches_;
+  std::vector<std::pair<int32_t, int64_t>> marked_;
+};
+
+/// A `publisher` whose deliveries the test decides: records are kept with
+/// their callbacks until `ack` or `fail` runs them.
+class fake_publisher final : public kafka::publisher {
+public:
+  /// One publish call.
+  struct entry {
+    /// The record as published.
+    kafka::outgoing_record record;
+    /// Its delivery callback; empty once run.
+    kafka::delivery_callback callback;
+  };
+
+  caf::error publish(kafka::outgoing_record rec,
+                     kafka::delivery_callback on_delivery) override {
+    published.push_back({std::move(rec), std::move(on_delivery)});
+    return {};
+  }
+
+  void serve_delivery_reports(std::chrono::milliseconds) override {
+    // Deliveries run when the test calls ack/fail.
+  }
+
+  caf::error flush(std::chrono::milliseconds) override {
+    return {};
+  }
+
+  /// Reports the `i`th published record as acknowledged.
+  void ack(size_t i) {
+    run(i, caf::error{});
+  }
+
+  /// Reports the `i`th published record as failed with `err`.
+  void fail(size_t i, caf::error err) {
+    run(i, std::move(err));
+  }
+
+  /// Every publish call, in order.
+  std::vector<entry> published;
+
+private:
+  void run(size_t i, caf::error err) {
+    auto callback = std::move(published.at(i).callback);
+    published.at(i).callback = nullptr;
+    callback(err);
+  }
+};
+
+} // namespace semiasync::testing

@@ -1,0 +1,83 @@
+// The long-lived Kafka actors with fake clients: the producer answers from
+// delivery reports, the outcome consumer feeds the registry.
+
+#include "actors/outcome_consumer.hpp"
+#include "actors/producer.hpp"
+#include "actors/registry.hpp"
+#include "domain/error.hpp"
+#include "domain/wire_codec.hpp"
+#include "tests/actors/actor_fixture.hpp"
+#include "tests/actors/fake_kafka.hpp"
+
+#include <caf/send.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace semiasync;
+using namespace semiasync::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// What a response handle brought back: nothing on success.
+template <class Handle>
+caf::error answer_of(Handle& handle) {
+  caf::error err = make_error(error_code::unavailable, "no answer");
+  handle.receive([&](caf::ok_atom) { err = caf::error{}; },
+                 [&](caf::error& x) { err = std::move(x); });
+  return err;
+}
+
+} // namespace
+
+TEST_CASE("the producer answers only once the broker acknowledged") {
+  actor_fixture f;
+  auto client = std::make_shared<fake_publisher>();
+  auto handle = f.sys.spawn(producer, client);
+  caf::scoped_actor self{f.sys};
+  auto answer = self->request(handle, caf::infinite, publish_atom::value,
+                              kafka::outgoing_record{"t", {"k", "v", {}}});
+  f.sched.run();
+  REQUIRE(client->published.size() == 1);
+  CHECK(client->published[0].record.message.key == "k");
+  // No answer yet: the delivery report has not arrived.
+  CHECK(self->mailbox().empty());
+
+  SECTION("acknowledged") {
+    client->ack(0);
+    f.sched.run();
+    CHECK_FALSE(answer_of(answer));
+  }
+  SECTION("failed") {
+    client->fail(0, make_error(error_code::publish_failed, "timed out"));
+    f.sched.run();
+    CHECK(code_of(answer_of(answer)) == error_code::publish_failed);
+  }
+  caf::anon_send_exit(handle, caf::exit_reason::kill);
+  f.sched.run();
+}
+
+TEST_CASE("the outcome consumer hands decoded outcomes to the registry") {
+  actor_fixture f;
+  auto source = std::make_shared<fake_record_source>();
+  auto reg = f.sys.spawn(registry);
+  request_id id{"00000000-0000-4000-8000-000000000001"};
+  outcome created = user_created{id, user_uuid{"00000000-0000-4000-8000-0000000000aa"},
+                                 user_name{"bob"}};
+  source->queue({{"user", 0, 1, encode_outcome(created)},
+                 {"user", 0, 2, wire_message{"", "garbage", {}}}});
+  auto consumer = f.sys.spawn(outcome_consumer, source, reg, 10ms);
+  // The consumer loops by messaging itself: step a bounded number of jobs.
+  f.run_steps(6);
+  CHECK(source->polls >= 1);
+  // Stop the loop first: asking the registry runs the scheduler until idle.
+  caf::anon_send_exit(consumer, caf::exit_reason::kill);
+  f.run_steps(6);
+  auto stats = f.ask<registry_stats>(reg, stats_atom::value);
+  // Nobody waited for the outcome, so the registry dropped it; the garbage
+  // record never reached the registry.
+  CHECK(stats.dropped == 1);
+  CHECK(stats.routed == 0);
+  caf::anon_send_exit(reg, caf::exit_reason::kill);
+  f.run_steps(6);
+}
