@@ -1,6 +1,7 @@
 #include "kafka/client_config.hpp"
 
 #include "domain/error.hpp"
+#include "domain/log.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
 
@@ -35,6 +36,36 @@ properties consumer_defaults(const std::string& brokers,
 
 namespace {
 
+/// Sends librdkafka's own log lines and client-level errors through our
+/// JSON log instead of its plain stderr format.
+class log_forwarder final : public RdKafka::EventCb {
+public:
+  void event_cb(RdKafka::Event& event) override {
+    switch (event.type()) {
+      case RdKafka::Event::EVENT_LOG:
+        log(event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR
+              ? log_level::error
+              : event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING
+                  ? log_level::warn
+                  : log_level::info,
+            "librdkafka", event.fac() + ": " + event.str());
+        break;
+      case RdKafka::Event::EVENT_ERROR:
+        log(event.fatal() ? log_level::error : log_level::warn, "librdkafka",
+            RdKafka::err2str(event.err()) + ": " + event.str());
+        break;
+      default:
+        break;
+    }
+  }
+};
+
+/// Stateless and never destroyed before the handles that point at it.
+log_forwarder& shared_log_forwarder() {
+  static log_forwarder instance;
+  return instance;
+}
+
 caf::error apply(RdKafka::Conf& conf, const properties& props) {
   for (const auto& [name, value] : props) {
     std::string reason;
@@ -51,6 +82,8 @@ caf::expected<std::unique_ptr<RdKafka::Conf>>
 make_conf(const properties& defaults, const properties& overrides) {
   std::unique_ptr<RdKafka::Conf> conf{
     RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL)};
+  std::string reason;
+  conf->set("event_cb", &shared_log_forwarder(), reason);
   if (auto err = apply(*conf, defaults))
     return err;
   if (auto err = apply(*conf, overrides))
