@@ -59,6 +59,27 @@ std::optional<std::string> header_problem(const wire_message& msg,
   return std::nullopt;
 }
 
+/// The fields every record of both topics carries.
+struct common_fields {
+  std::string request;
+  std::string name;
+};
+
+/// Reads `requestUUID` and `name` from the parsed value `doc` and checks
+/// the `requestUUID` header against it.
+caf::expected<common_fields> read_common(const json& doc,
+                                         const wire_message& msg,
+                                         bool header_required) {
+  common_fields result;
+  if (auto problem = read_uuid(doc, "requestUUID", result.request))
+    return malformed(*problem);
+  if (auto problem = read_string(doc, "name", result.name))
+    return malformed(*problem);
+  if (auto problem = header_problem(msg, result.request, header_required))
+    return malformed(*problem);
+  return result;
+}
+
 std::vector<header> outcome_headers(const char* type, const request_id& id) {
   return {{event_type_header, type}, {request_uuid_header, id.value}};
 }
@@ -76,18 +97,13 @@ caf::expected<create_user_requested> decode_request(const wire_message& msg) {
   auto doc = parse_object(msg.value);
   if (!doc)
     return malformed("value is not a JSON object");
-  std::string id;
-  std::string name;
-  if (auto problem = read_uuid(*doc, "requestUUID", id))
+  auto fields = read_common(*doc, msg, true);
+  if (!fields)
+    return std::move(fields.error());
+  if (auto problem = user_name_problem(fields->name))
     return malformed(*problem);
-  if (auto problem = read_string(*doc, "name", name))
-    return malformed(*problem);
-  if (auto problem = user_name_problem(name))
-    return malformed(*problem);
-  if (auto problem = header_problem(msg, id, true))
-    return malformed(*problem);
-  return create_user_requested{request_id{std::move(id)},
-                               user_name{std::move(name)}};
+  return create_user_requested{request_id{std::move(fields->request)},
+                               user_name{std::move(fields->name)}};
 }
 
 wire_message encode_outcome(const outcome& result) {
@@ -111,28 +127,25 @@ caf::expected<outcome> decode_outcome(const wire_message& msg) {
   auto type = msg.header_value(event_type_header);
   if (!type)
     return malformed("header 'eventType' is missing");
+  // The reference consumer always sets the requestUUID header; a value-only
+  // record is still unambiguous, so the header is optional here.
   auto doc = parse_object(msg.value);
   if (!doc)
     return malformed("value is not a JSON object");
-  std::string id;
-  std::string name;
-  if (auto problem = read_uuid(*doc, "requestUUID", id))
-    return malformed(*problem);
-  if (auto problem = read_string(*doc, "name", name))
-    return malformed(*problem);
-  // The reference consumer always sets the header; a value-only record is
-  // still unambiguous, so the header is optional here.
-  if (auto problem = header_problem(msg, id, false))
-    return malformed(*problem);
+  auto fields = read_common(*doc, msg, false);
+  if (!fields)
+    return std::move(fields.error());
+  request_id id{std::move(fields->request)};
+  user_name name{std::move(fields->name)};
   if (*type == "UserDuplicated")
-    return user_duplicated{request_id{std::move(id)}, user_name{std::move(name)}};
+    return user_duplicated{std::move(id), std::move(name)};
   if (*type != "UserCreated")
     return malformed("unknown eventType '" + std::string{*type} + "'");
   std::string user;
   if (auto problem = read_uuid(*doc, "userUUID", user))
     return malformed(*problem);
-  return user_created{request_id{std::move(id)}, user_uuid{std::move(user)},
-                      user_name{std::move(name)}};
+  return user_created{std::move(id), user_uuid{std::move(user)},
+                      std::move(name)};
 }
 
 } // namespace semiasync

@@ -1,23 +1,16 @@
 #include "domain/user_name_rules.hpp"
 
+#include "tests/support/text.hpp"
+
 #include <catch2/catch.hpp>
+
+using semiasync::testing::repeat;
 
 #include <string>
 
 using semiasync::is_valid_utf8;
 using semiasync::max_user_name_chars;
 using semiasync::user_name_problem;
-
-namespace {
-
-std::string repeat(const std::string& text, size_t n) {
-  std::string result;
-  for (size_t i = 0; i < n; ++i)
-    result += text;
-  return result;
-}
-
-} // namespace
 
 TEST_CASE("user names: valid ones have no problem", "[user_name_rules]") {
   auto name = GENERATE(as<std::string>{}, "alice", "Alice Smith", "a",

@@ -2,7 +2,11 @@
 
 #include "domain/error.hpp"
 
+#include "tests/support/text.hpp"
+
 #include <catch2/catch.hpp>
+
+using semiasync::testing::repeat;
 #include <nlohmann/json.hpp>
 
 #include <set>
@@ -51,13 +55,6 @@ std::string rejection(const caf::expected<T>& x) {
   REQUIRE_FALSE(x);
   CHECK(code_of(x.error()) == error_code::malformed_record);
   return detail_of(x.error());
-}
-
-std::string repeat(const std::string& text, size_t n) {
-  std::string result;
-  for (size_t i = 0; i < n; ++i)
-    result += text;
-  return result;
 }
 
 } // namespace

@@ -2,7 +2,11 @@
 
 #include "domain/uuid.hpp"
 
+#include "tests/support/text.hpp"
+
 #include <catch2/catch.hpp>
+
+using semiasync::testing::repeat;
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -63,13 +67,6 @@ rejected rejection(
 
 std::string body_with_name(const std::string& name) {
   return json{{"name", name}}.dump();
-}
-
-std::string repeat(const std::string& text, size_t n) {
-  std::string result;
-  for (size_t i = 0; i < n; ++i)
-    result += text;
-  return result;
 }
 
 } // namespace
