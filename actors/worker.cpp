@@ -5,6 +5,8 @@
 #include "domain/log.hpp"
 #include "domain/wire_codec.hpp"
 
+#include <caf/system_messages.hpp>
+
 #include <algorithm>
 #include <chrono>
 
@@ -13,6 +15,10 @@ namespace semiasync {
 namespace {
 
 using self_pointer = poller_actor::stateful_pointer<worker_state>;
+
+/// How long a stopping worker waits for outstanding delivery reports, so
+/// the offsets of outcomes the broker already has are committed on close.
+constexpr auto shutdown_flush = std::chrono::seconds{5};
 
 /// What processing one record came to.
 enum class step { done, retry_later };
@@ -137,6 +143,17 @@ worker(self_pointer self, std::shared_ptr<kafka::record_source> source,
   st.ids = std::move(ids);
   st.cfg = std::move(cfg);
   st.finished = std::make_shared<std::vector<finished_publish>>();
+  // A graceful stop applies the last delivery reports before quitting: the
+  // consumer commits stored offsets when it closes, so records whose
+  // outcomes are on the broker are not processed again by the next owner.
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    auto& st = self->state;
+    if (auto err = st.publisher->flush(shutdown_flush))
+      log(log_level::warn, "worker",
+          "outcomes still unacknowledged at shutdown: " + detail_of(err));
+    apply_finished(st);
+    self->quit(msg.reason);
+  });
   self->send(self, poll_atom::value);
   return {
     [self](poll_atom) {

@@ -50,11 +50,21 @@ void send(const restinio::request_handle_t& req, const answer& a,
   }
 }
 
+/// Answers a request that reached no handler with a problem naming a fresh
+/// request ID, so every answer (to a POST in particular) carries one.
+void send_problem(const restinio::request_handle_t& req, uint16_t status,
+                  std::string_view detail, const char* allow = nullptr) {
+  request_id id{random_uuid()};
+  auto result = problem(status, detail, id);
+  if (allow)
+    result.headers.emplace_back("Allow", allow);
+  send(req, result, id);
+}
+
 /// A 405 naming the allowed methods.
-answer method_not_allowed(const char* allowed) {
-  auto result = problem(405, std::string{"allowed: "} + allowed);
-  result.headers.emplace_back("Allow", allowed);
-  return result;
+void send_method_not_allowed(const restinio::request_handle_t& req,
+                             const char* allowed) {
+  send_problem(req, 405, std::string{"allowed: "} + allowed, allowed);
 }
 
 std::optional<std::string_view> header_of(const restinio::request_handle_t& req,
@@ -114,14 +124,14 @@ private:
     auto is_get = method == restinio::http_method_get();
     if (path == "/" || path == "/users") {
       if (method != restinio::http_method_post()) {
-        send(req, method_not_allowed("POST"));
+        send_method_not_allowed(req, "POST");
         return restinio::request_accepted();
       }
       return create_user(req);
     }
     if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
       if (!is_get)
-        send(req, method_not_allowed("GET"));
+        send_method_not_allowed(req, "GET");
       else if (path == "/healthz")
         send(req, json_answer(200, R"({"status":"ok"})"));
       else if (path == "/readyz")
@@ -131,7 +141,7 @@ private:
                    "text/plain; version=0.0.4; charset=utf-8", {}});
       return restinio::request_accepted();
     }
-    send(req, problem(404, "no such resource"));
+    send_problem(req, 404, "no such resource");
     return restinio::request_accepted();
   }
 

@@ -186,3 +186,15 @@ TEST_CASE("a request ID reused for another name is dead-lettered") {
   CHECK(f.publisher->published[1].record.topic == "requests.dlq");
   CHECK(f.users->rows().size() == 1);
 }
+
+TEST_CASE("a graceful stop commits what the broker acknowledged meanwhile") {
+  worker_fixture f;
+  f.source->queue({request_record(3, 41, 1, "last-one")});
+  f.run_steps(steps);
+  REQUIRE(f.publisher->published.size() == 1);
+  CHECK(f.source->marked().empty());
+  caf::anon_send_exit(f.handle, caf::exit_reason::user_shutdown);
+  f.run_steps(steps);
+  REQUIRE(f.source->marked().size() == 1);
+  CHECK(f.source->marked().front() == std::make_pair(3, int64_t{41}));
+}
