@@ -135,8 +135,8 @@ using request_actor = caf::typed_actor<
 using registry_actor = caf::typed_actor<
   // Registers `request_actor` under the ID; answers once it is routable.
   caf::replies_to<enroll_atom, request_id, request_actor>::with<caf::ok_atom>,
-  // Forgets the request actor registered under the ID.
-  caf::reacts_to<withdraw_atom, request_id, request_actor>,
+  // Forgets the request actor, wherever it is registered.
+  caf::reacts_to<withdraw_atom, request_actor>,
   // Hands an outcome to whoever waits for it, or drops and counts it.
   caf::reacts_to<outcome_atom, outcome>,
   // The registry's counters.

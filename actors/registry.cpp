@@ -6,8 +6,17 @@
 
 namespace semiasync {
 
-void registry_state::remove(const request_id& id, const caf::actor_addr& who) {
-  auto i = waiting.find(id);
+void registry_state::add(request_id id, request_actor who) {
+  ids_by_actor.emplace(who.id(), id);
+  waiting[std::move(id)].push_back(std::move(who));
+}
+
+void registry_state::remove(const caf::actor_addr& who) {
+  auto entry = ids_by_actor.find(who.id());
+  if (entry == ids_by_actor.end())
+    return;
+  auto i = waiting.find(entry->second);
+  ids_by_actor.erase(entry);
   if (i == waiting.end())
     return;
   auto& actors = i->second;
@@ -20,32 +29,20 @@ void registry_state::remove(const request_id& id, const caf::actor_addr& who) {
     waiting.erase(i);
 }
 
-void registry_state::remove_everywhere(const caf::actor_addr& who) {
-  // Linear, but only runs for a request actor that died without withdrawing,
-  // which is rare (every normal exit path withdraws first).
-  std::vector<request_id> ids;
-  for (auto& [id, actors] : waiting)
-    for (auto& x : actors)
-      if (x.address() == who)
-        ids.push_back(id);
-  for (auto& id : ids)
-    remove(id, who);
-}
-
 registry_actor::behavior_type
 registry(registry_actor::stateful_pointer<registry_state> self) {
   self->set_down_handler([self](const caf::down_msg& msg) {
-    self->state.remove_everywhere(msg.source);
+    self->state.remove(msg.source);
   });
   return {
     [self](enroll_atom, request_id& id, request_actor& who) {
       self->monitor(who);
-      self->state.waiting[std::move(id)].push_back(std::move(who));
+      self->state.add(std::move(id), std::move(who));
       return caf::ok_atom::value;
     },
-    [self](withdraw_atom, const request_id& id, const request_actor& who) {
+    [self](withdraw_atom, const request_actor& who) {
       self->demonitor(who.address());
-      self->state.remove(id, who.address());
+      self->state.remove(who.address());
     },
     [self](outcome_atom, outcome& result) {
       auto& st = self->state;

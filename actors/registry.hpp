@@ -3,6 +3,7 @@
 #include "actors/protocol.hpp"
 
 #include <caf/actor_addr.hpp>
+#include <caf/fwd.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <unordered_map>
@@ -19,6 +20,10 @@ struct registry_state {
   /// waits adds a second, and both get the outcome.
   std::unordered_map<request_id, std::vector<request_actor>> waiting;
 
+  /// The request ID each waiting actor registered under, so a down message
+  /// (common: actors quit right after withdrawing) finds its entry directly.
+  std::unordered_map<caf::actor_id, request_id> ids_by_actor;
+
   /// Counters reported by `stats`.
   registry_stats stats;
 
@@ -27,11 +32,11 @@ struct registry_state {
 
   // -- member functions -------------------------------------------------------
 
-  /// Removes `who` from the waiters of `id`; forgets the ID when none is left.
-  void remove(const request_id& id, const caf::actor_addr& who);
+  /// Registers `who` as waiting for `id`.
+  void add(request_id id, request_actor who);
 
-  /// Removes `who` wherever it waits (it went away without withdrawing).
-  void remove_everywhere(const caf::actor_addr& who);
+  /// Forgets `who`, wherever it waits; a no-op when it waits nowhere.
+  void remove(const caf::actor_addr& who);
 };
 
 /// Routes each outcome to the request actors registered under its request ID.

@@ -20,19 +20,21 @@ void finish(self_pointer self, const request_context& ctx,
     return;
   self->state.answered = true;
   ctx.reply(std::move(result));
-  self->send(ctx.registry, withdraw_atom::value, ctx.command.request,
+  self->send(ctx.registry, withdraw_atom::value,
              caf::actor_cast<request_actor>(self));
   self->quit();
 }
 
-/// Any failure to publish means the request never reached the broker (or we
-/// cannot know it did): the client may retry, so it is a 503.
+/// librdkafka enforces its message timeout (the produce timeout) on a
+/// coarse timer; the delivery report is the authority, so our own wait
+/// allows it this much longer before giving up on it.
+constexpr auto delivery_report_grace = std::chrono::milliseconds{1500};
+
+/// A failure to publish where the record certainly never reached the
+/// broker: the client may retry, so it is a 503.
 caf::error as_publish_failure(const caf::error& err) {
   if (code_of(err) == error_code::publish_failed)
     return err;
-  if (err == caf::sec::request_timeout)
-    return make_error(error_code::publish_failed,
-                      "the broker did not acknowledge in time");
   return make_error(error_code::publish_failed, "the producer is unavailable");
 }
 
@@ -52,10 +54,16 @@ create_user_request(self_pointer self, request_context ctx) {
         kafka::outgoing_record rec{shared->request_topic,
                                    encode_request(shared->command)};
         self
-          ->request(shared->producer, shared->produce_timeout,
+          ->request(shared->producer,
+                    shared->produce_timeout + delivery_report_grace,
                     publish_atom::value, std::move(rec))
           .then([](caf::ok_atom) {},
                 [self, shared](caf::error& err) {
+                  // The record may be on the broker: keep waiting for its
+                  // outcome; the deadline answers 504 if none comes.
+                  if (code_of(err) == error_code::publish_uncertain
+                      || err == caf::sec::request_timeout)
+                    return;
                   finish(self, *shared, as_publish_failure(err));
                 });
       },

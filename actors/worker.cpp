@@ -82,8 +82,17 @@ step process(worker_state& st, const kafka::record& rec) {
   return step::done;
 }
 
-/// Applies delivery reports: commits what is safe, retries what failed.
-void apply_finished(worker_state& st) {
+/// Waits before the next attempt: doubling from min to max backoff.
+caf::timespan next_backoff(const worker_state& st) {
+  if (st.backoff.count() == 0)
+    return st.cfg.min_backoff;
+  return std::min(st.backoff * 2, st.cfg.max_backoff);
+}
+
+/// Applies delivery reports: commits what is safe, queues what failed for
+/// another attempt. Returns true when any publish failed.
+bool apply_finished(worker_state& st) {
+  bool any_failed = false;
   auto done = std::move(*st.finished);
   st.finished->clear();
   for (auto& item : done) {
@@ -96,6 +105,7 @@ void apply_finished(worker_state& st) {
             + detail_of(item.error));
       ++st.stats.retries;
       st.backlog.push_front(std::move(rec));
+      any_failed = true;
       continue;
     }
     ++(st.stats.*item.counter);
@@ -105,6 +115,36 @@ void apply_finished(worker_state& st) {
             "could not store offset for " + where(rec) + ": "
               + detail_of(err));
   }
+  return any_failed;
+}
+
+/// Forgets a partition a rebalance took away: its new owner starts from the
+/// last commit, so neither its pending offsets nor its unprocessed records
+/// are ours to finish.
+void forget_partition(worker_state& st, const std::string& topic,
+                      int32_t partition) {
+  st.tracker.forget_partition(topic, partition);
+  auto& backlog = st.backlog;
+  backlog.erase(std::remove_if(backlog.begin(), backlog.end(),
+                               [&](const kafka::record& rec) {
+                                 return rec.partition == partition
+                                        && rec.topic == topic;
+                               }),
+                backlog.end());
+}
+
+/// Waits before the next attempt, logging why.
+void back_off(self_pointer self, const std::string& why) {
+  auto& st = self->state;
+  st.backoff = next_backoff(st);
+  ++st.stats.retries;
+  log(log_level::warn, "worker",
+      why + ", retrying in "
+        + std::to_string(
+          std::chrono::duration_cast<std::chrono::milliseconds>(st.backoff)
+            .count())
+        + " ms");
+  self->delayed_send(self, st.backoff, poll_atom::value);
 }
 
 /// Reads the next batch when nothing is left to process.
@@ -122,13 +162,6 @@ void refill(worker_state& st) {
   }
 }
 
-/// Waits before the next attempt: doubling from min to max backoff.
-caf::timespan next_backoff(const worker_state& st) {
-  if (st.backoff.count() == 0)
-    return st.cfg.min_backoff;
-  return std::min(st.backoff * 2, st.cfg.max_backoff);
-}
-
 } // namespace
 
 poller_actor::behavior_type
@@ -143,6 +176,11 @@ worker(self_pointer self, std::shared_ptr<kafka::record_source> source,
   st.ids = std::move(ids);
   st.cfg = std::move(cfg);
   st.finished = std::make_shared<std::vector<finished_publish>>();
+  // Runs inside `poll`, on this actor's thread, while the state is alive.
+  st.source->on_revoked(
+    [&st](const std::string& topic, int32_t partition) {
+      forget_partition(st, topic, partition);
+    });
   // A graceful stop applies the last delivery reports before quitting: the
   // consumer commits stored offsets when it closes, so records whose
   // outcomes are on the broker are not processed again by the next owner.
@@ -159,21 +197,18 @@ worker(self_pointer self, std::shared_ptr<kafka::record_source> source,
     [self](poll_atom) {
       auto& st = self->state;
       st.publisher->serve_delivery_reports(std::chrono::milliseconds{0});
-      apply_finished(st);
+      if (apply_finished(st)) {
+        // The broker refused or lost outcomes: give it time instead of
+        // re-running the database work in a tight loop.
+        back_off(self, "publishing outcomes failed");
+        return;
+      }
       if (st.backlog.empty())
         refill(st);
       while (!st.backlog.empty()) {
         if (process(st, st.backlog.front()) == step::retry_later) {
-          st.backoff = next_backoff(st);
-          ++st.stats.retries;
-          log(log_level::warn, "worker",
-              "database unavailable, retrying "
-                + where(st.backlog.front()) + " in "
-                + std::to_string(std::chrono::duration_cast<
-                                   std::chrono::milliseconds>(st.backoff)
-                                   .count())
-                + " ms");
-          self->delayed_send(self, st.backoff, poll_atom::value);
+          back_off(self, "database unavailable at "
+                           + where(st.backlog.front()));
           return;
         }
         st.backoff = caf::timespan{0};

@@ -22,8 +22,17 @@ namespace {
 /// How long start-up waits for the broker before giving up.
 constexpr auto startup_timeout = std::chrono::seconds{15};
 
+/// How long draining waits beyond the reply deadline for the last answers.
+constexpr auto drain_margin = std::chrono::seconds{1};
+
 /// How long one outcome poll blocks its (dedicated) thread.
 constexpr auto outcome_poll_timeout = std::chrono::milliseconds{100};
+
+/// Asks each long-lived actor to stop.
+template <class... Handles>
+void stop_actors(const Handles&... handles) {
+  (caf::anon_send_exit(handles, caf::exit_reason::user_shutdown), ...);
+}
 
 int fail(const std::string& what, const caf::error& err) {
   log(log_level::error, "server", what + ": " + detail_of(err));
@@ -50,6 +59,9 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     return fail("cannot read topic " + cfg.outcome_topic, outcomes.error());
   std::shared_ptr<kafka::consumer> source = std::move(*outcomes);
 
+  // Declared before the actor system so it outlives it: request actors that
+  // answer during the system's shutdown still post to its I/O context.
+  std::unique_ptr<http::server> http;
   system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
   auto registry_handle = sys.spawn(registry);
@@ -60,7 +72,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   http::server_settings http_cfg{cfg.http_address,    cfg.http_port,
                                  cfg.http_threads,    cfg.max_body_bytes,
                                  cfg.request_topic,   cfg.reply_timeout,
-                                 cfg.produce_timeout};
+                                 cfg.produce_timeout, cfg.max_in_flight};
   http::server_dependencies deps{
     &sys, registry_handle, producer_handle,
     [source]() -> std::optional<std::string> {
@@ -69,13 +81,12 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
       return std::nullopt;
     },
     [] { return std::string{"# TYPE semiasync_up gauge\nsemiasync_up 1\n"}; }};
-  auto http = http::server::start(http_cfg, std::move(deps));
-  if (!http) {
-    caf::anon_send_exit(consumer_handle, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(producer_handle, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(registry_handle, caf::exit_reason::user_shutdown);
-    return fail("cannot start HTTP", http.error());
+  auto started = http::server::start(http_cfg, std::move(deps));
+  if (!started) {
+    stop_actors(consumer_handle, producer_handle, registry_handle);
+    return fail("cannot start HTTP", started.error());
   }
+  http = std::move(*started);
   log(log_level::info, "server",
       "listening on " + cfg.http_address + ":" + std::to_string(cfg.http_port)
         + ", instance " + instance);
@@ -83,10 +94,15 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   auto signal = signals.wait();
   log(log_level::info, "server",
       std::string{"stopping on "} + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
-  (*http)->stop();
-  caf::anon_send_exit(consumer_handle, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(producer_handle, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(registry_handle, caf::exit_reason::user_shutdown);
+  // Drain: refuse new requests, let waiting ones get their real answers
+  // (each ends by its deadline at the latest), then stop serving.
+  http->begin_draining();
+  auto left = http->wait_until_idle(cfg.reply_timeout + drain_margin);
+  if (left > 0)
+    log(log_level::warn, "server",
+        std::to_string(left) + " requests still unanswered at shutdown");
+  http->stop();
+  stop_actors(consumer_handle, producer_handle, registry_handle);
   if (auto err = publisher->flush(std::chrono::seconds{2}))
     log(log_level::warn, "server", "producer flush: " + detail_of(err));
   return 0;

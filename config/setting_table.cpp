@@ -177,12 +177,16 @@ std::vector<setting> make_table() {
     text("instanceId",
          "ID of this server instance; empty: generated at start-up",
          &s::instance_id, any_text),
-    // RESTinio closes a request after 10 s without answering: stay below.
+    // The HTTP server's own request timeout is set above this one, so every
+    // client gets the 504 rather than a closed connection.
     millis("replyTimeoutMs", "Wait for an outcome before answering 504, in ms",
-           &s::reply_timeout, 1, 9999),
+           &s::reply_timeout, 1, 60000),
     millis("produceTimeoutMs",
            "Wait for the broker to take a request before answering 503, in ms",
-           &s::produce_timeout, 1, 9999),
+           &s::produce_timeout, 1, 60000),
+    number("maxInFlight",
+           "Requests waiting for outcomes at once; beyond it: 503 + Retry-After",
+           &s::max_in_flight, 1, 1000000),
     number("maxBodyBytes", "Largest accepted request body, in bytes",
            &s::max_body_bytes, 1, 1ull << 30),
     number("httpThreads", "Threads serving HTTP", &s::http_threads, 1, 256),

@@ -36,10 +36,12 @@ struct settings {
   std::string worker_group = "semiasync-worker";
   /// Server instance ID (instanceId); empty means generated at start-up.
   std::string instance_id;
-  /// Reply deadline (replyTimeoutMs); below RESTinio's 10 s request timeout.
+  /// Reply deadline (replyTimeoutMs).
   std::chrono::milliseconds reply_timeout{5000};
   /// Produce deadline (produceTimeoutMs); below the reply timeout.
   std::chrono::milliseconds produce_timeout{2000};
+  /// Requests waiting for outcomes at once (maxInFlight); beyond: 503.
+  std::size_t max_in_flight = 10000;
   /// Largest accepted request body (maxBodyBytes).
   std::size_t max_body_bytes = 65536;
   /// HTTP server threads (httpThreads).

@@ -34,21 +34,17 @@ constexpr const char* insert_sql
 /// ER_DUP_ENTRY: a unique key is taken.
 constexpr int duplicate_entry = 1062;
 
-/// True when retrying the same statement later can succeed.
-bool is_transient(int errnum) {
+/// True when the server refused this record's data itself, so retrying it
+/// can never succeed. Everything else (connections, locks, a missing table or
+/// grant, a full disk) is a state of the deployment an operator fixes while
+/// requests wait in Kafka: those are retried, never dead-lettered.
+bool is_rejection_of_the_data(int errnum) {
   switch (errnum) {
-    case 1040: // ER_CON_COUNT_ERROR: too many connections.
-    case 1053: // ER_SERVER_SHUTDOWN: shutdown in progress.
-    case 1205: // ER_LOCK_WAIT_TIMEOUT.
-    case 1213: // ER_LOCK_DEADLOCK.
-    case 1290: // ER_OPTION_PREVENTS_STATEMENT: --read-only during failover.
-    case 1927: // ER_CONNECTION_KILLED (MariaDB).
-    case 2002: // CR_CONNECTION_ERROR: Connector/C's "refused", even on TCP.
-    case 2003: // CR_CONN_HOST_ERROR.
-    case 2005: // CR_UNKNOWN_HOST: e.g. a container not up yet.
-    case 2006: // CR_SERVER_GONE_ERROR.
-    case 2012: // CR_SERVER_HANDSHAKE_ERR.
-    case 2013: // CR_SERVER_LOST, also what a read timeout reports.
+    case 1048: // ER_BAD_NULL_ERROR.
+    case 1264: // ER_WARN_DATA_OUT_OF_RANGE.
+    case 1292: // ER_TRUNCATED_WRONG_VALUE.
+    case 1366: // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: bytes not in utf8mb4.
+    case 1406: // ER_DATA_TOO_LONG.
       return true;
     default:
       return false;
@@ -139,8 +135,9 @@ struct mysql_user_repository::impl {
   /// an error its state is unknown, and reconnecting is cheap.
   caf::error fail(const char* operation, int errnum) {
     connection.reset();
-    auto code = is_transient(errnum) ? error_code::database_unavailable
-                                     : error_code::database_rejected;
+    auto code = is_rejection_of_the_data(errnum)
+                  ? error_code::database_rejected
+                  : error_code::database_unavailable;
     return make_error(code, describe(operation, errnum));
   }
 

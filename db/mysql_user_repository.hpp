@@ -22,9 +22,10 @@ namespace semiasync::db {
 /// Errors: a failure to connect is always `database_unavailable` (a wrong
 /// password or a missing database is a deployment state an operator fixes
 /// while requests wait in Kafka, not a property of the request). On a live
-/// connection, lost connections, lock wait timeouts, deadlocks, too many
-/// connections, shutdown and read-only mode are `database_unavailable`;
-/// everything else is `database_rejected`. Details name the operation and
+/// connection, only the server's refusal of the record's data itself (bad
+/// value, too long, out of range) is `database_rejected`; everything else,
+/// a missing table or grant included, is `database_unavailable` and will be
+/// retried. Details name the operation and
 /// the server's error number only, never SQL text or user data.
 ///
 /// Names compare as the `users.name` column's collation does (utf8mb4's

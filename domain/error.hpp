@@ -16,8 +16,12 @@ namespace semiasync {
 enum class error_code : uint8_t {
   /// Not an error; required by CAF's error machinery.
   none = 0,
-  /// The broker did not acknowledge a record within the produce timeout.
+  /// The broker did not acknowledge a record within the produce timeout,
+  /// and the record was certainly not written: safe to retry.
   publish_failed,
+  /// Publishing failed after the record may have been written: the request
+  /// may still complete, so the client must not be told to simply retry.
+  publish_uncertain,
   /// No outcome arrived before the request's deadline.
   reply_timeout,
   /// The server refuses new work: draining or at its in-flight limit.

@@ -29,6 +29,7 @@ answer unavailable(std::string_view detail, const request_id& id) {
 answer from_error(const caf::error& err, const request_id& id) {
   switch (code_of(err)) {
     case error_code::reply_timeout:
+    case error_code::publish_uncertain:
       return problem(504, "no outcome arrived before the reply deadline; the "
                           "request may still complete",
                      id);

@@ -12,15 +12,19 @@
 
 #include <restinio/all.hpp>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
 #include <nlohmann/json.hpp>
 
 namespace semiasync::http {
 
 namespace {
 
-/// RESTinio's default timeout for answering a request; our reply deadline
-/// stays below it so every client gets an answer, never a closed socket.
-constexpr auto handle_request_timeout = std::chrono::seconds{10};
+/// How much longer than the reply deadline RESTinio waits for an answer
+/// before closing the connection: every client gets our 504 first.
+constexpr auto request_timeout_margin = std::chrono::seconds{2};
 
 /// RESTinio closes connections whose body exceeds this hard cap; bodies
 /// between our configured limit and the cap get a proper 413.
@@ -78,7 +82,9 @@ std::optional<std::string_view> header_of(const restinio::request_handle_t& req,
 class restinio_server final : public server {
 public:
   restinio_server(const server_settings& cfg, server_dependencies deps)
-    : cfg_(cfg), deps_(std::move(deps)) {
+    : cfg_(cfg),
+      deps_(std::move(deps)),
+      io_(std::make_shared<restinio::asio_ns::io_context>()) {
     // nop
   }
 
@@ -89,11 +95,11 @@ public:
   caf::error start() {
     try {
       instance_ = restinio::run_async<traits>(
-        restinio::own_io_context(),
+        restinio::io_context_holder_t{io_},
         restinio::server_settings_t<traits>{}
           .address(cfg_.address)
           .port(cfg_.port)
-          .handle_request_timeout(handle_request_timeout)
+          .handle_request_timeout(cfg_.reply_timeout + request_timeout_margin)
           .incoming_http_msg_limits(
             restinio::incoming_http_msg_limits_t{}.max_body_size(
               std::max<uint64_t>(body_hard_cap, cfg_.max_body_bytes)))
@@ -108,12 +114,25 @@ public:
     }
   }
 
+  void begin_draining() override {
+    draining_ = true;
+  }
+
+  size_t wait_until_idle(std::chrono::milliseconds timeout) override {
+    std::unique_lock<std::mutex> guard{idle_mutex_};
+    idle_.wait_for(guard, timeout, [this] { return in_flight_ == 0; });
+    return in_flight_;
+  }
+
   void stop() override {
     if (!instance_)
       return;
     instance_->stop();
     instance_->wait();
     instance_.reset();
+    // No handler runs any more: drop the actor handles so nothing here
+    // keeps actors alive; `io_` stays for late answers (see the header).
+    deps_ = server_dependencies{};
   }
 
 private:
@@ -165,6 +184,14 @@ private:
     }
     auto& command = std::get<create_user_command>(parsed);
     auto id = command.request;
+    if (!admit()) {
+      auto busy = answer_for(make_error(error_code::unavailable,
+                                        draining_ ? "shutting down"
+                                                  : "too many requests"),
+                             id);
+      send(req, busy, id);
+      return restinio::request_accepted();
+    }
     request_context ctx{
       {command.request, std::move(command.name)},
       cfg_.request_topic,
@@ -172,16 +199,45 @@ private:
       cfg_.produce_timeout,
       deps_.registry,
       deps_.producer,
-      [req, id](caf::expected<outcome> result) {
+      [this, req, id](caf::expected<outcome> result) {
         send(req, answer_for(result, id), id);
+        release();
       }};
     deps_.system->spawn(create_user_request, std::move(ctx));
     return restinio::request_accepted();
   }
 
+  /// Counts a request in, unless draining or at the in-flight limit.
+  bool admit() {
+    if (draining_)
+      return false;
+    if (++in_flight_ > cfg_.max_in_flight) {
+      release();
+      return false;
+    }
+    return true;
+  }
+
+  /// Counts an answered request out and wakes a waiting drain.
+  void release() {
+    if (--in_flight_ == 0) {
+      std::lock_guard<std::mutex> guard{idle_mutex_};
+      idle_.notify_all();
+    }
+  }
+
   server_settings cfg_;
   server_dependencies deps_;
+  /// Outlives RESTinio's threads: late answers post here (see the header).
+  std::shared_ptr<restinio::asio_ns::io_context> io_;
   restinio::running_server_handle_t<traits> instance_;
+  /// Set once shutdown begins; new create-user requests get 503.
+  std::atomic<bool> draining_{false};
+  /// Create-user requests spawned and not yet answered.
+  std::atomic<size_t> in_flight_{0};
+  /// Signals `wait_until_idle` when `in_flight_` drops to zero.
+  std::mutex idle_mutex_;
+  std::condition_variable idle_;
 };
 
 } // namespace

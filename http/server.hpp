@@ -30,6 +30,8 @@ struct server_settings {
   std::chrono::milliseconds reply_timeout{5000};
   /// How long publishing a request may take.
   std::chrono::milliseconds produce_timeout{2000};
+  /// Requests waiting for outcomes at once; beyond it, 503.
+  size_t max_in_flight = 10000;
 };
 
 /// What the HTTP front end talks to.
@@ -48,6 +50,11 @@ struct server_dependencies {
 };
 
 /// The running HTTP server (RESTinio). Stops in its destructor.
+///
+/// Shutdown: `begin_draining`, then `wait_until_idle`, then `stop`. Keep
+/// the object alive until the actor system is gone: a request actor that
+/// answers late still posts to the server's I/O context, which lives as long
+/// as this object does.
 class server {
 public:
   /// Starts listening; fails when the port cannot be bound.
@@ -55,6 +62,13 @@ public:
   start(const server_settings& cfg, server_dependencies deps);
 
   virtual ~server() = default;
+
+  /// From now on, new create-user requests get 503 + Retry-After.
+  virtual void begin_draining() = 0;
+
+  /// Waits until no request waits for its outcome, at most `timeout`.
+  /// Returns how many still wait.
+  virtual size_t wait_until_idle(std::chrono::milliseconds timeout) = 0;
 
   /// Stops accepting and closes connections; returns once stopped.
   virtual void stop() = 0;

@@ -34,7 +34,7 @@ struct partition_list {
 class rebalance_handler final : public RdKafka::RebalanceCb {
 public:
   std::atomic<size_t> owned{0};
-  consumer::revocation_handler on_revoked;
+  revocation_handler on_revoked;
 
   void rebalance_cb(RdKafka::KafkaConsumer* handle, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& parts) override {

@@ -20,11 +20,6 @@ namespace semiasync::kafka {
 /// Rebalance callbacks run inside `poll` on that thread.
 class consumer final : public record_source {
 public:
-  /// Told about each partition a rebalance takes away, so that in-flight
-  /// bookkeeping (see `offset_tracker`) can forget it.
-  using revocation_handler
-    = std::function<void(const std::string& topic, int32_t partition)>;
-
   /// A group member reading `topics`, starting at the group's committed
   /// offsets (earliest when none); offsets passed to `mark_done` are
   /// committed every second and on shutdown.
@@ -69,7 +64,7 @@ public:
   caf::error commit_now();
 
   /// Sets the handler for revoked partitions; call before the first `poll`.
-  void on_revoked(revocation_handler handler);
+  void on_revoked(revocation_handler handler) override;
 
 private:
   struct impl;

@@ -35,6 +35,11 @@ public:
   virtual caf::error flush(std::chrono::milliseconds timeout) = 0;
 };
 
+/// Told about each partition a rebalance takes away, so that in-flight
+/// bookkeeping (see `offset_tracker`) can forget it. Runs inside `poll`.
+using revocation_handler
+  = std::function<void(const std::string& topic, int32_t partition)>;
+
 /// Reads records for a consumer actor; actors depend on this, not on
 /// librdkafka.
 class record_source {
@@ -54,6 +59,10 @@ public:
 
   /// True once the source has partitions to read (assignment done).
   virtual bool assigned() const = 0;
+
+  /// Sets the handler for partitions a rebalance takes away; call before the
+  /// first `poll`.
+  virtual void on_revoked(revocation_handler handler) = 0;
 };
 
 } // namespace semiasync::kafka

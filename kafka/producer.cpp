@@ -23,9 +23,15 @@ public:
     if (!callback)
       return;
     caf::error err;
-    if (msg.err() != RdKafka::ERR_NO_ERROR)
-      err = make_error(error_code::publish_failed,
+    if (msg.err() != RdKafka::ERR_NO_ERROR) {
+      // A timeout after the request reached the broker may still have
+      // written the record: say so, the caller must not promise a retry.
+      auto code = msg.status() == RdKafka::Message::MSG_STATUS_NOT_PERSISTED
+                    ? error_code::publish_failed
+                    : error_code::publish_uncertain;
+      err = make_error(code,
                        "topic '" + msg.topic_name() + "': " + msg.errstr());
+    }
     try {
       (*callback)(err);
     } catch (...) {

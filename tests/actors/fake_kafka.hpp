@@ -42,12 +42,23 @@ public:
     return true;
   }
 
+  void on_revoked(kafka::revocation_handler handler) override {
+    revoked_ = std::move(handler);
+  }
+
+  /// Simulates a rebalance taking `partition` away.
+  void revoke(const std::string& topic, int32_t partition) {
+    if (revoked_)
+      revoked_(topic, partition);
+  }
+
   /// How often `poll` ran.
   size_t polls = 0;
 
 private:
   std::deque<std::vector<kafka::record>> batches_;
   std::vector<std::pair<int32_t, int64_t>> marked_;
+  kafka::revocation_handler revoked_;
 };
 
 /// A `publisher` whose deliveries the test decides: records are kept with

@@ -16,6 +16,10 @@ fake_producer(producer_actor::pointer self,
         case publish_mode::fail:
           promise.deliver(make_error(error_code::publish_failed, "broker down"));
           break;
+        case publish_mode::uncertain:
+          promise.deliver(
+            make_error(error_code::publish_uncertain, "timed out in flight"));
+          break;
         case publish_mode::hold: log->held.push_back(promise); break;
       }
       return promise;

@@ -16,6 +16,8 @@ enum class publish_mode {
   ack,
   /// Answers `publish_failed` at once.
   fail,
+  /// Answers `publish_uncertain` at once: the record may be written.
+  uncertain,
   /// Never answers: the request's produce timeout decides.
   hold,
 };

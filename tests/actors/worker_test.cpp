@@ -163,6 +163,10 @@ TEST_CASE("a failed outcome delivery republishes the same outcome") {
   REQUIRE(f.publisher->published.size() == 1);
   f.publisher->fail(0, make_error(error_code::publish_failed, "timed out"));
   f.run_steps(steps);
+  // Backs off first: no tight loop against a failing broker.
+  CHECK(f.publisher->published.size() == 1);
+  f.sched.advance_time(min_backoff);
+  f.run_steps(steps);
   REQUIRE(f.publisher->published.size() == 2);
   CHECK(f.source->marked().empty());
   auto first = decode_outcome(f.publisher->published[0].record.message);
@@ -197,4 +201,26 @@ TEST_CASE("a graceful stop commits what the broker acknowledged meanwhile") {
   f.run_steps(steps);
   REQUIRE(f.source->marked().size() == 1);
   CHECK(f.source->marked().front() == std::make_pair(3, int64_t{41}));
+}
+
+TEST_CASE("a revoked partition is forgotten and never committed by us") {
+  worker_fixture f;
+  f.source->queue({request_record(4, 5, 1, "moving-1"),
+                   request_record(4, 6, 2, "moving-2")});
+  f.run_steps(steps);
+  REQUIRE(f.publisher->published.size() == 2);
+  f.source->revoke("requests", 4);
+  f.publisher->ack(1);
+  f.publisher->ack(0);
+  f.run_steps(steps);
+  // The new owner resumes from the last commit; we must not move it.
+  CHECK(f.source->marked().empty());
+  // The partition comes back: redelivered records commit as usual.
+  f.source->queue({request_record(4, 5, 1, "moving-1")});
+  f.run_steps(steps);
+  REQUIRE(f.publisher->published.size() == 3);
+  f.publisher->ack(2);
+  f.run_steps(steps);
+  REQUIRE(f.source->marked().size() == 1);
+  CHECK(f.source->marked().front() == std::make_pair(4, int64_t{5}));
 }

@@ -245,9 +245,11 @@ TEST_CASE("bad input is an error naming what is wrong") {
     CHECK_THAT(error_of(load({"--log-level=loud"}, env)),
                Catch::Contains("logLevel"));
   }
-  SECTION("timeouts: reply below RESTinio's 10 s, produce below reply") {
-    CHECK_THAT(error_of(load({"--reply-timeout-ms=10000"}, env)),
+  SECTION("timeouts: reply at most a minute, produce below reply") {
+    CHECK_THAT(error_of(load({"--reply-timeout-ms=60001"}, env)),
                Catch::Contains("replyTimeoutMs"));
+    CHECK_THAT(error_of(load({"--max-in-flight=0"}, env)),
+               Catch::Contains("maxInFlight"));
     CHECK_THAT(error_of(load({"--produce-timeout-ms=5000"}, env)),
                Catch::Contains("produceTimeoutMs"));
   }
