@@ -28,8 +28,8 @@ outcome_consumer(poller_actor::stateful_pointer<outcome_consumer_state> self,
   return {
     [self](poll_atom) {
       auto& st = self->state;
-      auto timeout
-        = std::chrono::duration_cast<std::chrono::milliseconds>(st.poll_timeout);
+      auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        st.poll_timeout);
       auto batch = st.source->poll(batch_size, timeout);
       if (!batch) {
         log(log_level::warn, "outcome_consumer",

@@ -15,11 +15,10 @@ producer(producer_actor::stateful_pointer<producer_state> self,
       auto id = st.next_id++;
       // A strong handle keeps the actor alive until its last callback ran.
       auto me = caf::actor_cast<producer_actor>(self);
-      auto err = st.client->publish(std::move(rec),
-                                    [me, id](const caf::error& result) {
-                                      caf::anon_send(me, delivered_atom::value,
-                                                     id, result);
-                                    });
+      auto err = st.client->publish(
+        std::move(rec), [me, id](const caf::error& result) {
+          caf::anon_send(me, delivered_atom::value, id, result);
+        });
       if (err)
         promise.deliver(std::move(err));
       else
@@ -29,8 +28,7 @@ producer(producer_actor::stateful_pointer<producer_state> self,
     [self](delivered_atom, uint64_t id, caf::error& result) {
       auto& pending = self->state.pending;
       auto i = pending.find(id);
-      if (i == pending.end())
-        return;
+      if (i == pending.end()) return;
       if (result)
         i->second.deliver(std::move(result));
       else

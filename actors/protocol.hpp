@@ -27,7 +27,8 @@ typename Inspector::result_type inspect(Inspector& f, strong_string<Tag>& x) {
 
 /// Lets CAF print and copy the event.
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, create_user_requested& x) {
+typename Inspector::result_type inspect(Inspector& f,
+                                        create_user_requested& x) {
   return f(caf::meta::type_name("create_user_requested"), x.request, x.name);
 }
 
@@ -91,28 +92,28 @@ typename Inspector::result_type inspect(Inspector& f, registry_stats& x) {
 
 CAF_BEGIN_TYPE_ID_BLOCK(semiasync, caf::first_custom_type_id)
 
-  CAF_ADD_TYPE_ID(semiasync, (semiasync::request_id))
-  CAF_ADD_TYPE_ID(semiasync, (semiasync::user_name))
-  CAF_ADD_TYPE_ID(semiasync, (semiasync::user_uuid))
-  CAF_ADD_TYPE_ID(semiasync, (semiasync::kafka::outgoing_record))
-  CAF_ADD_TYPE_ID(semiasync, (semiasync::registry_stats))
+CAF_ADD_TYPE_ID(semiasync, (semiasync::request_id))
+CAF_ADD_TYPE_ID(semiasync, (semiasync::user_name))
+CAF_ADD_TYPE_ID(semiasync, (semiasync::user_uuid))
+CAF_ADD_TYPE_ID(semiasync, (semiasync::kafka::outgoing_record))
+CAF_ADD_TYPE_ID(semiasync, (semiasync::registry_stats))
 
-  /// Registers a waiting request with the registry.
-  CAF_ADD_ATOM(semiasync, semiasync, enroll_atom, "enroll")
-  /// Removes a request from the registry.
-  CAF_ADD_ATOM(semiasync, semiasync, withdraw_atom, "withdraw")
-  /// Carries an outcome to the registry and on to its request.
-  CAF_ADD_ATOM(semiasync, semiasync, outcome_atom, "outcome")
-  /// Asks the producer to publish a record.
-  CAF_ADD_ATOM(semiasync, semiasync, publish_atom, "publish")
-  /// The producer's delivery report for one record.
-  CAF_ADD_ATOM(semiasync, semiasync, delivered_atom, "delivered")
-  /// A request's deadline has passed.
-  CAF_ADD_ATOM(semiasync, semiasync, deadline_atom, "deadline")
-  /// Asks an actor for its counters.
-  CAF_ADD_ATOM(semiasync, semiasync, stats_atom, "stats")
-  /// Makes a consumer actor read its next batch.
-  CAF_ADD_ATOM(semiasync, semiasync, poll_atom, "poll")
+/// Registers a waiting request with the registry.
+CAF_ADD_ATOM(semiasync, semiasync, enroll_atom, "enroll")
+/// Removes a request from the registry.
+CAF_ADD_ATOM(semiasync, semiasync, withdraw_atom, "withdraw")
+/// Carries an outcome to the registry and on to its request.
+CAF_ADD_ATOM(semiasync, semiasync, outcome_atom, "outcome")
+/// Asks the producer to publish a record.
+CAF_ADD_ATOM(semiasync, semiasync, publish_atom, "publish")
+/// The producer's delivery report for one record.
+CAF_ADD_ATOM(semiasync, semiasync, delivered_atom, "delivered")
+/// A request's deadline has passed.
+CAF_ADD_ATOM(semiasync, semiasync, deadline_atom, "deadline")
+/// Asks an actor for its counters.
+CAF_ADD_ATOM(semiasync, semiasync, stats_atom, "stats")
+/// Makes a consumer actor read its next batch.
+CAF_ADD_ATOM(semiasync, semiasync, poll_atom, "poll")
 
 CAF_END_TYPE_ID_BLOCK(semiasync)
 

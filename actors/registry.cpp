@@ -13,20 +13,17 @@ void registry_state::add(request_id id, request_actor who) {
 
 void registry_state::remove(const caf::actor_addr& who) {
   auto entry = ids_by_actor.find(who.id());
-  if (entry == ids_by_actor.end())
-    return;
+  if (entry == ids_by_actor.end()) return;
   auto i = waiting.find(entry->second);
   ids_by_actor.erase(entry);
-  if (i == waiting.end())
-    return;
+  if (i == waiting.end()) return;
   auto& actors = i->second;
   actors.erase(std::remove_if(actors.begin(), actors.end(),
                               [&](const request_actor& x) {
                                 return x.address() == who;
                               }),
                actors.end());
-  if (actors.empty())
-    waiting.erase(i);
+  if (actors.empty()) waiting.erase(i);
 }
 
 registry_actor::behavior_type
@@ -64,4 +61,3 @@ registry(registry_actor::stateful_pointer<registry_state> self) {
 }
 
 } // namespace semiasync
-

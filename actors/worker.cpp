@@ -30,8 +30,7 @@ std::string where(const kafka::record& rec) {
 
 /// Publishes `msg` for `rec`; the delivery report lands in `finished`.
 void publish_for(worker_state& st, const kafka::record& rec,
-                 kafka::outgoing_record out,
-                 uint64_t worker_stats::*counter) {
+                 kafka::outgoing_record out, uint64_t worker_stats::*counter) {
   auto sink = st.finished;
   auto err = st.publisher->publish(
     std::move(out), [sink, rec, counter](const caf::error& result) {
@@ -47,8 +46,8 @@ void publish_for(worker_state& st, const kafka::record& rec,
 /// the reason, keeping its own key, value and headers.
 void dead_letter(worker_state& st, const kafka::record& rec,
                  const caf::error& why) {
-  auto reason = detail_of(why).empty() ? to_string(code_of(why))
-                                       : detail_of(why);
+  auto reason
+    = detail_of(why).empty() ? to_string(code_of(why)) : detail_of(why);
   log(log_level::warn, "worker",
       "dead-lettering " + where(rec) + ": " + reason);
   kafka::outgoing_record out{st.cfg.dead_letter_topic, rec.message};
@@ -84,8 +83,7 @@ step process(worker_state& st, const kafka::record& rec) {
 
 /// Waits before the next attempt: doubling from min to max backoff.
 caf::timespan next_backoff(const worker_state& st) {
-  if (st.backoff.count() == 0)
-    return st.cfg.min_backoff;
+  if (st.backoff.count() == 0) return st.cfg.min_backoff;
   return std::min(st.backoff * 2, st.cfg.max_backoff);
 }
 
@@ -101,8 +99,8 @@ bool apply_finished(worker_state& st) {
       // Not acknowledged: the outcome may or may not be on the broker.
       // Processing again is harmless (idempotent) and keeps the offset held.
       log(log_level::warn, "worker",
-          "publish for " + where(rec) + " failed, retrying: "
-            + detail_of(item.error));
+          "publish for " + where(rec)
+            + " failed, retrying: " + detail_of(item.error));
       ++st.stats.retries;
       st.backlog.push_front(std::move(rec));
       any_failed = true;
@@ -112,8 +110,7 @@ bool apply_finished(worker_state& st) {
     if (auto safe = st.tracker.finished(rec.topic, rec.partition, rec.offset))
       if (auto err = st.source->mark_done(rec.topic, rec.partition, *safe))
         log(log_level::warn, "worker",
-            "could not store offset for " + where(rec) + ": "
-              + detail_of(err));
+            "could not store offset for " + where(rec) + ": " + detail_of(err));
   }
   return any_failed;
 }
@@ -149,8 +146,8 @@ void back_off(self_pointer self, const std::string& why) {
 
 /// Reads the next batch when nothing is left to process.
 void refill(worker_state& st) {
-  auto timeout
-    = std::chrono::duration_cast<std::chrono::milliseconds>(st.cfg.poll_timeout);
+  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+    st.cfg.poll_timeout);
   auto batch = st.source->poll(st.cfg.batch_size, timeout);
   if (!batch) {
     log(log_level::warn, "worker", "poll failed: " + detail_of(batch.error()));
@@ -164,11 +161,12 @@ void refill(worker_state& st) {
 
 } // namespace
 
-poller_actor::behavior_type
-worker(self_pointer self, std::shared_ptr<kafka::record_source> source,
-       std::shared_ptr<kafka::publisher> publisher,
-       std::shared_ptr<user_repository> users, std::shared_ptr<uuid_source> ids,
-       worker_settings cfg) {
+poller_actor::behavior_type worker(self_pointer self,
+                                   std::shared_ptr<kafka::record_source> source,
+                                   std::shared_ptr<kafka::publisher> publisher,
+                                   std::shared_ptr<user_repository> users,
+                                   std::shared_ptr<uuid_source> ids,
+                                   worker_settings cfg) {
   auto& st = self->state;
   st.source = std::move(source);
   st.publisher = std::move(publisher);
@@ -177,10 +175,9 @@ worker(self_pointer self, std::shared_ptr<kafka::record_source> source,
   st.cfg = std::move(cfg);
   st.finished = std::make_shared<std::vector<finished_publish>>();
   // Runs inside `poll`, on this actor's thread, while the state is alive.
-  st.source->on_revoked(
-    [&st](const std::string& topic, int32_t partition) {
-      forget_partition(st, topic, partition);
-    });
+  st.source->on_revoked([&st](const std::string& topic, int32_t partition) {
+    forget_partition(st, topic, partition);
+  });
   // A graceful stop applies the last delivery reports before quitting: the
   // consumer commits stored offsets when it closes, so records whose
   // outcomes are on the broker are not processed again by the next owner.
@@ -203,12 +200,11 @@ worker(self_pointer self, std::shared_ptr<kafka::record_source> source,
         back_off(self, "publishing outcomes failed");
         return;
       }
-      if (st.backlog.empty())
-        refill(st);
+      if (st.backlog.empty()) refill(st);
       while (!st.backlog.empty()) {
         if (process(st, st.backlog.front()) == step::retry_later) {
-          back_off(self, "database unavailable at "
-                           + where(st.backlog.front()));
+          back_off(self,
+                   "database unavailable at " + where(st.backlog.front()));
           return;
         }
         st.backoff = caf::timespan{0};

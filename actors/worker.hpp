@@ -95,7 +95,7 @@ poller_actor::behavior_type
 worker(poller_actor::stateful_pointer<worker_state> self,
        std::shared_ptr<kafka::record_source> source,
        std::shared_ptr<kafka::publisher> publisher,
-       std::shared_ptr<user_repository> users,
-       std::shared_ptr<uuid_source> ids, worker_settings cfg);
+       std::shared_ptr<user_repository> users, std::shared_ptr<uuid_source> ids,
+       worker_settings cfg);
 
 } // namespace semiasync

@@ -33,8 +33,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto& command = result.positional.front();
-  if (command == "server")
-    return run_server(result.values, signals);
+  if (command == "server") return run_server(result.values, signals);
   if (command == "consumer" || command == "worker")
     return run_worker(result.values, signals);
   std::cerr << "semiasync: unknown command '" << command

@@ -44,8 +44,7 @@ int fail(const std::string& what, const caf::error& err) {
 int run_server(const config::settings& cfg, termination_signals& signals) {
   auto instance = cfg.instance_id.empty() ? random_uuid() : cfg.instance_id;
   auto client = kafka::producer::make(cfg.kafka_brokers, cfg.produce_timeout);
-  if (!client)
-    return fail("cannot create the Kafka producer", client.error());
+  if (!client) return fail("cannot create the Kafka producer", client.error());
   std::shared_ptr<kafka::producer> publisher = std::move(*client);
   // The producer actor must never block, so a thread of the client's own
   // serves its delivery reports.
@@ -76,11 +75,12 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   http::server_dependencies deps{
     &sys, registry_handle, producer_handle,
     [source]() -> std::optional<std::string> {
-      if (!source->assigned())
-        return "outcome partitions not assigned";
+      if (!source->assigned()) return "outcome partitions not assigned";
       return std::nullopt;
     },
-    [] { return std::string{"# TYPE semiasync_up gauge\nsemiasync_up 1\n"}; }};
+    [] {
+      return std::string{"# TYPE semiasync_up gauge\nsemiasync_up 1\n"};
+    }};
   auto started = http::server::start(http_cfg, std::move(deps));
   if (!started) {
     stop_actors(consumer_handle, producer_handle, registry_handle);

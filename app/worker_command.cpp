@@ -1,5 +1,5 @@
-#include "actors/worker.hpp"
 #include "actors/system_config.hpp"
+#include "actors/worker.hpp"
 #include "app/commands.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
@@ -33,13 +33,13 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
   if (!source)
     return fail("cannot consume " + cfg.request_topic, source.error());
   auto publisher = kafka::producer::make(
-    cfg.kafka_brokers,
-    std::chrono::duration_cast<std::chrono::milliseconds>(
-      outcome_delivery_timeout));
+    cfg.kafka_brokers, std::chrono::duration_cast<std::chrono::milliseconds>(
+                         outcome_delivery_timeout));
   if (!publisher)
     return fail("cannot create the Kafka producer", publisher.error());
-  auto users = std::make_shared<db::mysql_user_repository>(db::connection_settings{
-    cfg.db_host, cfg.db_port, cfg.db_user, cfg.db_password, cfg.db_name});
+  auto users
+    = std::make_shared<db::mysql_user_repository>(db::connection_settings{
+      cfg.db_host, cfg.db_port, cfg.db_user, cfg.db_password, cfg.db_name});
 
   system_config sys_cfg;
   caf::actor_system sys{sys_cfg};

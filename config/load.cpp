@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
-
 #include <yaml-cpp/yaml.h>
 
 namespace semiasync::config {
@@ -144,7 +143,8 @@ std::optional<raw_value> from_env(const env_lookup& env,
 load_outcome load_unchecked(const std::vector<std::string>& args,
                             const env_lookup& env) {
   auto line = parse_args(args);
-  if (line.help) return load_result{settings{}, std::move(line.positional), true};
+  if (line.help)
+    return load_result{settings{}, std::move(line.positional), true};
   if (line.error) return load_error{*line.error};
   if (!line.config_path)
     if (auto given = from_env(env, config_env)) line.config_path = given->text;

@@ -98,7 +98,9 @@ setting text(std::string key, std::string description,
     x.*member = std::move(value);
     return problem{};
   };
-  result.show = [member](const settings& x) { return x.*member; };
+  result.show = [member](const settings& x) {
+    return x.*member;
+  };
   return result;
 }
 
@@ -184,9 +186,10 @@ std::vector<setting> make_table() {
     millis("produceTimeoutMs",
            "Wait for the broker to take a request before answering 503, in ms",
            &s::produce_timeout, 1, 60000),
-    number("maxInFlight",
-           "Requests waiting for outcomes at once; beyond it: 503 + Retry-After",
-           &s::max_in_flight, 1, 1000000),
+    number(
+      "maxInFlight",
+      "Requests waiting for outcomes at once; beyond it: 503 + Retry-After",
+      &s::max_in_flight, 1, 1000000),
     number("maxBodyBytes", "Largest accepted request body, in bytes",
            &s::max_body_bytes, 1, 1ull << 30),
     number("httpThreads", "Threads serving HTTP", &s::http_threads, 1, 256),

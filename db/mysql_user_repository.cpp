@@ -2,12 +2,11 @@
 
 #include "domain/error.hpp"
 
-#include <mysql++/mysql++.h>
-
 #include <algorithm>
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <mysql++/mysql++.h>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,8 +45,7 @@ bool is_rejection_of_the_data(int errnum) {
     case 1366: // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: bytes not in utf8mb4.
     case 1406: // ER_DATA_TOO_LONG.
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -73,8 +71,7 @@ std::string text_of(const mysqlpp::String& column) {
 /// queries above name them in this order. (`row[0]` would be ambiguous in
 /// mysql++: 0 also converts to its `const char*` field-name overload.)
 std::optional<stored_user> first_user(const mysqlpp::StoreQueryResult& rows) {
-  if (rows.num_rows() == 0)
-    return std::nullopt;
+  if (rows.num_rows() == 0) return std::nullopt;
   const auto& row = rows.at(0);
   return stored_user{user_uuid{text_of(row.at(0))},
                      user_name{text_of(row.at(1))},
@@ -102,8 +99,7 @@ struct mysql_user_repository::impl {
 
   /// Connects unless connected. Any failure here is transient (see header).
   caf::error connect() {
-    if (connection)
-      return {};
+    if (connection) return {};
     // 0 would mean "no timeout" to the C client.
     auto seconds = static_cast<unsigned>(
       std::max<std::chrono::seconds::rep>(settings.timeout.count(), 1));
@@ -145,8 +141,7 @@ struct mysql_user_repository::impl {
   /// into an error value: nothing from mysql++ escapes this class.
   template <class T, class F>
   caf::expected<T> run(const char* operation, F&& f) {
-    if (auto err = connect())
-      return err;
+    if (auto err = connect()) return err;
     try {
       return f(*connection);
     } catch (const mysqlpp::BadQuery& e) {
@@ -185,8 +180,7 @@ mysql_user_repository::find_by_name(const user_name& name) {
 
 caf::expected<std::optional<stored_user>>
 mysql_user_repository::find_by_request(const request_id& request) {
-  return impl_->find_one("find_by_request", find_by_request_sql,
-                         request.value);
+  return impl_->find_one("find_by_request", find_by_request_sql, request.value);
 }
 
 caf::expected<std::optional<stored_user>>
@@ -203,8 +197,7 @@ mysql_user_repository::insert(const stored_user& row) {
       query.execute(row.user.value, row.name.value, row.request.value);
     } catch (const mysqlpp::BadQuery& e) {
       // A taken key is an answer, not a failure; the connection stays good.
-      if (e.errnum() != duplicate_entry)
-        throw;
+      if (e.errnum() != duplicate_entry) throw;
       return insert_result::duplicate;
     }
     return insert_result::inserted;
@@ -217,8 +210,7 @@ caf::error mysql_user_repository::ping() {
     conn.query("DO 1").execute();
     return true;
   });
-  if (!result)
-    return std::move(result.error());
+  if (!result) return std::move(result.error());
   return {};
 }
 

@@ -19,13 +19,10 @@ outcome decide_taken(const stored_user& row,
 caf::expected<outcome> decide_after_race(user_repository& users,
                                          const create_user_requested& command) {
   auto by_name = users.find_by_name(command.name);
-  if (!by_name)
-    return std::move(by_name.error());
-  if (*by_name)
-    return decide_taken(**by_name, command);
+  if (!by_name) return std::move(by_name.error());
+  if (*by_name) return decide_taken(**by_name, command);
   auto by_request = users.find_by_request(command.request);
-  if (!by_request)
-    return std::move(by_request.error());
+  if (!by_request) return std::move(by_request.error());
   if (*by_request)
     return make_error(error_code::request_id_conflict,
                       "request ID already created another name");
@@ -40,14 +37,11 @@ caf::expected<outcome> decide_after_race(user_repository& users,
 caf::expected<outcome> create_user(user_repository& users, uuid_source& ids,
                                    const create_user_requested& command) {
   auto by_name = users.find_by_name(command.name);
-  if (!by_name)
-    return std::move(by_name.error());
-  if (*by_name)
-    return decide_taken(**by_name, command);
+  if (!by_name) return std::move(by_name.error());
+  if (*by_name) return decide_taken(**by_name, command);
   stored_user row{user_uuid{ids.next()}, command.name, command.request};
   auto inserted = users.insert(row);
-  if (!inserted)
-    return std::move(inserted.error());
+  if (!inserted) return std::move(inserted.error());
   if (*inserted == insert_result::inserted)
     return user_created{row.request, row.user, row.name};
   return decide_after_race(users, command);

@@ -20,14 +20,12 @@ std::string to_string(error_code code) {
 }
 
 caf::error make_error(error_code code, std::string detail) {
-  if (detail.empty())
-    return caf::error{code};
+  if (detail.empty()) return caf::error{code};
   return caf::error{code, std::move(detail)};
 }
 
 error_code code_of(const caf::error& err) {
-  if (err.category() != caf::atom("semiasync"))
-    return error_code::none;
+  if (err.category() != caf::atom("semiasync")) return error_code::none;
   return static_cast<error_code>(err.code());
 }
 

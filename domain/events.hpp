@@ -37,8 +37,11 @@ using outcome = std::variant<user_created, user_duplicated>;
 
 /// The request an outcome answers.
 inline const request_id& request_of(const outcome& x) {
-  return std::visit([](const auto& y) -> const request_id& { return y.request; },
-                    x);
+  return std::visit(
+    [](const auto& y) -> const request_id& {
+      return y.request;
+    },
+    x);
 }
 
 /// Compares field by field (for tests and idempotency checks).

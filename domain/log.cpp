@@ -1,9 +1,8 @@
 #include "domain/log.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unistd.h>
 
@@ -43,13 +42,14 @@ void log(log_level level, std::string_view component, std::string_view message,
                       {"level", level_name(level)},
                       {"component", component},
                       {"msg", message}};
-  if (!request_id.empty())
-    line["requestId"] = request_id;
+  if (!request_id.empty()) line["requestId"] = request_id;
   // Replace invalid UTF-8 rather than throw: messages may quote bad input.
-  auto text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  auto text
+    = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   text += '\n';
   // A failed write to stderr has nowhere to be reported.
-  [[maybe_unused]] auto written = ::write(STDERR_FILENO, text.data(), text.size());
+  [[maybe_unused]] auto written
+    = ::write(STDERR_FILENO, text.data(), text.size());
 }
 
 } // namespace semiasync

@@ -33,13 +33,11 @@ std::string name_based_uuid(std::string_view name) {
 }
 
 bool is_canonical_uuid(std::string_view text) {
-  if (text.size() != 36)
-    return false;
+  if (text.size() != 36) return false;
   for (size_t i = 0; i < text.size(); ++i) {
     auto c = text[i];
     if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-')
-        return false;
+      if (c != '-') return false;
     } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
       return false;
     }

@@ -19,8 +19,7 @@ caf::error malformed(std::string why) {
 /// Parses `text` as a JSON object; nothing when it is not one.
 std::optional<json> parse_object(const std::string& text) {
   auto doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object())
-    return std::nullopt;
+  if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
   return doc;
 }
 
@@ -28,8 +27,7 @@ std::optional<json> parse_object(const std::string& text) {
 std::optional<std::string> read_string(const json& doc, const char* key,
                                        std::string& out) {
   auto i = doc.find(key);
-  if (i == doc.end())
-    return std::string{"field '"} + key + "' is missing";
+  if (i == doc.end()) return std::string{"field '"} + key + "' is missing";
   if (!i->is_string())
     return std::string{"field '"} + key + "' is not a string";
   out = i->get<std::string>();
@@ -39,8 +37,7 @@ std::optional<std::string> read_string(const json& doc, const char* key,
 /// Reads a UUID field that must be in canonical form.
 std::optional<std::string> read_uuid(const json& doc, const char* key,
                                      std::string& out) {
-  if (auto problem = read_string(doc, key, out))
-    return problem;
+  if (auto problem = read_string(doc, key, out)) return problem;
   if (!is_canonical_uuid(out))
     return std::string{"field '"} + key + "' is not a lower-case UUID";
   return std::nullopt;
@@ -52,10 +49,10 @@ std::optional<std::string> header_problem(const wire_message& msg,
                                           bool required) {
   auto hdr = msg.header_value(request_uuid_header);
   if (!hdr)
-    return required ? std::optional<std::string>{"header 'requestUUID' is missing"}
-                    : std::nullopt;
-  if (*hdr != request)
-    return "header 'requestUUID' disagrees with the value";
+    return required
+             ? std::optional<std::string>{"header 'requestUUID' is missing"}
+             : std::nullopt;
+  if (*hdr != request) return "header 'requestUUID' disagrees with the value";
   return std::nullopt;
 }
 
@@ -67,9 +64,8 @@ struct common_fields {
 
 /// Reads `requestUUID` and `name` from the parsed value `doc` and checks
 /// the `requestUUID` header against it.
-caf::expected<common_fields> read_common(const json& doc,
-                                         const wire_message& msg,
-                                         bool header_required) {
+caf::expected<common_fields>
+read_common(const json& doc, const wire_message& msg, bool header_required) {
   common_fields result;
   if (auto problem = read_uuid(doc, "requestUUID", result.request))
     return malformed(*problem);
@@ -89,17 +85,16 @@ std::vector<header> outcome_headers(const char* type, const request_id& id) {
 wire_message encode_request(const create_user_requested& request) {
   json doc{{"requestUUID", request.request.value},
            {"name", request.name.value}};
-  return {request.name.value, doc.dump(),
+  return {request.name.value,
+          doc.dump(),
           {{request_uuid_header, request.request.value}}};
 }
 
 caf::expected<create_user_requested> decode_request(const wire_message& msg) {
   auto doc = parse_object(msg.value);
-  if (!doc)
-    return malformed("value is not a JSON object");
+  if (!doc) return malformed("value is not a JSON object");
   auto fields = read_common(*doc, msg, true);
-  if (!fields)
-    return std::move(fields.error());
+  if (!fields) return std::move(fields.error());
   if (auto problem = user_name_problem(fields->name))
     return malformed(*problem);
   return create_user_requested{request_id{std::move(fields->request)},
@@ -112,7 +107,8 @@ wire_message encode_outcome(const outcome& result) {
       json doc{{"requestUUID", x.request.value},
                {"userUUID", x.user.value},
                {"name", x.name.value}};
-      return {x.name.value, doc.dump(), outcome_headers("UserCreated", x.request)};
+      return {x.name.value, doc.dump(),
+              outcome_headers("UserCreated", x.request)};
     }
     wire_message operator()(const user_duplicated& x) const {
       json doc{{"requestUUID", x.request.value}, {"name", x.name.value}};
@@ -125,16 +121,13 @@ wire_message encode_outcome(const outcome& result) {
 
 caf::expected<outcome> decode_outcome(const wire_message& msg) {
   auto type = msg.header_value(event_type_header);
-  if (!type)
-    return malformed("header 'eventType' is missing");
+  if (!type) return malformed("header 'eventType' is missing");
   // The reference consumer always sets the requestUUID header; a value-only
   // record is still unambiguous, so the header is optional here.
   auto doc = parse_object(msg.value);
-  if (!doc)
-    return malformed("value is not a JSON object");
+  if (!doc) return malformed("value is not a JSON object");
   auto fields = read_common(*doc, msg, false);
-  if (!fields)
-    return std::move(fields.error());
+  if (!fields) return std::move(fields.error());
   request_id id{std::move(fields->request)};
   user_name name{std::move(fields->name)};
   if (*type == "UserDuplicated")

@@ -28,8 +28,7 @@ struct wire_message {
   /// The value of the first header named `name`.
   std::optional<std::string_view> header_value(std::string_view name) const {
     for (auto& h : headers)
-      if (h.name == name)
-        return std::string_view{h.value};
+      if (h.name == name) return std::string_view{h.value};
     return std::nullopt;
   }
 };

@@ -30,8 +30,9 @@ answer from_error(const caf::error& err, const request_id& id) {
   switch (code_of(err)) {
     case error_code::reply_timeout:
     case error_code::publish_uncertain:
-      return problem(504, "no outcome arrived before the reply deadline; the "
-                          "request may still complete",
+      return problem(504,
+                     "no outcome arrived before the reply deadline; the "
+                     "request may still complete",
                      id);
     case error_code::publish_failed:
       return unavailable("the request could not be published; try again", id);
@@ -41,8 +42,7 @@ answer from_error(const caf::error& err, const request_id& id) {
     case error_code::request_id_conflict:
       return problem(422, "this request ID was already used for another name",
                      id);
-    default:
-      return problem(500, "the request could not be processed", id);
+    default: return problem(500, "the request could not be processed", id);
   }
 }
 
@@ -53,8 +53,7 @@ answer problem(uint16_t status, std::string_view detail, const request_id& id) {
            {"title", reason_phrase(status)},
            {"status", status},
            {"detail", detail}};
-  if (!id.value.empty())
-    doc["requestId"] = id.value;
+  if (!id.value.empty()) doc["requestId"] = id.value;
   return {status,
           doc.dump(-1, ' ', false, json::error_handler_t::replace),
           "application/problem+json",
@@ -62,8 +61,7 @@ answer problem(uint16_t status, std::string_view detail, const request_id& id) {
 }
 
 answer answer_for(const caf::expected<outcome>& result, const request_id& id) {
-  if (!result)
-    return from_error(result.error(), id);
+  if (!result) return from_error(result.error(), id);
   if (auto created = std::get_if<user_created>(&*result)) {
     json doc{{"uuid", created->user.value}, {"name", created->name.value}};
     return {201,

@@ -3,10 +3,9 @@
 #include "domain/user_name_rules.hpp"
 #include "domain/uuid.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace semiasync::http {
@@ -23,7 +22,9 @@ constexpr size_t max_key_length = 255;
 std::string lower(std::string_view text) {
   std::string result{text};
   std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+                 [](unsigned char c) {
+                   return std::tolower(c);
+                 });
   return result;
 }
 
@@ -34,8 +35,7 @@ bool is_json_media_type(std::string_view value) {
     type.pop_back();
   auto start = type.find_first_not_of(" \t");
   type = start == std::string::npos ? std::string{} : type.substr(start);
-  if (type == "application/json")
-    return true;
+  if (type == "application/json") return true;
   return type.rfind("application/", 0) == 0 && type.size() > 17
          && type.compare(type.size() - 5, 5, "+json") == 0;
 }
@@ -71,10 +71,10 @@ create_user_rejection reject(uint16_t status, std::string_view detail,
 }
 
 bool is_valid_key(std::string_view key) {
-  if (key.empty() || key.size() > max_key_length)
-    return false;
-  return std::all_of(key.begin(), key.end(),
-                     [](char c) { return c >= 0x21 && c <= 0x7E; });
+  if (key.empty() || key.size() > max_key_length) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return c >= 0x21 && c <= 0x7E;
+  });
 }
 
 } // namespace
@@ -92,10 +92,9 @@ parse_create_user(const create_user_input& input, size_t max_body,
     id = request_id{name_based_uuid(*input.idempotency_key)};
   }
   if (input.body.size() > max_body)
-    return reject(413,
-                   "the body is larger than " + std::to_string(max_body)
-                     + " bytes",
-                   id);
+    return reject(
+      413, "the body is larger than " + std::to_string(max_body) + " bytes",
+      id);
   if (input.content_type && !is_json_media_type(*input.content_type))
     return reject(415, "the body must be application/json", id);
   if (!is_valid_utf8(input.body))
@@ -103,18 +102,15 @@ parse_create_user(const create_user_input& input, size_t max_body,
   if (nesting_depth(input.body) > max_json_depth)
     return reject(400, "the body nests too deeply", id);
   auto doc = nlohmann::json::parse(input.body, nullptr, false);
-  if (doc.is_discarded())
-    return reject(400, "the body is not valid JSON", id);
+  if (doc.is_discarded()) return reject(400, "the body is not valid JSON", id);
   if (!doc.is_object())
     return reject(400, "the body must be a JSON object", id);
   auto name = doc.find("name");
-  if (name == doc.end())
-    return reject(400, "field 'name' is missing", id);
+  if (name == doc.end()) return reject(400, "field 'name' is missing", id);
   if (!name->is_string())
     return reject(400, "field 'name' must be a string", id);
   auto text = name->get<std::string>();
-  if (auto why = user_name_problem(text))
-    return reject(400, *why, id);
+  if (auto why = user_name_problem(text)) return reject(400, *why, id);
   return create_user_command{id, user_name{std::move(text)}};
 }
 

@@ -10,13 +10,11 @@
 #include "http/answer.hpp"
 #include "http/create_user_input.hpp"
 
-#include <restinio/all.hpp>
-
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
+#include <restinio/all.hpp>
 
 namespace semiasync::http {
 
@@ -37,12 +35,11 @@ using traits = restinio::default_traits_t;
 void send(const restinio::request_handle_t& req, const answer& a,
           const request_id& id = request_id{}) {
   try {
-    auto resp = req->create_response(restinio::http_status_line_t{
-      restinio::http_status_code_t{a.status},
-      std::string{reason_phrase(a.status)}});
+    auto resp = req->create_response(
+      restinio::http_status_line_t{restinio::http_status_code_t{a.status},
+                                   std::string{reason_phrase(a.status)}});
     resp.append_header(restinio::http_field::content_type, a.content_type);
-    if (!id.value.empty())
-      resp.append_header("X-Request-Id", id.value);
+    if (!id.value.empty()) resp.append_header("X-Request-Id", id.value);
     for (auto& [name, value] : a.headers)
       resp.append_header(name, value);
     resp.set_body(a.body);
@@ -60,8 +57,7 @@ void send_problem(const restinio::request_handle_t& req, uint16_t status,
                   std::string_view detail, const char* allow = nullptr) {
   request_id id{random_uuid()};
   auto result = problem(status, detail, id);
-  if (allow)
-    result.headers.emplace_back("Allow", allow);
+  if (allow) result.headers.emplace_back("Allow", allow);
   send(req, result, id);
 }
 
@@ -74,8 +70,7 @@ void send_method_not_allowed(const restinio::request_handle_t& req,
 std::optional<std::string_view> header_of(const restinio::request_handle_t& req,
                                           std::string_view name) {
   auto value = req->header().opt_value_of(name);
-  if (!value)
-    return std::nullopt;
+  if (!value) return std::nullopt;
   return std::string_view{value->data(), value->size()};
 }
 
@@ -103,8 +98,9 @@ public:
           .incoming_http_msg_limits(
             restinio::incoming_http_msg_limits_t{}.max_body_size(
               std::max<uint64_t>(body_hard_cap, cfg_.max_body_bytes)))
-          .request_handler(
-            [this](const restinio::request_handle_t& req) { return handle(req); }),
+          .request_handler([this](const restinio::request_handle_t& req) {
+            return handle(req);
+          }),
         cfg_.threads);
       return {};
     } catch (const std::exception& ex) {
@@ -120,13 +116,14 @@ public:
 
   size_t wait_until_idle(std::chrono::milliseconds timeout) override {
     std::unique_lock<std::mutex> guard{idle_mutex_};
-    idle_.wait_for(guard, timeout, [this] { return in_flight_ == 0; });
+    idle_.wait_for(guard, timeout, [this] {
+      return in_flight_ == 0;
+    });
     return in_flight_;
   }
 
   void stop() override {
-    if (!instance_)
-      return;
+    if (!instance_) return;
     instance_->stop();
     instance_->wait();
     instance_.reset();
@@ -156,8 +153,10 @@ private:
       else if (path == "/readyz")
         send(req, readiness());
       else
-        send(req, {200, deps_.metrics_text(),
-                   "text/plain; version=0.0.4; charset=utf-8", {}});
+        send(req, {200,
+                   deps_.metrics_text(),
+                   "text/plain; version=0.0.4; charset=utf-8",
+                   {}});
       return restinio::request_accepted();
     }
     send_problem(req, 404, "no such resource");
@@ -166,8 +165,7 @@ private:
 
   answer readiness() {
     auto reason = deps_.not_ready();
-    if (!reason)
-      return json_answer(200, R"({"status":"ready"})");
+    if (!reason) return json_answer(200, R"({"status":"ready"})");
     nlohmann::json doc{{"status", "not ready"}, {"reason", *reason}};
     return {503, doc.dump(), "application/json", {{"Retry-After", "1"}}};
   }
@@ -185,32 +183,30 @@ private:
     auto& command = std::get<create_user_command>(parsed);
     auto id = command.request;
     if (!admit()) {
-      auto busy = answer_for(make_error(error_code::unavailable,
-                                        draining_ ? "shutting down"
-                                                  : "too many requests"),
-                             id);
+      auto busy = answer_for(
+        make_error(error_code::unavailable,
+                   draining_ ? "shutting down" : "too many requests"),
+        id);
       send(req, busy, id);
       return restinio::request_accepted();
     }
-    request_context ctx{
-      {command.request, std::move(command.name)},
-      cfg_.request_topic,
-      cfg_.reply_timeout,
-      cfg_.produce_timeout,
-      deps_.registry,
-      deps_.producer,
-      [this, req, id](caf::expected<outcome> result) {
-        send(req, answer_for(result, id), id);
-        release();
-      }};
+    request_context ctx{{command.request, std::move(command.name)},
+                        cfg_.request_topic,
+                        cfg_.reply_timeout,
+                        cfg_.produce_timeout,
+                        deps_.registry,
+                        deps_.producer,
+                        [this, req, id](caf::expected<outcome> result) {
+                          send(req, answer_for(result, id), id);
+                          release();
+                        }};
     deps_.system->spawn(create_user_request, std::move(ctx));
     return restinio::request_accepted();
   }
 
   /// Counts a request in, unless draining or at the in-flight limit.
   bool admit() {
-    if (draining_)
-      return false;
+    if (draining_) return false;
     if (++in_flight_ > cfg_.max_in_flight) {
       release();
       return false;
@@ -242,11 +238,10 @@ private:
 
 } // namespace
 
-caf::expected<std::unique_ptr<server>>
-server::start(const server_settings& cfg, server_dependencies deps) {
+caf::expected<std::unique_ptr<server>> server::start(const server_settings& cfg,
+                                                     server_dependencies deps) {
   auto result = std::make_unique<restinio_server>(cfg, std::move(deps));
-  if (auto err = result->start())
-    return err;
+  if (auto err = result->start()) return err;
   return std::unique_ptr<server>{std::move(result)};
 }
 

@@ -45,17 +45,16 @@ public:
       case RdKafka::Event::EVENT_LOG:
         log(event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR
               ? log_level::error
-              : event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING
-                  ? log_level::warn
-                  : log_level::info,
+            : event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING
+              ? log_level::warn
+              : log_level::info,
             "librdkafka", event.fac() + ": " + event.str());
         break;
       case RdKafka::Event::EVENT_ERROR:
         log(event.fatal() ? log_level::error : log_level::warn, "librdkafka",
             RdKafka::err2str(event.err()) + ": " + event.str());
         break;
-      default:
-        break;
+      default: break;
     }
   }
 };
@@ -84,10 +83,8 @@ make_conf(const properties& defaults, const properties& overrides) {
     RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL)};
   std::string reason;
   conf->set("event_cb", &shared_log_forwarder(), reason);
-  if (auto err = apply(*conf, defaults))
-    return err;
-  if (auto err = apply(*conf, overrides))
-    return err;
+  if (auto err = apply(*conf, defaults)) return err;
+  if (auto err = apply(*conf, overrides)) return err;
   return conf;
 }
 

@@ -2,10 +2,9 @@
 
 #include "domain/error.hpp"
 
-#include <librdkafka/rdkafkacpp.h>
-
 #include <algorithm>
 #include <atomic>
+#include <librdkafka/rdkafkacpp.h>
 #include <utility>
 
 namespace semiasync::kafka {
@@ -43,8 +42,7 @@ public:
       if (cooperative) {
         std::unique_ptr<RdKafka::Error> failed{
           handle->incremental_assign(parts)};
-        if (!failed)
-          owned += parts.size();
+        if (!failed) owned += parts.size();
       } else if (handle->assign(parts) == RdKafka::ERR_NO_ERROR) {
         owned = parts.size();
       }
@@ -100,15 +98,13 @@ struct consumer::impl {
 
   ~impl() {
     // Leaves the group cleanly, also when a factory fails half-way.
-    if (handle)
-      handle->close();
+    if (handle) handle->close();
   }
 
   static caf::expected<std::unique_ptr<impl>>
   create(const properties& defaults, const properties& overrides) {
     auto conf = make_conf(defaults, overrides);
-    if (!conf)
-      return std::move(conf.error());
+    if (!conf) return std::move(conf.error());
     auto state = std::make_unique<impl>();
     std::string reason;
     if ((*conf)->set("rebalance_cb", &state->rebalance, reason)
@@ -131,18 +127,15 @@ consumer::subscribe(const std::string& brokers, const std::string& group_id,
                     const std::vector<std::string>& topics,
                     const properties& overrides) {
   auto state = impl::create(consumer_defaults(brokers, group_id), overrides);
-  if (!state)
-    return std::move(state.error());
+  if (!state) return std::move(state.error());
   auto rc = (*state)->handle->subscribe(topics);
-  if (rc != RdKafka::ERR_NO_ERROR)
-    return unavailable("subscribe", rc);
+  if (rc != RdKafka::ERR_NO_ERROR) return unavailable("subscribe", rc);
   return std::unique_ptr<consumer>{new consumer(std::move(*state))};
 }
 
 caf::expected<std::unique_ptr<consumer>>
 consumer::assign_from_end(const std::string& brokers,
-                          const std::string& group_id,
-                          const std::string& topic,
+                          const std::string& group_id, const std::string& topic,
                           std::chrono::milliseconds timeout,
                           const properties& overrides) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -154,8 +147,7 @@ consumer::assign_from_end(const std::string& brokers,
   // A reader of live outcomes has no position worth keeping.
   defaults["enable.auto.commit"] = "false";
   auto state = impl::create(defaults, overrides);
-  if (!state)
-    return std::move(state.error());
+  if (!state) return std::move(state.error());
   auto& handle = *(*state)->handle;
   // All topics, not just `topic`: asking for one topic by name may create
   // it as a side effect (brokers with auto.create.topics.enable, and the
@@ -167,8 +159,7 @@ consumer::assign_from_end(const std::string& brokers,
     return unavailable("metadata for '" + topic + "'", rc);
   const RdKafka::TopicMetadata* found = nullptr;
   for (const auto* t : *md->topics())
-    if (t->topic() == topic)
-      found = t;
+    if (t->topic() == topic) found = t;
   auto what = "topic '" + topic + "'";
   if (found == nullptr)
     return unavailable(what, RdKafka::ERR_UNKNOWN_TOPIC_OR_PART);
@@ -183,9 +174,8 @@ consumer::assign_from_end(const std::string& brokers,
     rc = handle.query_watermark_offsets(topic, p->id(), &low, &high,
                                         remaining());
     if (rc != RdKafka::ERR_NO_ERROR)
-      return unavailable("end offset of '" + topic + "' ["
-                           + std::to_string(p->id()) + "]",
-                         rc);
+      return unavailable(
+        "end offset of '" + topic + "' [" + std::to_string(p->id()) + "]", rc);
     parts.items.push_back(
       RdKafka::TopicPartition::create(topic, p->id(), high));
   }
@@ -210,17 +200,12 @@ consumer::poll(size_t max, std::chrono::milliseconds timeout) {
     std::unique_ptr<RdKafka::Message> msg{impl_->handle->consume(wait)};
     wait = 0;
     switch (msg->err()) {
-      case RdKafka::ERR_NO_ERROR:
-        batch.push_back(to_record(*msg));
-        break;
-      case RdKafka::ERR__PARTITION_EOF:
-        break;
-      case RdKafka::ERR__TIMED_OUT:
-        return batch;
+      case RdKafka::ERR_NO_ERROR: batch.push_back(to_record(*msg)); break;
+      case RdKafka::ERR__PARTITION_EOF: break;
+      case RdKafka::ERR__TIMED_OUT: return batch;
       default: {
         auto err = make_error(error_code::unavailable, msg->errstr());
-        if (batch.empty())
-          return err;
+        if (batch.empty()) return err;
         impl_->pending_error = std::move(err);
         return batch;
       }
@@ -239,8 +224,7 @@ caf::error consumer::mark_done(const std::string& topic, int32_t partition,
   if (partition_rc == RdKafka::ERR__STATE
       || partition_rc == RdKafka::ERR__UNKNOWN_PARTITION)
     return {}; // not ours (any more): see the header
-  if (rc != RdKafka::ERR_NO_ERROR)
-    return unavailable("store offset", rc);
+  if (rc != RdKafka::ERR_NO_ERROR) return unavailable("store offset", rc);
   if (partition_rc != RdKafka::ERR_NO_ERROR)
     return unavailable("store offset", partition_rc);
   return {};
@@ -252,8 +236,7 @@ bool consumer::assigned() const {
 
 caf::error consumer::commit_now() {
   auto rc = impl_->handle->commitSync();
-  if (rc == RdKafka::ERR_NO_ERROR || rc == RdKafka::ERR__NO_OFFSET)
-    return {};
+  if (rc == RdKafka::ERR_NO_ERROR || rc == RdKafka::ERR__NO_OFFSET) return {};
   return unavailable("commit", rc);
 }
 

@@ -24,8 +24,8 @@ public:
   /// Queues `rec` without blocking. `on_delivery` runs exactly once, later,
   /// unless this returns an error (queue full, unknown topic), in which case
   /// it never runs.
-  virtual caf::error publish(outgoing_record rec,
-                             delivery_callback on_delivery) = 0;
+  virtual caf::error publish(outgoing_record rec, delivery_callback on_delivery)
+    = 0;
 
   /// Runs due delivery callbacks on the calling thread, waiting at most
   /// `timeout` for the first.
@@ -55,7 +55,8 @@ public:
   /// processed, so offset + 1 gets committed. Call only once the outcomes of
   /// all those records are safe (at-least-once), in increasing order.
   virtual caf::error mark_done(const std::string& topic, int32_t partition,
-                               int64_t offset) = 0;
+                               int64_t offset)
+    = 0;
 
   /// True once the source has partitions to read (assignment done).
   virtual bool assigned() const = 0;

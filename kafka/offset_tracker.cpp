@@ -19,12 +19,10 @@ std::optional<int64_t> offset_tracker::finished(const std::string& topic,
                                                 int32_t partition,
                                                 int64_t offset) {
   auto part = partitions_.find({topic, partition});
-  if (part == partitions_.end())
-    return std::nullopt;
+  if (part == partitions_.end()) return std::nullopt;
   auto& offsets = part->second;
   auto pos = offsets.find(offset);
-  if (pos == offsets.end() || pos->second)
-    return std::nullopt;
+  if (pos == offsets.end() || pos->second) return std::nullopt;
   pos->second = true;
   --in_flight_;
   // Only a finished prefix may be committed; later finished offsets wait
@@ -34,19 +32,16 @@ std::optional<int64_t> offset_tracker::finished(const std::string& topic,
     done_up_to = offsets.begin()->first;
     offsets.erase(offsets.begin());
   }
-  if (offsets.empty())
-    partitions_.erase(part);
+  if (offsets.empty()) partitions_.erase(part);
   return done_up_to;
 }
 
 void offset_tracker::forget_partition(const std::string& topic,
                                       int32_t partition) {
   auto part = partitions_.find({topic, partition});
-  if (part == partitions_.end())
-    return;
+  if (part == partitions_.end()) return;
   for (const auto& [offset, done] : part->second)
-    if (!done)
-      --in_flight_;
+    if (!done) --in_flight_;
   partitions_.erase(part);
 }
 

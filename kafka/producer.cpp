@@ -2,9 +2,8 @@
 
 #include "domain/error.hpp"
 
-#include <librdkafka/rdkafkacpp.h>
-
 #include <atomic>
+#include <librdkafka/rdkafkacpp.h>
 #include <thread>
 
 namespace semiasync::kafka {
@@ -20,8 +19,7 @@ public:
   void dr_cb(RdKafka::Message& msg) override {
     std::unique_ptr<delivery_callback> callback{
       static_cast<delivery_callback*>(msg.msg_opaque())};
-    if (!callback)
-      return;
+    if (!callback) return;
     caf::error err;
     if (msg.err() != RdKafka::ERR_NO_ERROR) {
       // A timeout after the request reached the broker may still have
@@ -29,8 +27,8 @@ public:
       auto code = msg.status() == RdKafka::Message::MSG_STATUS_NOT_PERSISTED
                     ? error_code::publish_failed
                     : error_code::publish_uncertain;
-      err = make_error(code,
-                       "topic '" + msg.topic_name() + "': " + msg.errstr());
+      err
+        = make_error(code, "topic '" + msg.topic_name() + "': " + msg.errstr());
     }
     try {
       (*callback)(err);
@@ -64,10 +62,9 @@ caf::expected<std::unique_ptr<producer>>
 producer::make(const std::string& brokers,
                std::chrono::milliseconds delivery_timeout,
                const properties& overrides) {
-  auto conf = make_conf(producer_defaults(brokers, delivery_timeout),
-                        overrides);
-  if (!conf)
-    return std::move(conf.error());
+  auto conf
+    = make_conf(producer_defaults(brokers, delivery_timeout), overrides);
+  if (!conf) return std::move(conf.error());
   auto state = std::make_unique<impl>();
   std::string reason;
   if ((*conf)->set("dr_cb", &state->reports, reason) != RdKafka::Conf::CONF_OK)
@@ -104,8 +101,8 @@ caf::error producer::publish(outgoing_record rec,
     callback = std::make_unique<delivery_callback>(std::move(on_delivery));
   auto& key = rec.message.key;
   auto& value = rec.message.value;
-  auto partition = rec.partition < 0 ? RdKafka::Topic::PARTITION_UA
-                                     : rec.partition;
+  auto partition
+    = rec.partition < 0 ? RdKafka::Topic::PARTITION_UA : rec.partition;
   // No key means "no key" to the partitioner, not "the empty key".
   auto rc = impl_->handle->produce(
     rec.topic, partition, RdKafka::Producer::RK_MSG_COPY, value.data(),
@@ -134,8 +131,7 @@ caf::error producer::flush(std::chrono::milliseconds timeout) {
 }
 
 void producer::start_polling_thread() {
-  if (impl_->poller.joinable())
-    return;
+  if (impl_->poller.joinable()) return;
   impl_->poller = std::thread{[state = impl_.get()] {
     while (!state->stopping)
       state->handle->poll(poll_interval_ms);

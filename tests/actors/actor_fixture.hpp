@@ -28,8 +28,11 @@ public:
     Result result;
     auto handle = self->request(who, caf::infinite, std::forward<Ts>(xs)...);
     sched.run();
-    handle.receive([&](Result& x) { result = std::move(x); },
-                   [&](caf::error&) {});
+    handle.receive(
+      [&](Result& x) {
+        result = std::move(x);
+      },
+      [&](caf::error&) {});
     return result;
   }
 

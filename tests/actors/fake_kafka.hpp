@@ -25,8 +25,7 @@ public:
   caf::expected<std::vector<kafka::record>>
   poll(size_t, std::chrono::milliseconds) override {
     ++polls;
-    if (batches_.empty())
-      return std::vector<kafka::record>{};
+    if (batches_.empty()) return std::vector<kafka::record>{};
     auto batch = std::move(batches_.front());
     batches_.pop_front();
     return batch;
@@ -48,8 +47,7 @@ public:
 
   /// Simulates a rebalance taking `partition` away.
   void revoke(const std::string& topic, int32_t partition) {
-    if (revoked_)
-      revoked_(topic, partition);
+    if (revoked_) revoked_(topic, partition);
   }
 
   /// How often `poll` ran.
@@ -86,8 +84,7 @@ public:
   /// Acknowledges every record still waiting, as a successful flush does.
   caf::error flush(std::chrono::milliseconds) override {
     for (size_t i = 0; i < published.size(); ++i)
-      if (published[i].callback)
-        ack(i);
+      if (published[i].callback) ack(i);
     return {};
   }
 

@@ -14,7 +14,8 @@ fake_producer(producer_actor::pointer self,
       switch (log->mode) {
         case publish_mode::ack: promise.deliver(caf::ok_atom::value); break;
         case publish_mode::fail:
-          promise.deliver(make_error(error_code::publish_failed, "broker down"));
+          promise.deliver(
+            make_error(error_code::publish_failed, "broker down"));
           break;
         case publish_mode::uncertain:
           promise.deliver(

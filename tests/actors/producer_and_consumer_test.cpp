@@ -6,12 +6,13 @@
 #include "actors/registry.hpp"
 #include "domain/error.hpp"
 #include "domain/wire_codec.hpp"
-#include "tests/actors/actor_fixture.hpp"
-#include "tests/actors/fake_kafka.hpp"
 
 #include <caf/send.hpp>
 
 #include <catch2/catch.hpp>
+
+#include "tests/actors/actor_fixture.hpp"
+#include "tests/actors/fake_kafka.hpp"
 
 using namespace semiasync;
 using namespace semiasync::testing;
@@ -23,8 +24,13 @@ namespace {
 template <class Handle>
 caf::error answer_of(Handle& handle) {
   caf::error err = make_error(error_code::unavailable, "no answer");
-  handle.receive([&](caf::ok_atom) { err = caf::error{}; },
-                 [&](caf::error& x) { err = std::move(x); });
+  handle.receive(
+    [&](caf::ok_atom) {
+      err = caf::error{};
+    },
+    [&](caf::error& x) {
+      err = std::move(x);
+    });
   return err;
 }
 
@@ -62,8 +68,8 @@ TEST_CASE("the outcome consumer hands decoded outcomes to the registry") {
   auto source = std::make_shared<fake_record_source>();
   auto reg = f.sys.spawn(registry);
   request_id id{"00000000-0000-4000-8000-000000000001"};
-  outcome created = user_created{id, user_uuid{"00000000-0000-4000-8000-0000000000aa"},
-                                 user_name{"bob"}};
+  outcome created = user_created{
+    id, user_uuid{"00000000-0000-4000-8000-0000000000aa"}, user_name{"bob"}};
   source->queue({{"user", 0, 1, encode_outcome(created)},
                  {"user", 0, 2, wire_message{"", "garbage", {}}}});
   auto consumer = f.sys.spawn(outcome_consumer, source, reg, 10ms);

@@ -6,14 +6,14 @@
 #include "actors/request.hpp"
 #include "domain/error.hpp"
 #include "domain/wire_codec.hpp"
-#include "tests/actors/actor_fixture.hpp"
-#include "tests/actors/fake_producer.hpp"
 
 #include <caf/send.hpp>
 
 #include <catch2/catch.hpp>
-
 #include <map>
+
+#include "tests/actors/actor_fixture.hpp"
+#include "tests/actors/fake_producer.hpp"
 
 using namespace semiasync;
 using namespace semiasync::testing;

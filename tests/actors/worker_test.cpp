@@ -4,13 +4,14 @@
 #include "actors/worker.hpp"
 #include "domain/error.hpp"
 #include "domain/wire_codec.hpp"
-#include "tests/actors/actor_fixture.hpp"
-#include "tests/actors/fake_kafka.hpp"
-#include "tests/domain/fake_user_repository.hpp"
 
 #include <caf/send.hpp>
 
 #include <catch2/catch.hpp>
+
+#include "tests/actors/actor_fixture.hpp"
+#include "tests/actors/fake_kafka.hpp"
+#include "tests/domain/fake_user_repository.hpp"
 
 using namespace semiasync;
 using namespace semiasync::testing;
@@ -46,8 +47,8 @@ struct worker_fixture : actor_fixture {
       publisher(std::make_shared<fake_publisher>()),
       users(std::make_shared<fake_user_repository>()),
       ids(std::make_shared<fake_uuid_source>()) {
-    worker_settings cfg{"outcomes", "requests.dlq", 100ms, min_backoff,
-                        max_backoff, 16};
+    worker_settings cfg{"outcomes",  "requests.dlq", 100ms,
+                        min_backoff, max_backoff,    16};
     handle = sys.spawn(worker, source, publisher, users, ids, cfg);
   }
 
@@ -65,7 +66,8 @@ struct worker_fixture : actor_fixture {
 
 } // namespace
 
-TEST_CASE("the worker commits a record only after its outcome is acknowledged") {
+TEST_CASE(
+  "the worker commits a record only after its outcome is acknowledged") {
   worker_fixture f;
   f.source->queue({request_record(0, 10, 1, "alice")});
   f.run_steps(steps);
@@ -86,8 +88,8 @@ TEST_CASE("the worker commits a record only after its outcome is acknowledged") 
 
 TEST_CASE("acknowledgements out of order never commit past a pending record") {
   worker_fixture f;
-  f.source->queue({request_record(0, 5, 1, "first"),
-                   request_record(0, 6, 2, "second")});
+  f.source->queue(
+    {request_record(0, 5, 1, "first"), request_record(0, 6, 2, "second")});
   f.run_steps(steps);
   REQUIRE(f.publisher->published.size() == 2);
   f.publisher->ack(1);
@@ -101,8 +103,8 @@ TEST_CASE("acknowledgements out of order never commit past a pending record") {
 
 TEST_CASE("a duplicate name publishes UserDuplicated") {
   worker_fixture f;
-  f.source->queue({request_record(1, 0, 1, "taken"),
-                   request_record(1, 1, 2, "TAKEN")});
+  f.source->queue(
+    {request_record(1, 0, 1, "taken"), request_record(1, 1, 2, "TAKEN")});
   f.run_steps(steps);
   REQUIRE(f.publisher->published.size() == 2);
   auto second = decode_outcome(f.publisher->published[1].record.message);
@@ -183,8 +185,8 @@ TEST_CASE("a failed outcome delivery republishes the same outcome") {
 
 TEST_CASE("a request ID reused for another name is dead-lettered") {
   worker_fixture f;
-  f.source->queue({request_record(0, 0, 1, "original"),
-                   request_record(0, 1, 1, "impostor")});
+  f.source->queue(
+    {request_record(0, 0, 1, "original"), request_record(0, 1, 1, "impostor")});
   f.run_steps(steps);
   REQUIRE(f.publisher->published.size() == 2);
   CHECK(f.publisher->published[1].record.topic == "requests.dlq");
@@ -205,8 +207,8 @@ TEST_CASE("a graceful stop commits what the broker acknowledged meanwhile") {
 
 TEST_CASE("a revoked partition is forgotten and never committed by us") {
   worker_fixture f;
-  f.source->queue({request_record(4, 5, 1, "moving-1"),
-                   request_record(4, 6, 2, "moving-2")});
+  f.source->queue(
+    {request_record(4, 5, 1, "moving-1"), request_record(4, 6, 2, "moving-2")});
   f.run_steps(steps);
   REQUIRE(f.publisher->published.size() == 2);
   f.source->revoke("requests", 4);

@@ -2,12 +2,11 @@
 #include "config/setting_table.hpp"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
-
-#include <catch2/catch.hpp>
 
 using namespace semiasync::config;
 using namespace std::chrono_literals;
@@ -56,8 +55,7 @@ load_result ok(const load_outcome& outcome) {
 }
 
 std::string error_of(const load_outcome& outcome) {
-  if (std::holds_alternative<load_result>(outcome))
-    FAIL("expected an error");
+  if (std::holds_alternative<load_result>(outcome)) FAIL("expected an error");
   return std::get<load_error>(outcome).message;
 }
 
@@ -141,8 +139,11 @@ TEST_CASE("a config file sets values") {
           == 3306);
   }
   SECTION("the example file loads") {
-    auto example = std::filesystem::path{__FILE__}.parent_path().parent_path()
-                     .parent_path() / "config" / "semiasync.example.yaml";
+    auto example = std::filesystem::path{__FILE__}
+                     .parent_path()
+                     .parent_path()
+                     .parent_path()
+                   / "config" / "semiasync.example.yaml";
     auto v = ok(load({"--config=" + example.string()}, fake_env({}))).values;
     CHECK(v.kafka_brokers == "127.0.0.1:9093");
   }
@@ -202,8 +203,8 @@ TEST_CASE("bad input is an error naming what is wrong") {
     CHECK_THAT(error_of(load({"--db-port=0"}, env)), Catch::Contains("dbPort"));
   }
   SECTION("an environment value names the variable") {
-    auto message = error_of(
-      load({}, fake_env({{"SEMIASYNC_HTTP_THREADS", "0"}})));
+    auto message
+      = error_of(load({}, fake_env({{"SEMIASYNC_HTTP_THREADS", "0"}})));
     CHECK_THAT(message, Catch::Contains("httpThreads"));
     CHECK_THAT(message, Catch::Contains("SEMIASYNC_HTTP_THREADS"));
   }

@@ -5,27 +5,26 @@
 // suffix and deletes them afterwards, so runs never collide.
 
 #include "db/mysql_user_repository.hpp"
-
 #include "domain/create_user.hpp"
 #include "domain/error.hpp"
 #include "domain/uuid.hpp"
-#include "tests/db/tcp_proxy.hpp"
-
-#include <catch2/catch.hpp>
-#include <mysql++/mysql++.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <iterator>
+#include <mysql++/mysql++.h>
+#include <netinet/in.h>
 #include <stdexcept>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <variant>
 #include <vector>
+
+#include "tests/db/tcp_proxy.hpp"
 
 using namespace semiasync;
 using db::connection_settings;
@@ -51,16 +50,14 @@ connection_settings test_settings() {
 }
 
 std::string describe(const caf::error& err) {
-  if (code_of(err) == error_code::none)
-    return caf::to_string(err);
+  if (code_of(err) == error_code::none) return caf::to_string(err);
   return to_string(code_of(err)) + ": " + detail_of(err);
 }
 
 /// The value inside `x`, failing the test with the error otherwise.
 template <class T>
 T ok(caf::expected<T> x) {
-  if (!x)
-    FAIL("unexpected error: " << describe(x.error()));
+  if (!x) FAIL("unexpected error: " << describe(x.error()));
   return std::move(*x);
 }
 
@@ -125,8 +122,7 @@ public:
     auto query = conn_.query(sql);
     query.parse();
     auto rows = query.store(arg);
-    if (rows.num_rows() == 0)
-      return {};
+    if (rows.num_rows() == 0) return {};
     const auto& column = rows.at(0).at(0);
     return std::string(column.data(), column.length());
   }
@@ -239,8 +235,7 @@ TEST_CASE_METHOD(fixture, "names compare as the users.name collation does",
     REQUIRE(found);
     CHECK(found->name == lower.name);
   }
-  if (collation != "utf8mb4_general_ci")
-    return;
+  if (collation != "utf8mb4_general_ci") return;
   // The contract's schema on MariaDB gives utf8mb4_general_ci. Its less
   // obvious equalities are part of what "names compare as the database
   // does" means, so they are pinned here and documented in the README.

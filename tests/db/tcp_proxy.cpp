@@ -4,10 +4,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <stdexcept>
 
 namespace semiasync::db::testing {
 
@@ -31,8 +30,7 @@ sockaddr_in ipv4(const std::string& host, uint16_t port) {
 bool write_all(int fd, const char* data, ssize_t size) {
   while (size > 0) {
     auto n = ::send(fd, data, static_cast<size_t>(size), MSG_NOSIGNAL);
-    if (n <= 0)
-      return false;
+    if (n <= 0) return false;
     data += n;
     size -= n;
   }
@@ -56,7 +54,9 @@ tcp_proxy::tcp_proxy(const std::string& host, uint16_t port)
       || ::pipe(wake_) != 0)
     throw std::runtime_error("tcp_proxy: cannot listen");
   port_ = ntohs(addr.sin_port);
-  thread_ = std::thread{[this] { loop(); }};
+  thread_ = std::thread{[this] {
+    loop();
+  }};
 }
 
 tcp_proxy::~tcp_proxy() {
@@ -98,8 +98,7 @@ void tcp_proxy::close_links_locked() {
 
 void tcp_proxy::accept_one_locked() {
   int client = ::accept(listen_fd_, nullptr, nullptr);
-  if (client < 0)
-    return;
+  if (client < 0) return;
   if (down_) {
     ::close(client);
     return;
@@ -110,8 +109,7 @@ void tcp_proxy::accept_one_locked() {
                    sizeof(upstream_))
            != 0) {
     ::close(client);
-    if (server >= 0)
-      ::close(server);
+    if (server >= 0) ::close(server);
     return;
   }
   links_.emplace_back(client, server);
@@ -139,34 +137,28 @@ void tcp_proxy::loop() {
           fds.push_back({server, POLLIN, 0});
         }
     }
-    if (::poll(fds.data(), fds.size(), 1000) <= 0)
-      continue;
+    if (::poll(fds.data(), fds.size(), 1000) <= 0) continue;
     if (fds[0].revents != 0) {
       char buf[64];
       [[maybe_unused]] auto ignored = ::read(wake_[0], buf, sizeof(buf));
     }
     std::lock_guard<std::mutex> guard{mtx_};
-    if (stop_ || generation != generation_)
-      continue;
+    if (stop_ || generation != generation_) continue;
     // Links are only appended below, so indexes 2 + 2i stay valid.
     std::vector<size_t> dead;
     for (size_t i = 0; i < (fds.size() - 2) / 2; ++i) {
       auto [client, server] = links_[i];
       bool ok = true;
-      if (fds[2 + 2 * i].revents != 0)
-        ok = pump_locked(client, server);
-      if (ok && fds[3 + 2 * i].revents != 0)
-        ok = pump_locked(server, client);
-      if (!ok)
-        dead.push_back(i);
+      if (fds[2 + 2 * i].revents != 0) ok = pump_locked(client, server);
+      if (ok && fds[3 + 2 * i].revents != 0) ok = pump_locked(server, client);
+      if (!ok) dead.push_back(i);
     }
     for (auto i = dead.rbegin(); i != dead.rend(); ++i) {
       ::close(links_[*i].first);
       ::close(links_[*i].second);
       links_.erase(links_.begin() + static_cast<std::ptrdiff_t>(*i));
     }
-    if (fds[1].revents != 0)
-      accept_one_locked();
+    if (fds[1].revents != 0) accept_one_locked();
   }
 }
 

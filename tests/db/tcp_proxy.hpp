@@ -1,10 +1,9 @@
 #pragma once
 
-#include <netinet/in.h>
-
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <netinet/in.h>
 #include <string>
 #include <thread>
 #include <utility>

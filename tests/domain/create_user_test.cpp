@@ -1,9 +1,9 @@
 #include "domain/create_user.hpp"
-
 #include "domain/error.hpp"
-#include "tests/domain/fake_user_repository.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "tests/domain/fake_user_repository.hpp"
 
 using namespace semiasync;
 using semiasync::testing::fake_user_repository;
@@ -59,8 +59,8 @@ TEST_CASE("fake repository behaves like the users table",
     CHECK_FALSE(fake_user_repository::same_name("Alice", "Alicia"));
   }
   SECTION("every unique key rejects a second row") {
-    CHECK(users.insert({user_uuid{fake_uuid_source::nth(2)},
-                        user_name{"ALICE"}, second_request})
+    CHECK(users.insert({user_uuid{fake_uuid_source::nth(2)}, user_name{"ALICE"},
+                        second_request})
           == insert_result::duplicate);
     CHECK(users.insert({user_uuid{fake_uuid_source::nth(2)}, user_name{"Bob"},
                         first_request})
@@ -116,18 +116,19 @@ TEST_CASE("create_user inserts a free name", "[create_user]") {
 TEST_CASE("create_user is idempotent per request ID", "[create_user]") {
   fake_user_repository users;
   fake_uuid_source ids;
-  auto first = created(create_user(users, ids, command(first_request, "Alice")));
+  auto first
+    = created(create_user(users, ids, command(first_request, "Alice")));
   SECTION("a redelivery answers with the stored user ID") {
-    auto again = created(
-      create_user(users, ids, command(first_request, "Alice")));
+    auto again
+      = created(create_user(users, ids, command(first_request, "Alice")));
     CHECK(again == first);
     CHECK(again.user.value == fake_uuid_source::nth(1));
     CHECK(users.rows().size() == 1);
     CHECK(users.calls(method::insert) == 1);
   }
   SECTION("a redelivery in another case still finds its row") {
-    auto again = created(
-      create_user(users, ids, command(first_request, "ALICE")));
+    auto again
+      = created(create_user(users, ids, command(first_request, "ALICE")));
     CHECK(again.user == first.user);
     CHECK(again.name.value == "Alice");
     CHECK(users.rows().size() == 1);
@@ -146,14 +147,14 @@ TEST_CASE("create_user refuses a name another request created",
   fake_uuid_source ids;
   created(create_user(users, ids, command(first_request, "Alice")));
   SECTION("same spelling") {
-    auto event = duplicated(
-      create_user(users, ids, command(second_request, "Alice")));
+    auto event
+      = duplicated(create_user(users, ids, command(second_request, "Alice")));
     CHECK(event.request == second_request);
     CHECK(event.name.value == "Alice");
   }
   SECTION("different case") {
-    auto event = duplicated(
-      create_user(users, ids, command(second_request, "aLiCe")));
+    auto event
+      = duplicated(create_user(users, ids, command(second_request, "aLiCe")));
     CHECK(event.request == second_request);
     CHECK(event.name.value == "aLiCe");
   }
@@ -167,10 +168,11 @@ TEST_CASE("create_user decides a lost insert race by reading again",
   fake_user_repository users;
   fake_uuid_source ids;
   SECTION("another request took the name: duplicated") {
-    users.lose_next_insert_race_to({user_uuid{"99999999-9999-4999-8999-999999999999"},
-                                    user_name{"alice"}, second_request});
-    auto event = duplicated(
-      create_user(users, ids, command(first_request, "Alice")));
+    users.lose_next_insert_race_to(
+      {user_uuid{"99999999-9999-4999-8999-999999999999"}, user_name{"alice"},
+       second_request});
+    auto event
+      = duplicated(create_user(users, ids, command(first_request, "Alice")));
     CHECK(event.request == first_request);
     CHECK(event.name.value == "Alice");
     REQUIRE(users.rows().size() == 1);
@@ -180,8 +182,8 @@ TEST_CASE("create_user decides a lost insert race by reading again",
   SECTION("a concurrent redelivery of this request won: created with its ID") {
     user_uuid winner{"99999999-9999-4999-8999-999999999999"};
     users.lose_next_insert_race_to({winner, user_name{"Alice"}, first_request});
-    auto event = created(
-      create_user(users, ids, command(first_request, "Alice")));
+    auto event
+      = created(create_user(users, ids, command(first_request, "Alice")));
     CHECK(event.user == winner);
     CHECK(event.request == first_request);
     CHECK(users.rows().size() == 1);
@@ -207,8 +209,8 @@ TEST_CASE("create_user passes errors of the re-read after a race through",
   fake_uuid_source ids;
   // A user UUID collision makes the insert report a duplicate while neither
   // the name nor the request is stored: the re-read asks find_by_request.
-  users.seed({user_uuid{fake_uuid_source::nth(1)}, user_name{"Zoe"},
-              third_request});
+  users.seed(
+    {user_uuid{fake_uuid_source::nth(1)}, user_name{"Zoe"}, third_request});
   users.fail_next(method::find_by_request,
                   make_error(error_code::database_unavailable, "lost"));
   auto result = create_user(users, ids, command(first_request, "Alice"));
@@ -228,8 +230,8 @@ TEST_CASE("create_user reports a request ID reused for another name",
   CHECK_FALSE(detail_of(result.error()).empty());
   CHECK(users.rows().size() == 1);
   SECTION("a later request for that name still succeeds") {
-    auto event = created(
-      create_user(users, ids, command(second_request, "Bob")));
+    auto event
+      = created(create_user(users, ids, command(second_request, "Bob")));
     CHECK(event.name.value == "Bob");
     CHECK(users.rows().size() == 2);
   }
@@ -239,14 +241,14 @@ TEST_CASE("create_user fails retryably when the generated user UUID collides",
           "[create_user]") {
   fake_user_repository users;
   fake_uuid_source ids;
-  users.seed({user_uuid{fake_uuid_source::nth(1)}, user_name{"Zoe"},
-              third_request});
+  users.seed(
+    {user_uuid{fake_uuid_source::nth(1)}, user_name{"Zoe"}, third_request});
   // The generated UUID collides; the caller's retry draws a fresh one.
   auto result = create_user(users, ids, command(first_request, "Alice"));
   CHECK(failure(result) == error_code::database_unavailable);
   CHECK(users.rows().size() == 1);
-  auto retried = created(
-    create_user(users, ids, command(first_request, "Alice")));
+  auto retried
+    = created(create_user(users, ids, command(first_request, "Alice")));
   CHECK(retried.user.value == fake_uuid_source::nth(2));
   CHECK(users.rows().size() == 2);
 }

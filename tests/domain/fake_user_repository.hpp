@@ -61,8 +61,7 @@ public:
 
   caf::expected<std::optional<stored_user>>
   find_by_name(const user_name& name) override {
-    if (auto err = enter(method::find_by_name))
-      return std::move(*err);
+    if (auto err = enter(method::find_by_name)) return std::move(*err);
     return find_if([&](const stored_user& x) {
       return same_name(x.name.value, name.value);
     });
@@ -70,41 +69,37 @@ public:
 
   caf::expected<std::optional<stored_user>>
   find_by_request(const request_id& request) override {
-    if (auto err = enter(method::find_by_request))
-      return std::move(*err);
-    return find_if(
-      [&](const stored_user& x) { return x.request == request; });
+    if (auto err = enter(method::find_by_request)) return std::move(*err);
+    return find_if([&](const stored_user& x) {
+      return x.request == request;
+    });
   }
 
   caf::expected<std::optional<stored_user>>
   find_by_uuid(const user_uuid& user) override {
-    if (auto err = enter(method::find_by_uuid))
-      return std::move(*err);
-    return find_if([&](const stored_user& x) { return x.user == user; });
+    if (auto err = enter(method::find_by_uuid)) return std::move(*err);
+    return find_if([&](const stored_user& x) {
+      return x.user == user;
+    });
   }
 
   caf::expected<insert_result> insert(const stored_user& row) override {
-    if (auto err = enter(method::insert))
-      return std::move(*err);
+    if (auto err = enter(method::insert)) return std::move(*err);
     if (race_winner_) {
       auto winner = std::move(*race_winner_);
       race_winner_.reset();
-      if (!takes_a_key_of(winner))
-        rows_.push_back(std::move(winner));
+      if (!takes_a_key_of(winner)) rows_.push_back(std::move(winner));
     }
-    if (takes_a_key_of(row))
-      return insert_result::duplicate;
+    if (takes_a_key_of(row)) return insert_result::duplicate;
     rows_.push_back(row);
     return insert_result::inserted;
   }
 
   /// ASCII case-insensitive equality; other bytes compare exactly.
   static bool same_name(const std::string& x, const std::string& y) {
-    if (x.size() != y.size())
-      return false;
+    if (x.size() != y.size()) return false;
     for (size_t i = 0; i < x.size(); ++i)
-      if (fold(x[i]) != fold(y[i]))
-        return false;
+      if (fold(x[i]) != fold(y[i])) return false;
     return true;
   }
 
@@ -117,8 +112,7 @@ private:
   std::optional<caf::error> enter(method m) {
     ++calls_[m];
     auto i = failures_.find(m);
-    if (i == failures_.end())
-      return std::nullopt;
+    if (i == failures_.end()) return std::nullopt;
     if (i->second.first > 0) {
       --i->second.first;
       return std::nullopt;
@@ -131,8 +125,7 @@ private:
   template <class Predicate>
   std::optional<stored_user> find_if(Predicate pred) const {
     for (auto& x : rows_)
-      if (pred(x))
-        return x;
+      if (pred(x)) return x;
     return std::nullopt;
   }
 

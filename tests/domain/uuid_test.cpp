@@ -1,7 +1,6 @@
 #include "domain/uuid.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <string>
 
@@ -13,7 +12,7 @@ TEST_CASE("random_uuid is canonical and fresh", "[uuid]") {
     auto id = random_uuid();
     CAPTURE(id);
     CHECK(is_canonical_uuid(id));
-    CHECK(id[14] == '4'); // version 4
+    CHECK(id[14] == '4');                                         // version 4
     CHECK(std::string{"89ab"}.find(id[19]) != std::string::npos); // RFC variant
     seen.insert(id);
   }
@@ -53,15 +52,14 @@ TEST_CASE("is_canonical_uuid accepts only the lower-case 36-char form",
           "[uuid]") {
   CHECK(is_canonical_uuid("0f8fad5b-d9cb-469f-a165-70867728950e"));
   CHECK(is_canonical_uuid("00000000-0000-0000-0000-000000000000"));
-  auto bad = GENERATE(as<std::string>{},
-                      "",
-                      "0F8FAD5B-D9CB-469F-A165-70867728950E", // upper case
-                      "0f8fad5b-d9cb-469f-a165-70867728950E", // one upper
-                      "0f8fad5b-d9cb-469f-a165-70867728950",  // 35 chars
+  auto bad = GENERATE(as<std::string>{}, "",
+                      "0F8FAD5B-D9CB-469F-A165-70867728950E",  // upper case
+                      "0f8fad5b-d9cb-469f-a165-70867728950E",  // one upper
+                      "0f8fad5b-d9cb-469f-a165-70867728950",   // 35 chars
                       "0f8fad5b-d9cb-469f-a165-70867728950e0", // 37 chars
-                      "0f8fad5bd9cb469fa16570867728950e",     // no dashes
-                      "0f8fad5b-d9cb-469fa-165-70867728950e", // dash moved
-                      "0f8fad5bd-9cb-469f-a165-70867728950e", // dash moved
+                      "0f8fad5bd9cb469fa16570867728950e",      // no dashes
+                      "0f8fad5b-d9cb-469fa-165-70867728950e",  // dash moved
+                      "0f8fad5bd-9cb-469f-a165-70867728950e",  // dash moved
                       "0f8fad5b-d9cb-469f-a165_70867728950e", // wrong separator
                       "{f8fad5b-d9cb-469f-a165-70867728950}", // braces
                       "0f8fad5b-d9cb-469f-a165-7086772895g0", // not hex

@@ -1,14 +1,12 @@
-#include "domain/wire_codec.hpp"
-
 #include "domain/error.hpp"
-
-#include "tests/support/text.hpp"
+#include "domain/wire_codec.hpp"
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/text.hpp"
+
 using semiasync::testing::repeat;
 #include <nlohmann/json.hpp>
-
 #include <set>
 #include <string>
 
@@ -82,8 +80,7 @@ TEST_CASE("decode_request round-trips encode_request", "[wire_codec]") {
   CHECK(decoded->name == request.name);
 }
 
-TEST_CASE("decode_request accepts names up to 255 characters",
-          "[wire_codec]") {
+TEST_CASE("decode_request accepts names up to 255 characters", "[wire_codec]") {
   SECTION("255 ASCII characters") {
     auto decoded = decode_request(request_record(
       json{{"requestUUID", request_text}, {"name", std::string(255, 'a')}}));
@@ -110,8 +107,8 @@ TEST_CASE("decode_request rejects records off the contract", "[wire_codec]") {
           == "value is not a JSON object");
   }
   SECTION("value is a JSON array") {
-    CHECK(rejection(decode_request(request_record(
-            json::array({request_text, "alice"}))))
+    CHECK(rejection(decode_request(
+            request_record(json::array({request_text, "alice"}))))
           == "value is not a JSON object");
   }
   SECTION("value is empty") {
@@ -128,8 +125,8 @@ TEST_CASE("decode_request rejects records off the contract", "[wire_codec]") {
           == "field 'requestUUID' is not a string");
   }
   SECTION("name is missing") {
-    CHECK(rejection(decode_request(
-            request_record(json{{"requestUUID", request_text}})))
+    CHECK(rejection(
+            decode_request(request_record(json{{"requestUUID", request_text}})))
           == "field 'name' is missing");
   }
   SECTION("name is not a string") {
@@ -147,32 +144,31 @@ TEST_CASE("decode_request rejects records off the contract", "[wire_codec]") {
           == "field 'requestUUID' is not a lower-case UUID");
   }
   SECTION("requestUUID malformed") {
-    auto bad = GENERATE(as<std::string>{}, "",
-                        "0f8fad5b-d9cb-469f-a165-70867728950",
-                        "0f8fad5bd9cb469fa16570867728950e",
-                        "{0f8fad5b-d9cb-469f-a165-70867728950e}",
-                        "0f8fad5b-d9cb-469f-a165-70867728950g");
+    auto bad
+      = GENERATE(as<std::string>{}, "", "0f8fad5b-d9cb-469f-a165-70867728950",
+                 "0f8fad5bd9cb469fa16570867728950e",
+                 "{0f8fad5b-d9cb-469f-a165-70867728950e}",
+                 "0f8fad5b-d9cb-469f-a165-70867728950g");
     CAPTURE(bad);
-    CHECK(rejection(decode_request(request_record(
-            json{{"requestUUID", bad}, {"name", "alice"}}, bad)))
+    CHECK(rejection(decode_request(
+            request_record(json{{"requestUUID", bad}, {"name", "alice"}}, bad)))
           == "field 'requestUUID' is not a lower-case UUID");
   }
   SECTION("requestUUID header is missing") {
-    wire_message msg{"alice",
-                     json{{"requestUUID", request_text}, {"name", "alice"}}
-                       .dump(),
-                     {{"eventType", "whatever"}}};
+    wire_message msg{
+      "alice",
+      json{{"requestUUID", request_text}, {"name", "alice"}}.dump(),
+      {{"eventType", "whatever"}}};
     CHECK(rejection(decode_request(msg)) == "header 'requestUUID' is missing");
   }
   SECTION("requestUUID header disagrees with the value") {
     CHECK(rejection(decode_request(request_record(
-            json{{"requestUUID", request_text}, {"name", "alice"}},
-            user_text)))
+            json{{"requestUUID", request_text}, {"name", "alice"}}, user_text)))
           == "header 'requestUUID' disagrees with the value");
   }
   SECTION("name is empty") {
-    CHECK(rejection(decode_request(request_record(
-            json{{"requestUUID", request_text}, {"name", ""}})))
+    CHECK(rejection(decode_request(
+            request_record(json{{"requestUUID", request_text}, {"name", ""}})))
           == "name must not be empty");
   }
   SECTION("name is blank") {
@@ -212,8 +208,8 @@ TEST_CASE("encode_outcome follows the wire contract", "[wire_codec]") {
     CHECK(*msg.header_value("requestUUID") == request_text);
   }
   SECTION("UserDuplicated") {
-    outcome duplicated = user_duplicated{request_id{request_text},
-                                         user_name{"alice"}};
+    outcome duplicated
+      = user_duplicated{request_id{request_text}, user_name{"alice"}};
     auto msg = encode_outcome(duplicated);
     auto doc = parse_value(msg);
     CHECK(keys_of(doc) == std::set<std::string>{"requestUUID", "name"});
@@ -248,13 +244,13 @@ TEST_CASE("decode_outcome round-trips encode_outcome", "[wire_codec]") {
 }
 
 TEST_CASE("decode_outcome rejects records off the contract", "[wire_codec]") {
-  json created{{"requestUUID", request_text},
-               {"userUUID", user_text},
-               {"name", "alice"}};
+  json created{
+    {"requestUUID", request_text}, {"userUUID", user_text}, {"name", "alice"}};
   SECTION("unknown eventType") {
-    wire_message msg{"alice", created.dump(),
-                     {{"eventType", "UserDeleted"},
-                      {"requestUUID", request_text}}};
+    wire_message msg{
+      "alice",
+      created.dump(),
+      {{"eventType", "UserDeleted"}, {"requestUUID", request_text}}};
     CHECK(rejection(decode_outcome(msg)) == "unknown eventType 'UserDeleted'");
   }
   SECTION("eventType header is missing") {
@@ -263,16 +259,18 @@ TEST_CASE("decode_outcome rejects records off the contract", "[wire_codec]") {
   }
   SECTION("UserCreated without userUUID") {
     created.erase("userUUID");
-    wire_message msg{"alice", created.dump(),
-                     {{"eventType", "UserCreated"},
-                      {"requestUUID", request_text}}};
+    wire_message msg{
+      "alice",
+      created.dump(),
+      {{"eventType", "UserCreated"}, {"requestUUID", request_text}}};
     CHECK(rejection(decode_outcome(msg)) == "field 'userUUID' is missing");
   }
   SECTION("UserCreated with an upper-case userUUID") {
     created["userUUID"] = "7C9E6679-7425-40DE-944B-E07FC1F90AE7";
-    wire_message msg{"alice", created.dump(),
-                     {{"eventType", "UserCreated"},
-                      {"requestUUID", request_text}}};
+    wire_message msg{
+      "alice",
+      created.dump(),
+      {{"eventType", "UserCreated"}, {"requestUUID", request_text}}};
     CHECK(rejection(decode_outcome(msg))
           == "field 'userUUID' is not a lower-case UUID");
   }
@@ -281,9 +279,10 @@ TEST_CASE("decode_outcome rejects records off the contract", "[wire_codec]") {
     CHECK(rejection(decode_outcome(msg)) == "value is not a JSON object");
   }
   SECTION("requestUUID header disagrees with the value") {
-    wire_message msg{"alice", created.dump(),
-                     {{"eventType", "UserCreated"},
-                      {"requestUUID", user_text}}};
+    wire_message msg{
+      "alice",
+      created.dump(),
+      {{"eventType", "UserCreated"}, {"requestUUID", user_text}}};
     CHECK(rejection(decode_outcome(msg))
           == "header 'requestUUID' disagrees with the value");
   }
@@ -291,10 +290,10 @@ TEST_CASE("decode_outcome rejects records off the contract", "[wire_codec]") {
 
 TEST_CASE("decode_outcome accepts a record without the requestUUID header",
           "[wire_codec]") {
-  wire_message msg{"alice",
-                   json{{"requestUUID", request_text}, {"name", "alice"}}
-                     .dump(),
-                   {{"eventType", "UserDuplicated"}}};
+  wire_message msg{
+    "alice",
+    json{{"requestUUID", request_text}, {"name", "alice"}}.dump(),
+    {{"eventType", "UserDuplicated"}}};
   auto decoded = decode_outcome(msg);
   REQUIRE(decoded);
   REQUIRE(std::holds_alternative<user_duplicated>(*decoded));

@@ -1,11 +1,10 @@
+#include "domain/error.hpp"
 #include "http/answer.hpp"
 
-#include "domain/error.hpp"
-
 #include <caf/sec.hpp>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <set>
 #include <string>
@@ -34,8 +33,7 @@ std::set<std::string> keys_of(const json& doc) {
 
 std::optional<std::string> header(const answer& x, const std::string& name) {
   for (auto& [key, value] : x.headers)
-    if (key == name)
-      return value;
+    if (key == name) return value;
   return std::nullopt;
 }
 
@@ -45,9 +43,9 @@ json problem_body(const answer& x, const request_id& id = request) {
   auto doc = json::parse(x.body, nullptr, false);
   REQUIRE_FALSE(doc.is_discarded());
   REQUIRE(doc.is_object());
-  CHECK(keys_of(doc)
-        == std::set<std::string>{"type", "title", "status", "detail",
-                                 "requestId"});
+  CHECK(
+    keys_of(doc)
+    == std::set<std::string>{"type", "title", "status", "detail", "requestId"});
   CHECK(doc["status"] == x.status);
   REQUIRE(doc["type"].is_string());
   CHECK_FALSE(doc["type"].get<std::string>().empty());
@@ -65,8 +63,8 @@ answer answer_error(caf::error err) {
 } // namespace
 
 TEST_CASE("a created user is a 201 with its location", "[answer]") {
-  outcome created = user_created{request, user_uuid{user_text},
-                                 user_name{"Zo\xC3\xAB"}};
+  outcome created
+    = user_created{request, user_uuid{user_text}, user_name{"Zo\xC3\xAB"}};
   auto x = answer_for(created, request);
   CHECK(x.status == 201);
   CHECK(x.content_type == "application/json");
@@ -120,11 +118,11 @@ TEST_CASE("each error code maps to its status", "[answer]") {
     CHECK_FALSE(header(x, "Retry-After"));
   }
   SECTION("anything else is a 500 that leaks nothing") {
-    auto err = GENERATE_COPY(
-      make_error(error_code::malformed_record, internal_text),
-      make_error(error_code::database_rejected, internal_text),
-      caf::make_error(caf::sec::request_timeout, internal_text),
-      caf::make_error(caf::sec::unexpected_message));
+    auto err
+      = GENERATE_COPY(make_error(error_code::malformed_record, internal_text),
+                      make_error(error_code::database_rejected, internal_text),
+                      caf::make_error(caf::sec::request_timeout, internal_text),
+                      caf::make_error(caf::sec::unexpected_message));
     CAPTURE(caf::to_string(err));
     auto x = answer_error(err);
     CHECK(x.status == 500);
@@ -142,8 +140,7 @@ TEST_CASE("each error code maps to its status", "[answer]") {
 // through verbatim, and kafka/producer.cpp fills publish_failed details with
 // the topic name and librdkafka's errstr (actors/request.cpp forwards them
 // unchanged), so a client sees e.g. "topic '...': Local: Message timed out".
-TEST_CASE("a 503 does not leak the error's internal detail",
-          "[answer]") {
+TEST_CASE("a 503 does not leak the error's internal detail", "[answer]") {
   auto code = GENERATE(error_code::publish_failed, error_code::unavailable,
                        error_code::database_unavailable);
   CAPTURE(to_string(code));

@@ -1,14 +1,12 @@
-#include "http/create_user_input.hpp"
-
 #include "domain/uuid.hpp"
-
-#include "tests/support/text.hpp"
+#include "http/create_user_input.hpp"
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/text.hpp"
+
 using semiasync::testing::repeat;
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 
@@ -32,8 +30,8 @@ auto parse(std::string_view body,
                            fresh);
 }
 
-create_user_command accepted(
-  const std::variant<create_user_command, create_user_rejection>& x) {
+create_user_command
+accepted(const std::variant<create_user_command, create_user_rejection>& x) {
   auto result = std::get_if<create_user_command>(&x);
   if (result == nullptr) {
     auto& rejected = std::get<create_user_rejection>(x);
@@ -51,8 +49,8 @@ struct rejected {
   request_id request;
 };
 
-rejected rejection(
-  const std::variant<create_user_command, create_user_rejection>& x) {
+rejected
+rejection(const std::variant<create_user_command, create_user_rejection>& x) {
   auto result = std::get_if<create_user_rejection>(&x);
   REQUIRE(result != nullptr);
   CHECK(result->response.content_type == "application/problem+json");
@@ -77,8 +75,7 @@ TEST_CASE("a valid body becomes a command with the fresh request ID",
   CHECK(cmd.request == fresh);
   CHECK(cmd.name.value == "alice");
   SECTION("Unicode, escapes and extra fields") {
-    CHECK(accepted(parse(R"({"name": "Zo\u00eb", "extra": [1, 2]})"))
-            .name.value
+    CHECK(accepted(parse(R"({"name": "Zo\u00eb", "extra": [1, 2]})")).name.value
           == "Zo\xC3\xAB");
     CHECK(accepted(parse(body_with_name("\xF0\x9F\x98\x80"))).name.value
           == "\xF0\x9F\x98\x80");
@@ -128,12 +125,12 @@ TEST_CASE("an Idempotency-Key determines the request ID",
 }
 
 TEST_CASE("an invalid Idempotency-Key is a 400", "[create_user_input]") {
-  auto key = GENERATE(as<std::string>{}, "", std::string(256, 'k'),
-                      "has space", "caf\xC3\xA9", "tab\tkey", "nl\n",
+  auto key = GENERATE(as<std::string>{}, "", std::string(256, 'k'), "has space",
+                      "caf\xC3\xA9", "tab\tkey", "nl\n",
                       std::string{"nul\0", 4}, "del\x7F");
   CAPTURE(key);
-  auto x = rejection(parse(R"({"name": "alice"})", "application/json",
-                           std::string_view{key}));
+  auto x = rejection(
+    parse(R"({"name": "alice"})", "application/json", std::string_view{key}));
   CHECK(x.status == 400);
   CHECK(x.detail.find("Idempotency-Key") != std::string::npos);
   CHECK(x.request == fresh);
@@ -142,8 +139,8 @@ TEST_CASE("an invalid Idempotency-Key is a 400", "[create_user_input]") {
 TEST_CASE("a body over the limit is a 413", "[create_user_input]") {
   auto body = body_with_name(std::string(100, 'a'));
   SECTION("one byte over") {
-    auto x = rejection(parse(body, "application/json", std::nullopt,
-                             body.size() - 1));
+    auto x = rejection(
+      parse(body, "application/json", std::nullopt, body.size() - 1));
     CHECK(x.status == 413);
     CHECK(x.detail
           == "the body is larger than " + std::to_string(body.size() - 1)
@@ -151,27 +148,24 @@ TEST_CASE("a body over the limit is a 413", "[create_user_input]") {
     CHECK(x.request == fresh);
   }
   SECTION("exactly at the limit") {
-    CHECK(accepted(parse(body, "application/json", std::nullopt,
-                         body.size()))
+    CHECK(accepted(parse(body, "application/json", std::nullopt, body.size()))
             .name.value
           == std::string(100, 'a'));
   }
   SECTION("the default 64 KiB limit") {
-    auto huge = R"({"name": "a", "pad": ")" + std::string(max_body, ' ')
-                + "\"}";
+    auto huge
+      = R"({"name": "a", "pad": ")" + std::string(max_body, ' ') + "\"}";
     CHECK(rejection(parse(huge)).status == 413);
   }
 }
 
-TEST_CASE("the Content-Type must be JSON when present",
-          "[create_user_input]") {
+TEST_CASE("the Content-Type must be JSON when present", "[create_user_input]") {
   auto body = R"({"name": "alice"})";
   SECTION("JSON media types are accepted") {
-    auto type = GENERATE(as<std::string>{}, "application/json",
-                         "application/json; charset=utf-8",
-                         "Application/JSON", " application/json ;q=1",
-                         "application/merge-patch+json",
-                         "application/problem+json");
+    auto type = GENERATE(
+      as<std::string>{}, "application/json", "application/json; charset=utf-8",
+      "Application/JSON", " application/json ;q=1",
+      "application/merge-patch+json", "application/problem+json");
     CAPTURE(type);
     CHECK(accepted(parse(body, std::string_view{type})).name.value == "alice");
   }
@@ -179,10 +173,10 @@ TEST_CASE("the Content-Type must be JSON when present",
     CHECK(accepted(parse(body, std::nullopt)).name.value == "alice");
   }
   SECTION("anything else is a 415") {
-    auto type = GENERATE(as<std::string>{}, "text/plain", "",
-                         "application/x-www-form-urlencoded",
-                         "application/jsonp", "application/+json",
-                         "text/plain; note=application/json");
+    auto type
+      = GENERATE(as<std::string>{}, "text/plain", "",
+                 "application/x-www-form-urlencoded", "application/jsonp",
+                 "application/+json", "text/plain; note=application/json");
     CAPTURE(type);
     auto x = rejection(parse(body, std::string_view{type}));
     CHECK(x.status == 415);

@@ -1,21 +1,18 @@
 // Exercises the Kafka adapters against librdkafka's in-process mock cluster:
 // real protocol over loopback on ephemeral ports, no external broker.
 
+#include "domain/error.hpp"
 #include "kafka/client_config.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/producer.hpp"
 
-#include "domain/error.hpp"
-
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h> // completes make_conf's RdKafka::Conf
 // The mock API needs rdkafka.h first.
-#include <librdkafka/rdkafka_mock.h>
-
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <future>
+#include <librdkafka/rdkafka_mock.h>
 #include <memory>
 
 using namespace std::chrono_literals;
@@ -79,8 +76,8 @@ outgoing_record make_record(std::string topic, std::string key,
   rec.topic = std::move(topic);
   rec.message.key = std::move(key);
   rec.message.value = value;
-  rec.message.headers = {{"eventType", "UserCreated"},
-                         {"requestUUID", "req-" + value}};
+  rec.message.headers
+    = {{"eventType", "UserCreated"}, {"requestUUID", "req-" + value}};
   rec.partition = partition;
   return rec;
 }
@@ -113,8 +110,7 @@ std::vector<record> poll_until(consumer& src, size_t count) {
   auto deadline = std::chrono::steady_clock::now() + patience;
   while (result.size() < count && std::chrono::steady_clock::now() < deadline) {
     auto batch = src.poll(count - result.size(), 100ms);
-    if (batch)
-      result.insert(result.end(), batch->begin(), batch->end());
+    if (batch) result.insert(result.end(), batch->begin(), batch->end());
   }
   return result;
 }
@@ -163,8 +159,8 @@ TEST_CASE("producer delivers every record and reports each once", "[kafka]") {
   CHECK(prod->broker_reachable(5s));
   std::vector<outgoing_record> records;
   for (int i = 0; i < 10; ++i)
-    records.push_back(make_record("t", "name" + std::to_string(i),
-                                  std::to_string(i)));
+    records.push_back(
+      make_record("t", "name" + std::to_string(i), std::to_string(i)));
   auto verdicts = publish_all(*prod, std::move(records));
   CHECK(verdicts.size() == 10);
   CHECK(all_ok(verdicts));
@@ -233,7 +229,9 @@ TEST_CASE("publish rejects what librdkafka refuses at once", "[kafka]") {
   REQUIRE(all_ok(publish_all(*prod, {make_record("t", "k", "v")})));
   bool called = false;
   auto err = prod->publish(make_record("t", "k", "v", 7),
-                           [&called](const caf::error&) { called = true; });
+                           [&called](const caf::error&) {
+                             called = true;
+                           });
   REQUIRE(err);
   CHECK(semiasync::code_of(err) == error_code::publish_failed);
   CHECK(!prod->flush(5s));
@@ -249,8 +247,8 @@ TEST_CASE("assign_from_end reads only what comes after it", "[kafka]") {
     old_records.push_back(
       make_record("user", "", "old" + std::to_string(p), p));
   REQUIRE(all_ok(publish_all(*prod, std::move(old_records))));
-  auto src = consumer::assign_from_end(cluster.bootstraps(), "outcomes",
-                                       "user", 10s);
+  auto src
+    = consumer::assign_from_end(cluster.bootstraps(), "outcomes", "user", 10s);
   REQUIRE(src);
   CHECK((*src)->assigned());
   std::vector<outgoing_record> new_records;
@@ -275,8 +273,8 @@ TEST_CASE("assign_from_end fails for a missing topic or a dead broker",
   mock_cluster cluster;
   cluster.create_topic("user", 1);
   SECTION("missing topic") {
-    auto src = consumer::assign_from_end(cluster.bootstraps(), "g", "absent",
-                                         5s);
+    auto src
+      = consumer::assign_from_end(cluster.bootstraps(), "g", "absent", 5s);
     REQUIRE(!src);
     CHECK(semiasync::code_of(src.error()) == error_code::unavailable);
     CHECK_THAT(semiasync::detail_of(src.error()), Catch::Contains("absent"));
@@ -284,8 +282,7 @@ TEST_CASE("assign_from_end fails for a missing topic or a dead broker",
   SECTION("broker down") {
     REQUIRE(rd_kafka_mock_broker_set_down(cluster.get(), -1)
             == RD_KAFKA_RESP_ERR_NO_ERROR);
-    auto src = consumer::assign_from_end(cluster.bootstraps(), "g", "user",
-                                         1s);
+    auto src = consumer::assign_from_end(cluster.bootstraps(), "g", "user", 1s);
     REQUIRE(!src);
     CHECK(semiasync::code_of(src.error()) == error_code::unavailable);
   }
@@ -329,16 +326,15 @@ TEST_CASE("a group consumer reads records and resumes after its commit",
     CHECK(!(*src)->mark_done("requests", 0, 1));
     CHECK(!(*src)->commit_now());
   }
-  auto next = consumer::subscribe(cluster.bootstraps(), "workers",
-                                  {"requests"}, quick_group);
+  auto next = consumer::subscribe(cluster.bootstraps(), "workers", {"requests"},
+                                  quick_group);
   REQUIRE(next);
   auto got = poll_until(**next, 3);
   // Partition 0 resumes after the commit; partition 1 had none and restarts.
   REQUIRE(got.size() == 3);
   std::vector<int64_t> first_partition_offsets;
   for (auto& rec : got)
-    if (rec.partition == 0)
-      first_partition_offsets.push_back(rec.offset);
+    if (rec.partition == 0) first_partition_offsets.push_back(rec.offset);
   CHECK(first_partition_offsets == std::vector<int64_t>{2, 3});
   CHECK((*next)->assigned());
 }
@@ -379,8 +375,7 @@ TEST_CASE("a rebalance revokes partitions and tells the handler", "[kafka]") {
                                     {"requests"}, settings);
   REQUIRE(second);
   // Both members must keep polling: the rebalance runs inside poll().
-  while (!((*second)->assigned() && !revoked.empty()
-           && (*first)->assigned())
+  while (!((*second)->assigned() && !revoked.empty() && (*first)->assigned())
          && std::chrono::steady_clock::now() < deadline) {
     (*first)->poll(10, 50ms);
     (*second)->poll(10, 50ms);
