@@ -3,6 +3,7 @@
 #include "actors/registry.hpp"
 #include "actors/system_config.hpp"
 #include "app/commands.hpp"
+#include "app/stop_watch.hpp"
 #include "domain/error.hpp"
 #include "domain/log.hpp"
 #include "domain/uuid.hpp"
@@ -91,9 +92,12 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
       "listening on " + cfg.http_address + ":" + std::to_string(cfg.http_port)
         + ", instance " + instance);
 
-  auto signal = signals.wait();
-  log(log_level::info, "server",
-      std::string{"stopping on "} + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
+  auto cause
+    = wait_for_stop(sys, signals,
+                    {consumer_handle.address(), producer_handle.address(),
+                     registry_handle.address()});
+  log(cause.failure.empty() ? log_level::info : log_level::error, "server",
+      "stopping: " + describe(cause));
   // Drain: refuse new requests, let waiting ones get their real answers
   // (each ends by its deadline at the latest), then stop serving.
   http->begin_draining();
@@ -105,7 +109,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   stop_actors(consumer_handle, producer_handle, registry_handle);
   if (auto err = publisher->flush(std::chrono::seconds{2}))
     log(log_level::warn, "server", "producer flush: " + detail_of(err));
-  return 0;
+  return cause.failure.empty() ? 0 : 1;
 }
 
 } // namespace semiasync

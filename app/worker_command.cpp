@@ -1,6 +1,7 @@
 #include "actors/system_config.hpp"
 #include "actors/worker.hpp"
 #include "app/commands.hpp"
+#include "app/stop_watch.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
 #include "domain/log.hpp"
@@ -56,13 +57,13 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
   log(log_level::info, "worker",
       "consuming " + cfg.request_topic + " in group " + cfg.worker_group);
 
-  auto signal = signals.wait();
-  log(log_level::info, "worker",
-      std::string{"stopping on "} + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
+  auto cause = wait_for_stop(sys, signals, {handle.address()});
+  log(cause.failure.empty() ? log_level::info : log_level::error, "worker",
+      "stopping: " + describe(cause));
   // The worker's state owns the clients: its exit flushes the producer and
   // closes the consumer, which commits the offsets already safe.
   caf::anon_send_exit(handle, caf::exit_reason::user_shutdown);
-  return 0;
+  return cause.failure.empty() ? 0 : 1;
 }
 
 } // namespace semiasync

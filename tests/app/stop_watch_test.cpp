@@ -1,0 +1,50 @@
+// How a process learns it must stop: a signal, or a long-lived actor that
+// went away on its own (which must not leave the process idle but alive).
+
+#include "actors/system_config.hpp"
+#include "app/stop_watch.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+
+using namespace semiasync;
+
+namespace {
+
+caf::behavior idle(caf::event_based_actor*) {
+  return {[](int) {}};
+}
+
+} // namespace
+
+TEST_CASE("a signal stops the process cleanly") {
+  termination_signals signals;
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  auto watched = sys.spawn(idle);
+  // Blocked, so it stays pending until the watch's sigwait takes it.
+  REQUIRE(kill(getpid(), SIGTERM) == 0);
+  auto cause = wait_for_stop(sys, signals, {watched.address()});
+  CHECK(cause.signal == SIGTERM);
+  CHECK(cause.failure.empty());
+  CHECK(describe(cause) == "SIGTERM");
+  caf::anon_send_exit(watched, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a long-lived actor that stops on its own is a failure") {
+  termination_signals signals;
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  auto watched = sys.spawn(idle);
+  caf::anon_send_exit(watched, caf::exit_reason::kill);
+  auto cause = wait_for_stop(sys, signals, {watched.address()});
+  CHECK(cause.signal == 0);
+  CHECK_FALSE(cause.failure.empty());
+  CHECK(describe(cause).find("stopped") != std::string::npos);
+}
