@@ -43,9 +43,7 @@ outcome_consumer(poller_actor::stateful_pointer<outcome_consumer_state> self,
             // requests; an undecodable outcome only costs its waiter a 504.
             ++st.records_malformed;
             log(log_level::warn, "outcome_consumer",
-                "undecodable outcome at " + rec.topic + "/"
-                  + std::to_string(rec.partition) + "@"
-                  + std::to_string(rec.offset) + ": "
+                "undecodable outcome at " + kafka::position_of(rec) + ": "
                   + detail_of(decoded.error()));
             continue;
           }

@@ -23,11 +23,6 @@ constexpr auto shutdown_flush = std::chrono::seconds{5};
 /// What processing one record came to.
 enum class step { done, retry_later };
 
-std::string where(const kafka::record& rec) {
-  return rec.topic + "/" + std::to_string(rec.partition) + "@"
-         + std::to_string(rec.offset);
-}
-
 /// Publishes `msg` for `rec`; the delivery report lands in `finished`.
 void publish_for(worker_state& st, const kafka::record& rec,
                  kafka::outgoing_record out, uint64_t worker_stats::*counter) {
@@ -49,7 +44,7 @@ void dead_letter(worker_state& st, const kafka::record& rec,
   auto reason
     = detail_of(why).empty() ? to_string(code_of(why)) : detail_of(why);
   log(log_level::warn, "worker",
-      "dead-lettering " + where(rec) + ": " + reason);
+      "dead-lettering " + kafka::position_of(rec) + ": " + reason);
   kafka::outgoing_record out{st.cfg.dead_letter_topic, rec.message};
   auto& hdrs = out.message.headers;
   hdrs.push_back({"dlqSourceTopic", rec.topic});
@@ -99,7 +94,7 @@ bool apply_finished(worker_state& st) {
       // Not acknowledged: the outcome may or may not be on the broker.
       // Processing again is harmless (idempotent) and keeps the offset held.
       log(log_level::warn, "worker",
-          "publish for " + where(rec)
+          "publish for " + kafka::position_of(rec)
             + " failed, retrying: " + detail_of(item.error));
       ++st.stats.retries;
       st.backlog.push_front(std::move(rec));
@@ -110,7 +105,8 @@ bool apply_finished(worker_state& st) {
     if (auto safe = st.tracker.finished(rec.topic, rec.partition, rec.offset))
       if (auto err = st.source->mark_done(rec.topic, rec.partition, *safe))
         log(log_level::warn, "worker",
-            "could not store offset for " + where(rec) + ": " + detail_of(err));
+            "could not store offset for " + kafka::position_of(rec) + ": "
+              + detail_of(err));
   }
   return any_failed;
 }
@@ -203,8 +199,8 @@ poller_actor::behavior_type worker(self_pointer self,
       if (st.backlog.empty()) refill(st);
       while (!st.backlog.empty()) {
         if (process(st, st.backlog.front()) == step::retry_later) {
-          back_off(self,
-                   "database unavailable at " + where(st.backlog.front()));
+          back_off(self, "database unavailable at "
+                           + kafka::position_of(st.backlog.front()));
           return;
         }
         st.backoff = caf::timespan{0};

@@ -23,7 +23,9 @@ stop_cause wait_for_stop(caf::actor_system& sys, termination_signals& signals,
   }};
   stop_cause cause;
   self->receive(
-    [&](int signal) { cause.signal = signal; },
+    [&](int signal) {
+      cause.signal = signal;
+    },
     [&](const caf::down_msg& msg) {
       cause.failure = "a long-lived actor stopped: " + to_string(msg.reason);
       // Wake the waiter: the signal is blocked in every thread, so it stays
@@ -35,8 +37,7 @@ stop_cause wait_for_stop(caf::actor_system& sys, termination_signals& signals,
 }
 
 std::string describe(const stop_cause& cause) {
-  if (!cause.failure.empty())
-    return cause.failure;
+  if (!cause.failure.empty()) return cause.failure;
   return cause.signal == SIGINT ? "SIGINT" : "SIGTERM";
 }
 

@@ -2,7 +2,9 @@
 
 #include <caf/expected.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +14,11 @@ class Conf;
 } // namespace RdKafka
 
 namespace semiasync::kafka {
+
+/// A timeout as librdkafka's `int` milliseconds; negative becomes 0.
+inline int to_ms(std::chrono::milliseconds timeout) {
+  return static_cast<int>(std::max<int64_t>(0, timeout.count()));
+}
 
 /// librdkafka configuration properties by name, e.g. `acks` -> `all`.
 using properties = std::map<std::string, std::string>;

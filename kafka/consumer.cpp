@@ -11,10 +11,6 @@ namespace semiasync::kafka {
 
 namespace {
 
-int to_ms(std::chrono::milliseconds timeout) {
-  return static_cast<int>(std::max<int64_t>(0, timeout.count()));
-}
-
 /// Owns the elements of a librdkafka partition vector.
 struct partition_list {
   std::vector<RdKafka::TopicPartition*> items;

@@ -39,10 +39,6 @@ public:
   }
 };
 
-int to_ms(std::chrono::milliseconds timeout) {
-  return static_cast<int>(timeout.count());
-}
-
 } // namespace
 
 struct producer::impl {

@@ -19,6 +19,12 @@ struct record {
   wire_message message;
 };
 
+/// "topic/partition@offset", for logs.
+inline std::string position_of(const record& rec) {
+  return rec.topic + "/" + std::to_string(rec.partition) + "@"
+         + std::to_string(rec.offset);
+}
+
 /// A record to publish: the topic plus what it carries. The partition comes
 /// from the key unless `partition` is set.
 struct outgoing_record {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/protocol.hpp"
+#include "domain/error.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -33,8 +34,31 @@ struct fake_producer_log {
 };
 
 /// A `producer_actor` that records requests and answers per `log->mode`.
-producer_actor::behavior_type
+inline producer_actor::behavior_type
 fake_producer(producer_actor::pointer self,
-              std::shared_ptr<fake_producer_log> log);
+              std::shared_ptr<fake_producer_log> log) {
+  return {
+    [self, log](publish_atom, kafka::outgoing_record& rec) {
+      log->records.push_back(rec);
+      auto promise = self->make_response_promise<caf::ok_atom>();
+      switch (log->mode) {
+        case publish_mode::ack: promise.deliver(caf::ok_atom::value); break;
+        case publish_mode::fail:
+          promise.deliver(
+            make_error(error_code::publish_failed, "broker down"));
+          break;
+        case publish_mode::uncertain:
+          promise.deliver(
+            make_error(error_code::publish_uncertain, "timed out in flight"));
+          break;
+        case publish_mode::hold: log->held.push_back(promise); break;
+      }
+      return promise;
+    },
+    [](delivered_atom, uint64_t, caf::error&) {
+      // The fake answers directly; it never gets delivery reports.
+    },
+  };
+}
 
 } // namespace semiasync::testing

@@ -14,6 +14,7 @@
 
 #include "tests/actors/actor_fixture.hpp"
 #include "tests/actors/fake_producer.hpp"
+#include "tests/support/ids.hpp"
 
 using namespace semiasync;
 using namespace semiasync::testing;
@@ -23,12 +24,6 @@ namespace {
 
 constexpr auto deadline = std::chrono::milliseconds{5000};
 constexpr auto produce_timeout = std::chrono::milliseconds{2000};
-
-request_id id_of(int n) {
-  char text[37];
-  snprintf(text, sizeof(text), "00000000-0000-4000-8000-%012d", n);
-  return request_id{text};
-}
 
 /// The registry, a fake producer, and the replies request actors gave.
 struct flow_fixture : actor_fixture {
@@ -90,7 +85,7 @@ user_created created(const request_id& id, const std::string& name) {
 
 TEST_CASE("a request registers before it publishes and then waits") {
   flow_fixture f;
-  f.start_request(id_of(1), "alice");
+  f.start_request(numbered_request_id(1), "alice");
   // One step: the request actor's start asks the registry first.
   f.sched.run_once();
   CHECK(f.log->records.empty());
@@ -100,7 +95,7 @@ TEST_CASE("a request registers before it publishes and then waits") {
   CHECK(rec.topic == "requests");
   auto decoded = decode_request(rec.message);
   REQUIRE(decoded);
-  CHECK(decoded->request == id_of(1));
+  CHECK(decoded->request == numbered_request_id(1));
   CHECK(decoded->name.value == "alice");
   CHECK(rec.message.key == "alice");
   CHECK(f.stats().waiting == 1);
@@ -110,18 +105,19 @@ TEST_CASE("a request registers before it publishes and then waits") {
 TEST_CASE("outcomes reach the right waiter among many") {
   flow_fixture f;
   for (int i = 1; i <= 3; ++i)
-    f.start_request(id_of(i), "user-" + std::to_string(i));
+    f.start_request(numbered_request_id(i), "user-" + std::to_string(i));
   f.sched.run();
   REQUIRE(f.stats().waiting == 3);
-  f.deliver(created(id_of(2), "user-2"));
+  f.deliver(created(numbered_request_id(2), "user-2"));
   REQUIRE(f.replies.size() == 1);
-  auto& reply = f.replies[id_of(2).value];
+  auto& reply = f.replies[numbered_request_id(2).value];
   REQUIRE(reply.size() == 1);
   REQUIRE(reply.front());
   CHECK(std::holds_alternative<user_created>(*reply.front()));
-  f.deliver(user_duplicated{id_of(3), user_name{"user-3"}});
-  REQUIRE(f.replies[id_of(3).value].size() == 1);
-  CHECK(std::holds_alternative<user_duplicated>(*f.replies[id_of(3).value][0]));
+  f.deliver(user_duplicated{numbered_request_id(3), user_name{"user-3"}});
+  REQUIRE(f.replies[numbered_request_id(3).value].size() == 1);
+  CHECK(std::holds_alternative<user_duplicated>(
+    *f.replies[numbered_request_id(3).value][0]));
   auto stats = f.stats();
   CHECK(stats.waiting == 1);
   CHECK(stats.routed == 2);
@@ -130,7 +126,7 @@ TEST_CASE("outcomes reach the right waiter among many") {
 
 TEST_CASE("an outcome nobody waits for is dropped and counted") {
   flow_fixture f;
-  f.deliver(created(id_of(42), "nobody"));
+  f.deliver(created(numbered_request_id(42), "nobody"));
   auto stats = f.stats();
   CHECK(stats.dropped == 1);
   CHECK(stats.routed == 0);
@@ -139,7 +135,7 @@ TEST_CASE("an outcome nobody waits for is dropped and counted") {
 
 TEST_CASE("the deadline fires exactly at the deadline with a timeout") {
   flow_fixture f;
-  f.start_request(id_of(1), "slow");
+  f.start_request(numbered_request_id(1), "slow");
   f.sched.run();
   f.sched.advance_time(deadline - 1ns);
   f.sched.run();
@@ -147,15 +143,15 @@ TEST_CASE("the deadline fires exactly at the deadline with a timeout") {
   CHECK(f.stats().waiting == 1);
   f.sched.advance_time(1ns);
   f.sched.run();
-  REQUIRE(f.replies[id_of(1).value].size() == 1);
-  auto& reply = f.replies[id_of(1).value].front();
+  REQUIRE(f.replies[numbered_request_id(1).value].size() == 1);
+  auto& reply = f.replies[numbered_request_id(1).value].front();
   REQUIRE_FALSE(reply);
   CHECK(code_of(reply.error()) == error_code::reply_timeout);
   CHECK(f.stats().waiting == 0);
 
   SECTION("a late outcome after the timeout changes nothing") {
-    f.deliver(created(id_of(1), "slow"));
-    CHECK(f.replies[id_of(1).value].size() == 1);
+    f.deliver(created(numbered_request_id(1), "slow"));
+    CHECK(f.replies[numbered_request_id(1).value].size() == 1);
     CHECK(f.stats().dropped == 1);
   }
 }
@@ -163,10 +159,10 @@ TEST_CASE("the deadline fires exactly at the deadline with a timeout") {
 TEST_CASE("a publish error answers 503-worthy and deregisters") {
   flow_fixture f;
   f.log->mode = publish_mode::fail;
-  f.start_request(id_of(7), "unlucky");
+  f.start_request(numbered_request_id(7), "unlucky");
   f.sched.run();
-  REQUIRE(f.replies[id_of(7).value].size() == 1);
-  auto& reply = f.replies[id_of(7).value].front();
+  REQUIRE(f.replies[numbered_request_id(7).value].size() == 1);
+  auto& reply = f.replies[numbered_request_id(7).value].front();
   REQUIRE_FALSE(reply);
   CHECK(code_of(reply.error()) == error_code::publish_failed);
   CHECK(f.stats().waiting == 0);
@@ -175,7 +171,7 @@ TEST_CASE("a publish error answers 503-worthy and deregisters") {
 TEST_CASE("a producer that never answers leaves the request to its deadline") {
   flow_fixture f;
   f.log->mode = publish_mode::hold;
-  f.start_request(id_of(8), "held");
+  f.start_request(numbered_request_id(8), "held");
   f.sched.run();
   REQUIRE(f.log->held.size() == 1);
   // Past the produce timeout: we cannot know whether the record was
@@ -185,8 +181,8 @@ TEST_CASE("a producer that never answers leaves the request to its deadline") {
   CHECK(f.replies.empty());
   f.sched.advance_time(deadline);
   f.sched.run();
-  REQUIRE(f.replies[id_of(8).value].size() == 1);
-  auto& reply = f.replies[id_of(8).value].front();
+  REQUIRE(f.replies[numbered_request_id(8).value].size() == 1);
+  auto& reply = f.replies[numbered_request_id(8).value].front();
   REQUIRE_FALSE(reply);
   CHECK(code_of(reply.error()) == error_code::reply_timeout);
   CHECK(f.stats().waiting == 0);
@@ -195,18 +191,18 @@ TEST_CASE("a producer that never answers leaves the request to its deadline") {
 TEST_CASE("a publish that may have been written still waits for its outcome") {
   flow_fixture f;
   f.log->mode = publish_mode::uncertain;
-  f.start_request(id_of(6), "maybe");
+  f.start_request(numbered_request_id(6), "maybe");
   f.sched.run();
   CHECK(f.replies.empty());
   CHECK(f.stats().waiting == 1);
-  f.deliver(created(id_of(6), "maybe"));
-  REQUIRE(f.replies[id_of(6).value].size() == 1);
-  REQUIRE(f.replies[id_of(6).value].front());
+  f.deliver(created(numbered_request_id(6), "maybe"));
+  REQUIRE(f.replies[numbered_request_id(6).value].size() == 1);
+  REQUIRE(f.replies[numbered_request_id(6).value].front());
 }
 
 TEST_CASE("a request actor that dies is forgotten by the registry") {
   flow_fixture f;
-  auto doomed = f.start_request(id_of(9), "doomed");
+  auto doomed = f.start_request(numbered_request_id(9), "doomed");
   f.sched.run();
   REQUIRE(f.stats().waiting == 1);
   caf::anon_send_exit(doomed, caf::exit_reason::kill);
@@ -217,11 +213,11 @@ TEST_CASE("a request actor that dies is forgotten by the registry") {
 
 TEST_CASE("two waiters under one ID both get the outcome") {
   flow_fixture f;
-  f.start_request(id_of(5), "twice");
-  f.start_request(id_of(5), "twice");
+  f.start_request(numbered_request_id(5), "twice");
+  f.start_request(numbered_request_id(5), "twice");
   f.sched.run();
   CHECK(f.stats().waiting == 1);
-  f.deliver(created(id_of(5), "twice"));
-  CHECK(f.replies[id_of(5).value].size() == 2);
+  f.deliver(created(numbered_request_id(5), "twice"));
+  CHECK(f.replies[numbered_request_id(5).value].size() == 2);
   CHECK(f.stats().waiting == 0);
 }

@@ -12,6 +12,7 @@
 #include "tests/actors/actor_fixture.hpp"
 #include "tests/actors/fake_kafka.hpp"
 #include "tests/domain/fake_user_repository.hpp"
+#include "tests/support/ids.hpp"
 
 using namespace semiasync;
 using namespace semiasync::testing;
@@ -25,16 +26,10 @@ constexpr auto max_backoff = std::chrono::milliseconds{400};
 /// Enough steps for the worker to handle one poll's worth of work.
 constexpr size_t steps = 4;
 
-request_id id_of(int n) {
-  char text[37];
-  snprintf(text, sizeof(text), "00000000-0000-4000-8000-%012d", n);
-  return request_id{text};
-}
-
 kafka::record request_record(int partition, int64_t offset, int n,
                              const std::string& name) {
   return {"requests", partition, offset,
-          encode_request({id_of(n), user_name{name}})};
+          encode_request({numbered_request_id(n), user_name{name}})};
 }
 
 kafka::record garbage_record(int partition, int64_t offset) {
@@ -77,7 +72,7 @@ TEST_CASE(
   auto decoded = decode_outcome(out.message);
   REQUIRE(decoded);
   REQUIRE(std::holds_alternative<user_created>(*decoded));
-  CHECK(std::get<user_created>(*decoded).request == id_of(1));
+  CHECK(std::get<user_created>(*decoded).request == numbered_request_id(1));
   CHECK(f.users->rows().size() == 1);
   CHECK(f.source->marked().empty());
   f.publisher->ack(0);

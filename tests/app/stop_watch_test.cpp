@@ -10,7 +10,6 @@
 #include <caf/send.hpp>
 
 #include <catch2/catch.hpp>
-
 #include <csignal>
 
 using namespace semiasync;

@@ -49,6 +49,14 @@ connection_settings test_settings() {
   return result;
 }
 
+/// The test settings, pointed at `proxy` (which relays to the real server).
+connection_settings via(const db::testing::tcp_proxy& proxy) {
+  auto result = test_settings();
+  result.host = "127.0.0.1";
+  result.port = proxy.port();
+  return result;
+}
+
 std::string describe(const caf::error& err) {
   if (code_of(err) == error_code::none) return caf::to_string(err);
   return to_string(code_of(err)) + ": " + detail_of(err);
@@ -389,11 +397,9 @@ TEST_CASE("a missing table is retried (database_unavailable) and leaks nothing",
 
 TEST_CASE_METHOD(fixture, "a dropped connection heals on a later call",
                  "[db]") {
-  auto settings = test_settings();
-  db::testing::tcp_proxy proxy{settings.host, settings.port};
-  settings.host = "127.0.0.1";
-  settings.port = proxy.port();
-  mysql_user_repository via_proxy{settings};
+  auto real = test_settings();
+  db::testing::tcp_proxy proxy{real.host, real.port};
+  mysql_user_repository via_proxy{via(proxy)};
   auto row = make_row(name("carol"));
   REQUIRE(ok(via_proxy.insert(row)) == insert_result::inserted);
   // The server "restarts": the open connection dies, new ones are refused.
@@ -414,10 +420,9 @@ TEST_CASE_METHOD(fixture, "a dropped connection heals on a later call",
 
 TEST_CASE_METHOD(fixture, "a server that stops answering costs one timeout",
                  "[db]") {
-  auto settings = test_settings();
-  db::testing::tcp_proxy proxy{settings.host, settings.port};
-  settings.host = "127.0.0.1";
-  settings.port = proxy.port();
+  auto real = test_settings();
+  db::testing::tcp_proxy proxy{real.host, real.port};
+  auto settings = via(proxy);
   settings.timeout = std::chrono::seconds{1};
   mysql_user_repository via_proxy{settings};
   auto row = make_row(name("grace"));

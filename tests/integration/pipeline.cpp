@@ -1,5 +1,6 @@
 #include "tests/integration/pipeline.hpp"
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <thread>
@@ -40,8 +41,8 @@ pipeline::pipeline() : server_(start_server()), worker_(start_worker()) {
     if (resp && resp->status != 504 && resp->status != 503) break;
     std::this_thread::sleep_for(200ms);
   }
-  throw std::runtime_error("the pipeline never answered 201 (last: " + last
-                           + ")\n" + log_tails());
+  FAIL("the pipeline never answered 201 (last: " << last << ")\n"
+                                                 << log_tails());
 }
 
 pipeline::~pipeline() {
