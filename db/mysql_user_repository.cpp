@@ -26,6 +26,16 @@ constexpr const char* find_by_uuid_sql
   = "SELECT uuid, name, request_uuid FROM users WHERE uuid = %0q LIMIT 1";
 constexpr const char* insert_sql
   = "INSERT INTO users (uuid, name, request_uuid) VALUES (%0q, %1q, %2q)";
+// A plain INSERT whose duplicate-key error means "already recorded", not
+// INSERT IGNORE: IGNORE also downgrades strict mode's data errors to
+// warnings, so a name too long or not utf8mb4 would be stored truncated or
+// mangled instead of being rejected.
+constexpr const char* remember_duplicate_sql
+  = "INSERT INTO request_outcomes (request_uuid, event_type, name) "
+    "VALUES (%0q, 'UserDuplicated', %1q)";
+constexpr const char* find_duplicate_sql
+  = "SELECT name FROM request_outcomes WHERE request_uuid = %0q "
+    "AND event_type = 'UserDuplicated' LIMIT 1";
 
 // Error numbers are spelled out: the macro names in mysqld_error.h and
 // errmsg.h differ between MySQL and MariaDB headers.
@@ -202,6 +212,37 @@ mysql_user_repository::insert(const stored_user& row) {
     }
     return insert_result::inserted;
   });
+}
+
+caf::error mysql_user_repository::remember_duplicate(const request_id& request,
+                                                     const user_name& name) {
+  auto result
+    = impl_->run<bool>("remember_duplicate", [&](mysqlpp::Connection& conn) {
+        auto query = conn.query(remember_duplicate_sql);
+        query.parse();
+        try {
+          query.execute(request.value, name.value);
+        } catch (const mysqlpp::BadQuery& e) {
+          // The request ID is the only key: it is recorded already, and the
+          // first record is the answer to keep. The connection stays good.
+          if (e.errnum() != duplicate_entry) throw;
+        }
+        return true;
+      });
+  if (!result) return std::move(result.error());
+  return {};
+}
+
+caf::expected<std::optional<user_name>>
+mysql_user_repository::find_duplicate(const request_id& request) {
+  return impl_->run<std::optional<user_name>>(
+    "find_duplicate", [&](mysqlpp::Connection& conn) {
+      auto query = conn.query(find_duplicate_sql);
+      query.parse();
+      auto rows = query.store(request.value);
+      if (rows.num_rows() == 0) return std::optional<user_name>{};
+      return std::optional<user_name>{user_name{text_of(rows.at(0).at(0))}};
+    });
 }
 
 caf::error mysql_user_repository::ping() {

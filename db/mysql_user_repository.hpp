@@ -11,7 +11,8 @@
 
 namespace semiasync::db {
 
-/// The `users` table of MariaDB/MySQL, through one mysql++ connection.
+/// The `users` table of MariaDB/MySQL, and the duplicates recorded in
+/// `request_outcomes` (db/migrations/0002), through one mysql++ connection.
 ///
 /// Not thread-safe: one instance per thread (the owner is a worker actor on
 /// its own thread). It connects lazily on first use and, after any failure,
@@ -55,6 +56,15 @@ public:
 
   /// Inserts `row`; a taken name, request ID or user ID gives `duplicate`.
   caf::expected<insert_result> insert(const stored_user& row) override;
+
+  /// Inserts a `UserDuplicated` row for `request` unless one exists; an
+  /// existing row is left unchanged and counts as success.
+  caf::error remember_duplicate(const request_id& request,
+                                const user_name& name) override;
+
+  /// The name of the `UserDuplicated` row of `request`, byte for byte.
+  caf::expected<std::optional<user_name>>
+  find_duplicate(const request_id& request) override;
 
   /// Connects if needed and runs a trivial statement: for `/readyz` and
   /// start-up checks. Returns an empty error when the database answers.

@@ -19,17 +19,29 @@ std::string to_string(error_code code) {
   return "unknown";
 }
 
+std::optional<error_code> error_code_from_string(std::string_view name) {
+  for (auto code = static_cast<uint8_t>(error_code::publish_failed);
+       code <= static_cast<uint8_t>(error_code::request_id_conflict); ++code) {
+    auto candidate = static_cast<error_code>(code);
+    if (to_string(candidate) == name) return candidate;
+  }
+  return std::nullopt;
+}
+
 caf::error make_error(error_code code, std::string detail) {
   if (detail.empty()) return caf::error{code};
   return caf::error{code, std::move(detail)};
 }
 
 error_code code_of(const caf::error& err) {
+  // An empty error has no category to ask (CAF 0.17 dereferences it).
+  if (!err) return error_code::none;
   if (err.category() != caf::atom("semiasync")) return error_code::none;
   return static_cast<error_code>(err.code());
 }
 
 std::string detail_of(const caf::error& err) {
+  if (!err) return {};
   const auto& ctx = err.context();
   if (ctx.size() == 1 && ctx.match_element<std::string>(0))
     return ctx.get_as<std::string>(0);

@@ -6,7 +6,9 @@
 #include <caf/message.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace semiasync {
 
@@ -38,6 +40,9 @@ enum class error_code : uint8_t {
 
 /// The name of an error code, for logs and problem bodies.
 std::string to_string(error_code code);
+
+/// The code named `name` (as `to_string` prints it), or nothing.
+std::optional<error_code> error_code_from_string(std::string_view name);
 
 /// Builds a `caf::error` carrying `code` and a human-readable detail.
 caf::error make_error(error_code code, std::string detail = {});

@@ -1,7 +1,9 @@
 #pragma once
 
+#include "domain/error.hpp"
 #include "domain/types.hpp"
 
+#include <string>
 #include <variant>
 
 namespace semiasync {
@@ -32,8 +34,23 @@ struct user_duplicated {
   user_name name;
 };
 
+/// The worker refused the request for good (event `UserRejected`, additive to
+/// the contract): its Idempotency-Key was used for another name, or the
+/// record or the database refused its data. Sent instead of leaving the
+/// client to its deadline; the reference server treats it as an error.
+struct user_rejected {
+  /// The request that was refused.
+  request_id request;
+  /// The name as the record carried it; empty when it had none.
+  user_name name;
+  /// Why: `request_id_conflict`, `malformed_record` or `database_rejected`.
+  error_code reason = error_code::malformed_record;
+  /// Our own words on the reason (never SQL or library text).
+  std::string detail;
+};
+
 /// What a create-user request led to.
-using outcome = std::variant<user_created, user_duplicated>;
+using outcome = std::variant<user_created, user_duplicated, user_rejected>;
 
 /// The request an outcome answers.
 inline const request_id& request_of(const outcome& x) {
@@ -52,6 +69,12 @@ inline bool operator==(const user_created& x, const user_created& y) {
 /// Compares field by field (for tests and idempotency checks).
 inline bool operator==(const user_duplicated& x, const user_duplicated& y) {
   return x.request == y.request && x.name == y.name;
+}
+
+/// Compares field by field (for tests and idempotency checks).
+inline bool operator==(const user_rejected& x, const user_rejected& y) {
+  return x.request == y.request && x.name == y.name && x.reason == y.reason
+         && x.detail == y.detail;
 }
 
 } // namespace semiasync

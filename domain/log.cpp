@@ -1,5 +1,6 @@
 #include "domain/log.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,9 @@
 namespace semiasync {
 
 namespace {
+
+/// See `set_log_threshold`.
+std::atomic<log_level> threshold{log_level::info};
 
 const char* level_name(log_level level) {
   switch (level) {
@@ -36,8 +40,23 @@ std::string timestamp() {
 
 } // namespace
 
+bool parse_log_level(std::string_view text, log_level& out) {
+  for (auto level :
+       {log_level::debug, log_level::info, log_level::warn, log_level::error})
+    if (text == level_name(level)) {
+      out = level;
+      return true;
+    }
+  return false;
+}
+
+void set_log_threshold(log_level level) {
+  threshold.store(level, std::memory_order_relaxed);
+}
+
 void log(log_level level, std::string_view component, std::string_view message,
          std::string_view request_id) {
+  if (level < threshold.load(std::memory_order_relaxed)) return;
   nlohmann::json line{{"ts", timestamp()},
                       {"level", level_name(level)},
                       {"component", component},

@@ -7,6 +7,14 @@ namespace semiasync {
 /// How much a log line matters.
 enum class log_level { debug, info, warn, error };
 
+/// Parses "debug", "info", "warn" or "error".
+bool parse_log_level(std::string_view text, log_level& out);
+
+/// Lines below `level` are dropped from now on. Called once by `main`, before
+/// any thread starts: stderr is one per process, and so is its threshold
+/// (the only process-wide setting; everything else is passed explicitly).
+void set_log_threshold(log_level level);
+
 /// Writes one JSON object per line to stderr:
 /// `{"ts":"...","level":"...","component":"...","msg":"...","requestId":"..."}`.
 /// One `write` per line, so lines from many threads never interleave.

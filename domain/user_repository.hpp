@@ -2,6 +2,7 @@
 
 #include "domain/types.hpp"
 
+#include <caf/error.hpp>
 #include <caf/expected.hpp>
 
 #include <optional>
@@ -26,8 +27,9 @@ enum class insert_result {
   duplicate,
 };
 
-/// Access to the users table. The real one lives in db/; tests use fakes.
-/// Every call may fail with `database_unavailable` (retry) or
+/// Access to the users table and to the outcomes that created no user (the
+/// additive `request_outcomes` table). The real one lives in db/; tests use
+/// fakes. Every call may fail with `database_unavailable` (retry) or
 /// `database_rejected` (do not retry).
 class user_repository {
 public:
@@ -47,6 +49,19 @@ public:
 
   /// Inserts `row`, reporting a taken unique key as `duplicate`.
   virtual caf::expected<insert_result> insert(const stored_user& row) = 0;
+
+  /// Records that `request` ended as a duplicate of `name`, with the name
+  /// byte for byte as the request carried it. Insert-if-absent: when the
+  /// request already has a record, that record stays as it is (the first
+  /// answer is the one a redelivery must repeat) and the call succeeds.
+  virtual caf::error remember_duplicate(const request_id& request,
+                                        const user_name& name)
+    = 0;
+
+  /// The name recorded by `remember_duplicate` for `request`, byte for byte,
+  /// or `nullopt` when the request never ended as a duplicate.
+  virtual caf::expected<std::optional<user_name>>
+  find_duplicate(const request_id& request) = 0;
 };
 
 } // namespace semiasync

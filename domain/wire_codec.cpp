@@ -80,7 +80,39 @@ std::vector<header> outcome_headers(const char* type, const request_id& id) {
   return {{event_type_header, type}, {request_uuid_header, id.value}};
 }
 
+/// The rest of a `UserRejected` value, after the common fields.
+caf::expected<outcome> decode_rejected(const json& doc, request_id& id,
+                                       user_name& name) {
+  std::string reason;
+  if (auto problem = read_string(doc, "error", reason))
+    return malformed(*problem);
+  auto code = error_code_from_string(reason);
+  if (!code) return malformed("field 'error' names no known error");
+  std::string detail;
+  // The detail is optional: a rejection without words is still one.
+  read_string(doc, "detail", detail);
+  return user_rejected{std::move(id), std::move(name), *code,
+                       std::move(detail)};
+}
+
 } // namespace
+
+std::optional<request_id> salvage_request_id(const wire_message& msg) {
+  std::optional<std::string> from_header;
+  if (auto hdr = msg.header_value(request_uuid_header);
+      hdr && is_canonical_uuid(*hdr))
+    from_header = std::string{*hdr};
+  std::optional<std::string> from_value;
+  if (auto doc = parse_object(msg.value)) {
+    std::string value;
+    if (!read_uuid(*doc, "requestUUID", value)) from_value = std::move(value);
+  }
+  if (from_header && from_value && *from_header != *from_value)
+    return std::nullopt;
+  if (from_value) return request_id{std::move(*from_value)};
+  if (from_header) return request_id{std::move(*from_header)};
+  return std::nullopt;
+}
 
 wire_message encode_request(const create_user_requested& request) {
   json doc{{"requestUUID", request.request.value},
@@ -115,6 +147,17 @@ wire_message encode_outcome(const outcome& result) {
       return {x.name.value, doc.dump(),
               outcome_headers("UserDuplicated", x.request)};
     }
+    wire_message operator()(const user_rejected& x) const {
+      json doc{{"requestUUID", x.request.value},
+               {"name", x.name.value},
+               {"error", to_string(x.reason)},
+               {"detail", x.detail}};
+      // The name of a malformed record may be invalid UTF-8: replace, never
+      // throw, so a rejection can always be told.
+      return {x.name.value,
+              doc.dump(-1, ' ', false, json::error_handler_t::replace),
+              outcome_headers("UserRejected", x.request)};
+    }
   };
   return std::visit(visitor{}, result);
 }
@@ -132,6 +175,7 @@ caf::expected<outcome> decode_outcome(const wire_message& msg) {
   user_name name{std::move(fields->name)};
   if (*type == "UserDuplicated")
     return user_duplicated{std::move(id), std::move(name)};
+  if (*type == "UserRejected") return decode_rejected(*doc, id, name);
   if (*type != "UserCreated")
     return malformed("unknown eventType '" + std::string{*type} + "'");
   std::string user;

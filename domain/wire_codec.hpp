@@ -5,6 +5,8 @@
 
 #include <caf/expected.hpp>
 
+#include <optional>
+
 namespace semiasync {
 
 /// Header naming the request a record belongs to.
@@ -21,8 +23,14 @@ wire_message encode_request(const create_user_requested& request);
 /// (not JSON, a field missing or mistyped, header missing or disagreeing).
 caf::expected<create_user_requested> decode_request(const wire_message& msg);
 
-/// Encodes an outcome for topic `user`: `UserCreated` or `UserDuplicated`
-/// with headers `eventType` and `requestUUID`.
+/// The request ID a record names, when it names one unambiguously: the
+/// canonical `requestUUID` of the header or of a JSON value (equal when
+/// both are present). Lets the worker answer a malformed request's client.
+std::optional<request_id> salvage_request_id(const wire_message& msg);
+
+/// Encodes an outcome for topic `user`: `UserCreated`, `UserDuplicated` or
+/// (additive) `UserRejected` `{"requestUUID","name","error","detail"}`, with
+/// headers `eventType` and `requestUUID`.
 wire_message encode_outcome(const outcome& result);
 
 /// Decodes an outcome record, or fails with `malformed_record` saying why.

@@ -1,5 +1,6 @@
 // Integration test of db::mysql_user_repository against the real MariaDB that
-// scripts/stack starts (database `app`, table `users` from db/migrations).
+// scripts/stack starts (database `app`, tables `users` and `request_outcomes`
+// from db/migrations).
 // Settings: SEMIASYNC_TEST_DB_HOST (127.0.0.1), SEMIASYNC_TEST_DB_PORT (3306),
 // user root, password root. Every test names its rows with a fresh UUID
 // suffix and deletes them afterwards, so runs never collide.
@@ -154,8 +155,11 @@ struct fixture {
 
   ~fixture() {
     try {
-      admin_connection{}.execute("DELETE FROM users WHERE name LIKE %0q",
-                                 "%-" + suffix);
+      admin_connection admin;
+      admin.execute("DELETE FROM users WHERE name LIKE %0q", "%-" + suffix);
+      // Trailing %: a recorded name may end in spaces after the suffix.
+      admin.execute("DELETE FROM request_outcomes WHERE name LIKE %0q",
+                    "%-" + suffix + "%");
     } catch (const std::exception& e) {
       WARN("cleanup failed: " << e.what());
     }
@@ -391,6 +395,20 @@ TEST_CASE("a missing table is retried (database_unavailable) and leaks nothing",
   REQUIRE_FALSE(inserted);
   CHECK(code_of(inserted.error()) == error_code::database_unavailable);
   CHECK(detail_of(inserted.error()) == "insert failed (errno 1146)");
+  // The same for the duplicates (0002 not applied yet).
+  auto recorded = repo.find_duplicate(request_id{random_uuid()});
+  REQUIRE_FALSE(recorded);
+  CHECK(code_of(recorded.error()) == error_code::database_unavailable);
+  CHECK(detail_of(recorded.error()) == "find_duplicate failed (errno 1146)");
+  auto remembered
+    = repo.remember_duplicate(request_id{random_uuid()}, user_name{secret});
+  // code_of and detail_of need an error to look into (an empty one crashes
+  // them), so the checks below only run when there is one.
+  CHECK(remembered);
+  if (remembered) {
+    CHECK(code_of(remembered) == error_code::database_unavailable);
+    CHECK(detail_of(remembered) == "remember_duplicate failed (errno 1146)");
+  }
   // The next call reconnects and works.
   CHECK_FALSE(repo.ping());
 }
@@ -503,5 +521,188 @@ TEST_CASE_METHOD(fixture, "the create-user rule holds against the database",
     auto outcome2 = create_user(repo, ids, reused);
     REQUIRE_FALSE(outcome2);
     CHECK(code_of(outcome2.error()) == error_code::request_id_conflict);
+  }
+}
+
+TEST_CASE_METHOD(fixture, "a duplicate is recorded once and found again",
+                 "[db][request_outcomes]") {
+  admin_connection admin;
+  request_id request{random_uuid()};
+  CHECK_FALSE(ok(repo.find_duplicate(request)).has_value());
+  REQUIRE_FALSE(repo.remember_duplicate(request, user_name{name("alice")}));
+  auto found = ok(repo.find_duplicate(request));
+  REQUIRE(found);
+  CHECK(found->value == name("alice"));
+  SECTION("a second record for the request changes nothing") {
+    // Insert-if-absent: succeeds, and the first answer stays.
+    CHECK_FALSE(repo.remember_duplicate(request, user_name{name("bob")}));
+    auto again = ok(repo.find_duplicate(request));
+    REQUIRE(again);
+    CHECK(again->value == name("alice"));
+    CHECK(admin.scalar("SELECT COUNT(*) FROM request_outcomes WHERE "
+                       "request_uuid = %0q",
+                       request.value)
+          == "1");
+    // The duplicate-key answer left the connection usable.
+    CHECK_FALSE(repo.ping());
+  }
+  SECTION("stored as a UserDuplicated outcome, with no user row") {
+    CHECK(admin.scalar("SELECT event_type FROM request_outcomes WHERE "
+                       "request_uuid = %0q",
+                       request.value)
+          == "UserDuplicated");
+    CHECK_FALSE(ok(repo.find_by_request(request)).has_value());
+  }
+  SECTION("found by another connection, as after a restart") {
+    mysql_user_repository restarted{test_settings()};
+    auto there = ok(restarted.find_duplicate(request));
+    REQUIRE(there);
+    CHECK(there->value == name("alice"));
+  }
+  SECTION("an unknown request has none") {
+    CHECK_FALSE(ok(repo.find_duplicate(request_id{random_uuid()})));
+  }
+}
+
+TEST_CASE_METHOD(fixture, "recorded duplicate names round-trip byte for byte",
+                 "[db][request_outcomes]") {
+  admin_connection admin;
+  std::string emoji_run;
+  for (size_t i = 0; i < 255 - 1 - suffix.size(); ++i)
+    emoji_run += "\xF0\x9F\xA6\x8A"; // 🦊
+  const std::string bases[] = {
+    "\xF0\x9F\x98\x80", // 😀: 4 bytes, outside the BMP
+    "\xC3\x96lga",      // Ölga
+    "'; DROP TABLE request_outcomes; -- \\ %0q",
+    emoji_run, // 255 characters
+  };
+  for (const auto& base : bases) {
+    request_id request{random_uuid()};
+    user_name stored{name(base)};
+    INFO("name: " << stored.value);
+    REQUIRE_FALSE(repo.remember_duplicate(request, stored));
+    auto found = ok(repo.find_duplicate(request));
+    REQUIRE(found);
+    CHECK(found->value == stored.value);
+    // The server holds utf8mb4 characters, not latin1 bytes.
+    CHECK(admin.scalar("SELECT LENGTH(name) FROM request_outcomes WHERE "
+                       "request_uuid = %0q",
+                       request.value)
+          == std::to_string(stored.value.size()));
+  }
+  SECTION("trailing spaces are kept, though the collation ignores them") {
+    request_id request{random_uuid()};
+    user_name spaced{name("alice") + "  "};
+    REQUIRE_FALSE(repo.remember_duplicate(request, spaced));
+    auto found = ok(repo.find_duplicate(request));
+    REQUIRE(found);
+    CHECK(found->value == spaced.value);
+  }
+}
+
+TEST_CASE_METHOD(fixture, "a name the column cannot hold is rejected, not cut",
+                 "[db][request_outcomes]") {
+  // Why the repository does not use INSERT IGNORE: IGNORE would store these
+  // truncated or mangled, with a warning nobody reads.
+  request_id request{random_uuid()};
+  SECTION("256 characters") {
+    auto err = repo.remember_duplicate(
+      request, user_name{name(std::string(256 - 1 - suffix.size(), 'x'))});
+    // Not REQUIRE: the clean-up below must run even when this fails.
+    CHECK(err);
+    if (err) {
+      CHECK(code_of(err) == error_code::database_rejected);
+      CHECK(detail_of(err) == "remember_duplicate failed (errno 1406)");
+    }
+  }
+  SECTION("bytes that are not UTF-8") {
+    auto err = repo.remember_duplicate(request, user_name{name("\xFF\xFE")});
+    CHECK(err);
+    if (err) {
+      CHECK(code_of(err) == error_code::database_rejected);
+      CHECK(detail_of(err) == "remember_duplicate failed (errno 1366)");
+    }
+  }
+  auto stored = ok(repo.find_duplicate(request));
+  CHECK_FALSE(stored.has_value());
+  // Were it stored anyway (cut or mangled), its name would no longer end in
+  // the suffix the fixture cleans up by.
+  if (stored)
+    admin_connection{}.execute(
+      "DELETE FROM request_outcomes WHERE request_uuid = %0q", request.value);
+}
+
+TEST_CASE_METHOD(fixture, "duplicates while the server is away",
+                 "[db][request_outcomes]") {
+  auto real = test_settings();
+  db::testing::tcp_proxy proxy{real.host, real.port};
+  mysql_user_repository via_proxy{via(proxy)};
+  request_id request{random_uuid()};
+  REQUIRE_FALSE(via_proxy.remember_duplicate(request, user_name{name("ivy")}));
+  proxy.set_down(true);
+  auto lost = via_proxy.find_duplicate(request);
+  REQUIRE_FALSE(lost);
+  INFO("lost: " << describe(lost.error()));
+  CHECK(code_of(lost.error()) == error_code::database_unavailable);
+  auto refused = via_proxy.remember_duplicate(request_id{random_uuid()},
+                                              user_name{name("secret'ivy")});
+  INFO("refused: " << describe(refused));
+  REQUIRE(refused);
+  CHECK(code_of(refused) == error_code::database_unavailable);
+  // Details never carry user data.
+  CHECK(detail_of(refused).find("ivy") == std::string::npos);
+  proxy.set_down(false);
+  auto found = ok(via_proxy.find_duplicate(request));
+  REQUIRE(found);
+  CHECK(found->value == name("ivy"));
+}
+
+TEST_CASE_METHOD(fixture, "a request ID keeps its first answer in the database",
+                 "[db][request_outcomes]") {
+  random_uuid_source ids;
+  auto created_by = [&](const std::string& who) {
+    create_user_requested cmd{request_id{random_uuid()}, user_name{name(who)}};
+    auto result = ok(create_user(repo, ids, cmd));
+    REQUIRE(std::holds_alternative<user_created>(result));
+    return cmd.request;
+  };
+  created_by("alice");
+  auto bob_request = created_by("bob");
+  // A request that ends as a duplicate of alice.
+  create_user_requested dup{request_id{random_uuid()},
+                            user_name{name("ALICE")}};
+  auto first = ok(create_user(repo, ids, dup));
+  REQUIRE(std::holds_alternative<user_duplicated>(first));
+  auto recorded = ok(repo.find_duplicate(dup.request));
+  REQUIRE(recorded);
+  CHECK(recorded->value == dup.name.value);
+
+  SECTION("redelivered, from a fresh connection: duplicated again") {
+    mysql_user_repository restarted{test_settings()};
+    auto again = ok(create_user(restarted, ids, dup));
+    auto* event = std::get_if<user_duplicated>(&again);
+    REQUIRE(event);
+    CHECK(*event == user_duplicated{dup.request, dup.name});
+  }
+  SECTION("reused for a free name: conflict, and no user is created") {
+    create_user_requested reused{dup.request, user_name{name("carol")}};
+    auto result = create_user(repo, ids, reused);
+    REQUIRE_FALSE(result);
+    CHECK(code_of(result.error()) == error_code::request_id_conflict);
+    CHECK_FALSE(ok(repo.find_by_name(reused.name)).has_value());
+  }
+  SECTION("reused for a name taken by someone else: conflict") {
+    create_user_requested reused{dup.request, user_name{name("bob")}};
+    auto result = create_user(repo, ids, reused);
+    REQUIRE_FALSE(result);
+    CHECK(code_of(result.error()) == error_code::request_id_conflict);
+  }
+  SECTION(
+    "a created request ID reused for a taken name: conflict, unrecorded") {
+    create_user_requested reused{bob_request, user_name{name("alice")}};
+    auto result = create_user(repo, ids, reused);
+    REQUIRE_FALSE(result);
+    CHECK(code_of(result.error()) == error_code::request_id_conflict);
+    CHECK_FALSE(ok(repo.find_duplicate(bob_request)).has_value());
   }
 }

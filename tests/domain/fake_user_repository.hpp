@@ -18,13 +18,22 @@
 
 namespace semiasync::testing {
 
-/// An in-memory `users` table with the unique keys of the real schema. Names
-/// compare case-insensitively for ASCII letters, as the default `utf8mb4`
-/// collation does (the fake does not model accent folding).
+/// An in-memory `users` table with the unique keys of the real schema, plus
+/// the recorded duplicates of `request_outcomes` (keyed by request ID, first
+/// record wins). Names compare case-insensitively for ASCII letters, as the
+/// default `utf8mb4` collation does (the fake does not model accent
+/// folding); recorded duplicate names are kept byte for byte.
 class fake_user_repository final : public user_repository {
 public:
   /// The methods whose next call can be made to fail.
-  enum class method { find_by_name, find_by_request, find_by_uuid, insert };
+  enum class method {
+    find_by_name,
+    find_by_request,
+    find_by_uuid,
+    insert,
+    remember_duplicate,
+    find_duplicate,
+  };
 
   // -- test controls ----------------------------------------------------------
 
@@ -49,6 +58,16 @@ public:
   /// Every row, in insertion order.
   const std::vector<stored_user>& rows() const {
     return rows_;
+  }
+
+  /// Records a duplicate directly, as a previous request would have.
+  void seed_duplicate(request_id request, user_name name) {
+    duplicates_.emplace(std::move(request), std::move(name));
+  }
+
+  /// Every recorded duplicate: request ID to the name it was a duplicate of.
+  const std::map<request_id, user_name>& duplicates() const {
+    return duplicates_;
   }
 
   /// How often `m` was called (failed calls included).
@@ -93,6 +112,24 @@ public:
     if (takes_a_key_of(row)) return insert_result::duplicate;
     rows_.push_back(row);
     return insert_result::inserted;
+  }
+
+  /// Insert-if-absent into the recorded duplicates.
+  caf::error remember_duplicate(const request_id& request,
+                                const user_name& name) override {
+    if (auto err = enter(method::remember_duplicate)) return std::move(*err);
+    // emplace keeps an existing record, as the real insert-if-absent does.
+    duplicates_.emplace(request, name);
+    return {};
+  }
+
+  /// The recorded name, byte for byte.
+  caf::expected<std::optional<user_name>>
+  find_duplicate(const request_id& request) override {
+    if (auto err = enter(method::find_duplicate)) return std::move(*err);
+    auto i = duplicates_.find(request);
+    if (i == duplicates_.end()) return std::optional<user_name>{};
+    return std::optional<user_name>{i->second};
   }
 
   /// ASCII case-insensitive equality; other bytes compare exactly.
@@ -141,6 +178,7 @@ private:
   // -- member variables -------------------------------------------------------
 
   std::vector<stored_user> rows_;
+  std::map<request_id, user_name> duplicates_;
   std::map<method, std::pair<size_t, caf::error>> failures_;
   std::map<method, size_t> calls_;
   std::optional<stored_user> race_winner_;

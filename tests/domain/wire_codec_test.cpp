@@ -5,12 +5,12 @@
 
 #include "tests/support/text.hpp"
 
-using semiasync::testing::repeat;
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
 using namespace semiasync;
+using semiasync::testing::repeat;
 using json = nlohmann::json;
 
 namespace {
@@ -298,4 +298,61 @@ TEST_CASE("decode_outcome accepts a record without the requestUUID header",
   REQUIRE(decoded);
   REQUIRE(std::holds_alternative<user_duplicated>(*decoded));
   CHECK(request_of(*decoded).value == request_text);
+}
+
+TEST_CASE("UserRejected round-trips and names its reason", "[wire_codec]") {
+  user_rejected sent{request_id{request_text}, user_name{"alice"},
+                     error_code::request_id_conflict, "key reused"};
+  auto msg = encode_outcome(sent);
+  CHECK(msg.header_value(event_type_header) == "UserRejected");
+  CHECK(msg.header_value(request_uuid_header) == request_text);
+  auto doc = parse_value(msg);
+  CHECK(keys_of(doc)
+        == std::set<std::string>{"requestUUID", "name", "error", "detail"});
+  CHECK(doc["error"] == "request_id_conflict");
+  auto back = decode_outcome(msg);
+  REQUIRE(back);
+  REQUIRE(std::holds_alternative<user_rejected>(*back));
+  CHECK(std::get<user_rejected>(*back) == sent);
+}
+
+TEST_CASE("UserRejected with an unknown reason is malformed", "[wire_codec]") {
+  auto msg = encode_outcome(user_rejected{request_id{request_text},
+                                          user_name{"bob"},
+                                          error_code::database_rejected, ""});
+  auto doc = parse_value(msg);
+  doc["error"] = "no_such_reason";
+  msg.value = doc.dump();
+  auto back = decode_outcome(msg);
+  REQUIRE_FALSE(back);
+  CHECK(code_of(back.error()) == error_code::malformed_record);
+}
+
+TEST_CASE("UserRejected survives a name that is not UTF-8", "[wire_codec]") {
+  auto msg = encode_outcome(user_rejected{request_id{request_text},
+                                          user_name{"bad\xff"},
+                                          error_code::malformed_record,
+                                          "not UTF-8"});
+  CHECK(parse_value(msg)["requestUUID"] == request_text);
+}
+
+TEST_CASE("salvage_request_id finds the ID of a malformed record",
+          "[wire_codec]") {
+  SECTION("from the header when the value is not JSON") {
+    CHECK(salvage_request_id(raw_record("not json"))
+          == request_id{request_text});
+  }
+  SECTION("from the value when the header is missing") {
+    wire_message msg{"k", json{{"requestUUID", request_text}}.dump(), {}};
+    CHECK(salvage_request_id(msg) == request_id{request_text});
+  }
+  SECTION("nothing when header and value disagree") {
+    auto msg = raw_record(json{{"requestUUID", user_text}}.dump());
+    CHECK_FALSE(salvage_request_id(msg));
+  }
+  SECTION("nothing when neither is a canonical UUID") {
+    CHECK_FALSE(salvage_request_id(raw_record("{}", "NOT-A-UUID")));
+    wire_message msg{"k", "garbage", {}};
+    CHECK_FALSE(salvage_request_id(msg));
+  }
 }
