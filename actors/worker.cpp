@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 
 namespace semiasync {
 
@@ -20,29 +21,43 @@ using self_pointer = poller_actor::stateful_pointer<worker_state>;
 /// the offsets of outcomes the broker already has are committed on close.
 constexpr auto shutdown_flush = std::chrono::seconds{5};
 
-/// What processing one record came to.
-enum class step { done, retry_later };
+/// Once this many batches wait in the backlog, keep-alive polls take one
+/// record at a time: the group stays served while a long outage adds little
+/// to memory.
+constexpr size_t backlog_batches = 4;
 
-/// Publishes `msg` for `rec`; the delivery report lands in `finished`.
-void publish_for(worker_state& st, const kafka::record& rec,
-                 kafka::outgoing_record out, uint64_t worker_stats::*counter) {
-  auto sink = st.finished;
-  auto err = st.publisher->publish(
-    std::move(out), [sink, rec, counter](const caf::error& result) {
-      sink->push_back(finished_publish{rec, result, counter});
-    });
-  // Refused at once (queue full): report it like a failed delivery, so the
-  // record is retried instead of lost.
-  if (err)
-    st.finished->push_back(finished_publish{rec, std::move(err), counter});
+/// What processing one record came to.
+enum class step {
+  /// Published (or queued for publishing): the record leaves the backlog.
+  done,
+  /// The database failed transiently: the record stays first in line.
+  retry_database,
+  /// The producer refused a publish at once: the record left the backlog
+  /// and comes back through its failed delivery report.
+  publish_refused,
+};
+
+/// Why the worker waits.
+enum class retry_cause { database, publish };
+
+/// What one record turns into: the records to publish and how it counts.
+struct plan {
+  std::vector<kafka::outgoing_record> publishes;
+  record_outcome outcome;
+  bool dead_letter = false;
+};
+
+std::string millis_text(caf::timespan t) {
+  return std::to_string(
+           std::chrono::duration_cast<std::chrono::milliseconds>(t).count())
+         + " ms";
 }
 
-/// Moves `rec` to the dead-letter topic with headers naming its source and
-/// the reason, keeping its own key, value and headers.
-void dead_letter(worker_state& st, const kafka::record& rec,
-                 const caf::error& why) {
-  auto reason
-    = detail_of(why).empty() ? to_string(code_of(why)) : detail_of(why);
+/// The record `rec` as it goes to the dead-letter topic: unchanged, plus
+/// headers naming its source and the reason.
+kafka::outgoing_record dead_letter_of(const worker_state& st,
+                                      const kafka::record& rec,
+                                      const std::string& reason) {
   log(log_level::warn, "worker",
       "dead-lettering " + kafka::position_of(rec) + ": " + reason);
   kafka::outgoing_record out{st.cfg.dead_letter_topic, rec.message};
@@ -51,64 +66,193 @@ void dead_letter(worker_state& st, const kafka::record& rec,
   hdrs.push_back({"dlqSourcePartition", std::to_string(rec.partition)});
   hdrs.push_back({"dlqSourceOffset", std::to_string(rec.offset)});
   hdrs.push_back({"dlqError", reason});
-  publish_for(st, rec, std::move(out), &worker_stats::dead_lettered);
+  return out;
+}
+
+kafka::outgoing_record outcome_record(const worker_state& st,
+                                      const outcome& result) {
+  return {st.cfg.outcome_topic, encode_outcome(result)};
+}
+
+record_outcome kind_of(const outcome& result) {
+  if (std::holds_alternative<user_created>(result))
+    return record_outcome::created;
+  if (std::holds_alternative<user_duplicated>(result))
+    return record_outcome::duplicated;
+  return record_outcome::rejected;
+}
+
+/// Failures that may pass: retrying them is the right answer.
+bool is_transient(error_code code) {
+  return code == error_code::database_unavailable
+         || code == error_code::unavailable;
+}
+
+/// The detail of `err`, or its code's name when it has none.
+std::string reason_of(const caf::error& err) {
+  auto detail = detail_of(err);
+  return detail.empty() ? to_string(code_of(err)) : detail;
+}
+
+/// A record that is not a valid request: kept for a human in the
+/// dead-letter topic, and answered when it names whose it is, so that
+/// client gets a 4xx now instead of a 504 later.
+plan undecodable(const worker_state& st, const kafka::record& rec,
+                 const caf::error& why) {
+  auto reason = reason_of(why);
+  plan result{
+    {dead_letter_of(st, rec, reason)}, record_outcome::dead_lettered, true};
+  if (auto id = salvage_request_id(rec.message)) {
+    result.publishes.push_back(
+      outcome_record(st, user_rejected{std::move(*id), user_name{},
+                                       error_code::malformed_record, reason}));
+    result.outcome = record_outcome::rejected;
+  }
+  return result;
+}
+
+/// A valid request the rule refused for good.
+plan refused(const worker_state& st, const kafka::record& rec,
+             const create_user_requested& request, const caf::error& why) {
+  auto code = code_of(why);
+  auto reason = reason_of(why);
+  log(log_level::info, "worker",
+      "rejecting " + kafka::position_of(rec) + ": " + reason,
+      request.request.value);
+  // A reused request ID is the client's doing, not a broken record: the
+  // answer is all it needs.
+  if (code == error_code::request_id_conflict)
+    return plan{{outcome_record(st, user_rejected{request.request, request.name,
+                                                  code, reason})},
+                record_outcome::rejected,
+                false};
+  // The database refused the data (or an error we do not know): keep the
+  // record for a human and still answer the client.
+  return plan{
+    {dead_letter_of(st, rec, reason),
+     outcome_record(st, user_rejected{request.request, request.name,
+                                      error_code::database_rejected, reason})},
+    record_outcome::rejected,
+    true};
+}
+
+/// Decides what `rec` turns into; fails only with transient errors.
+caf::expected<plan> decide(worker_state& st, const kafka::record& rec) {
+  auto request = decode_request(rec.message);
+  if (!request) return undecodable(st, rec, request.error());
+  auto result = create_user(*st.users, *st.ids, *request);
+  if (!result) {
+    if (is_transient(code_of(result.error()))) return std::move(result.error());
+    return refused(st, rec, *request, result.error());
+  }
+  return plan{{outcome_record(st, *result)}, kind_of(*result), false};
+}
+
+uint64_t epoch_of(const worker_state& st, const kafka::record& rec) {
+  auto i = st.epochs.find({rec.topic, rec.partition});
+  return i == st.epochs.end() ? 0 : i->second;
+}
+
+/// Publishes everything `p` asks for; each delivery report lands in
+/// `finished`. Returns false when the producer refused one at once.
+bool publish_all(worker_state& st, const kafka::record& rec, plan p) {
+  auto pending = std::make_shared<pending_record>();
+  pending->source = rec;
+  pending->outcome = p.outcome;
+  pending->dead_letter = p.dead_letter;
+  pending->outstanding = p.publishes.size();
+  pending->epoch = epoch_of(st, rec);
+  bool accepted = true;
+  for (auto& out : p.publishes) {
+    auto sink = st.finished;
+    auto err = st.publisher->publish(
+      std::move(out), [sink, pending](const caf::error& result) {
+        sink->push_back(finished_publish{pending, result});
+      });
+    // Refused at once (queue full, unknown topic): reported like a failed
+    // delivery, so the record is retried instead of lost.
+    if (err) {
+      st.finished->push_back(finished_publish{pending, std::move(err)});
+      accepted = false;
+    }
+  }
+  return accepted;
 }
 
 /// Runs one record through decode, the create-user rule and publishing.
 step process(worker_state& st, const kafka::record& rec) {
-  auto request = decode_request(rec.message);
-  if (!request) {
-    dead_letter(st, rec, request.error());
-    return step::done;
-  }
-  auto result = create_user(*st.users, *st.ids, *request);
-  if (!result) {
-    if (code_of(result.error()) == error_code::database_unavailable)
-      return step::retry_later;
-    dead_letter(st, rec, result.error());
-    return step::done;
-  }
-  auto counter = std::holds_alternative<user_created>(*result)
-                   ? &worker_stats::created
-                   : &worker_stats::duplicated;
-  publish_for(st, rec, {st.cfg.outcome_topic, encode_outcome(*result)},
-              counter);
-  return step::done;
+  auto decided = decide(st, rec);
+  if (!decided) return step::retry_database;
+  return publish_all(st, rec, std::move(*decided)) ? step::done
+                                                   : step::publish_refused;
 }
 
-/// Waits before the next attempt: doubling from min to max backoff.
-caf::timespan next_backoff(const worker_state& st) {
-  if (st.backoff.count() == 0) return st.cfg.min_backoff;
-  return std::min(st.backoff * 2, st.cfg.max_backoff);
-}
-
-/// Applies delivery reports: commits what is safe, queues what failed for
-/// another attempt. Returns true when any publish failed.
-bool apply_finished(worker_state& st) {
-  bool any_failed = false;
-  auto done = std::move(*st.finished);
-  st.finished->clear();
-  for (auto& item : done) {
-    auto& rec = item.source;
-    if (item.error) {
-      // Not acknowledged: the outcome may or may not be on the broker.
-      // Processing again is harmless (idempotent) and keeps the offset held.
+/// Counts a record whose publishes were all acknowledged, and lets its
+/// offset commit.
+void succeed(worker_state& st, const pending_record& p) {
+  auto& m = *st.metrics;
+  switch (p.outcome) {
+    case record_outcome::created:
+      ++st.stats.created;
+      m.created.inc();
+      break;
+    case record_outcome::duplicated:
+      ++st.stats.duplicated;
+      m.duplicated.inc();
+      break;
+    case record_outcome::rejected:
+      ++st.stats.rejected;
+      m.rejected.inc();
+      break;
+    case record_outcome::dead_lettered: m.dead_lettered.inc(); break;
+  }
+  if (p.dead_letter) {
+    ++st.stats.dead_lettered;
+    m.dead_letters.inc();
+  }
+  auto& rec = p.source;
+  if (auto safe = st.tracker.finished(rec.topic, rec.partition, rec.offset))
+    if (auto err = st.source->mark_done(rec.topic, rec.partition, *safe))
       log(log_level::warn, "worker",
-          "publish for " + kafka::position_of(rec)
-            + " failed, retrying: " + detail_of(item.error));
-      ++st.stats.retries;
-      st.backlog.push_front(std::move(rec));
-      any_failed = true;
+          "could not store offset for " + kafka::position_of(rec) + ": "
+            + detail_of(err));
+}
+
+/// Applies delivery reports: commits what is safe, puts records with a
+/// failed publish back in front of the backlog, in offset order. Returns
+/// true when any record failed.
+bool apply_finished(worker_state& st) {
+  auto reports = std::move(*st.finished);
+  st.finished->clear();
+  std::vector<kafka::record> again;
+  for (auto& item : reports) {
+    auto& p = *item.record;
+    if (item.error && !p.failure) p.failure = std::move(item.error);
+    if (--p.outstanding > 0) continue;
+    // Revoked since: the new owner starts from the last commit, so this
+    // record is neither ours to commit nor to retry.
+    if (p.epoch != epoch_of(st, p.source)) continue;
+    if (!p.failure) {
+      st.publish_backoff.reset();
+      succeed(st, p);
       continue;
     }
-    ++(st.stats.*item.counter);
-    if (auto safe = st.tracker.finished(rec.topic, rec.partition, rec.offset))
-      if (auto err = st.source->mark_done(rec.topic, rec.partition, *safe))
-        log(log_level::warn, "worker",
-            "could not store offset for " + kafka::position_of(rec) + ": "
-              + detail_of(err));
+    // Not acknowledged: the outcome may or may not be on the broker.
+    // Processing again is harmless (idempotent) and keeps the offset held.
+    log(log_level::warn, "worker",
+        "publish for " + kafka::position_of(p.source)
+          + " failed, retrying: " + reason_of(p.failure));
+    ++st.stats.retries;
+    st.metrics->publish_retries.inc();
+    again.push_back(std::move(p.source));
   }
-  return any_failed;
+  std::sort(again.begin(), again.end(), [](const auto& x, const auto& y) {
+    return std::tie(x.topic, x.partition, x.offset)
+           < std::tie(y.topic, y.partition, y.offset);
+  });
+  st.backlog.insert(st.backlog.begin(), std::make_move_iterator(again.begin()),
+                    std::make_move_iterator(again.end()));
+  return !again.empty();
 }
 
 /// Forgets a partition a rebalance took away: its new owner starts from the
@@ -117,6 +261,7 @@ bool apply_finished(worker_state& st) {
 void forget_partition(worker_state& st, const std::string& topic,
                       int32_t partition) {
   st.tracker.forget_partition(topic, partition);
+  ++st.epochs[{topic, partition}];
   auto& backlog = st.backlog;
   backlog.erase(std::remove_if(backlog.begin(), backlog.end(),
                                [&](const kafka::record& rec) {
@@ -126,50 +271,119 @@ void forget_partition(worker_state& st, const std::string& topic,
                 backlog.end());
 }
 
-/// Waits before the next attempt, logging why.
-void back_off(self_pointer self, const std::string& why) {
+/// Polls the consumer, appending what arrives to the backlog (behind any
+/// held record, so the order stays).
+void poll_into_backlog(self_pointer self, size_t max,
+                       std::chrono::milliseconds timeout) {
   auto& st = self->state;
-  st.backoff = next_backoff(st);
-  ++st.stats.retries;
-  log(log_level::warn, "worker",
-      why + ", retrying in "
-        + std::to_string(
-          std::chrono::duration_cast<std::chrono::milliseconds>(st.backoff)
-            .count())
-        + " ms");
-  self->delayed_send(self, st.backoff, poll_atom::value);
-}
-
-/// Reads the next batch when nothing is left to process.
-void refill(worker_state& st) {
-  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-    st.cfg.poll_timeout);
-  auto batch = st.source->poll(st.cfg.batch_size, timeout);
+  st.last_poll = self->clock().now();
+  auto batch = st.source->poll(max, timeout);
   if (!batch) {
     log(log_level::warn, "worker", "poll failed: " + detail_of(batch.error()));
     return;
   }
+  if (!batch->empty())
+    st.metrics->batch_size.observe(static_cast<double>(batch->size()));
   for (auto& rec : *batch) {
     st.tracker.started(rec.topic, rec.partition, rec.offset);
     st.backlog.push_back(std::move(rec));
   }
 }
 
+/// Polls without waiting when the last poll is `keepalive_interval` ago, so
+/// group membership and rebalances stay served while records are held.
+void keep_alive(self_pointer self) {
+  auto& st = self->state;
+  if (self->clock().now() - st.last_poll < st.cfg.keepalive_interval) return;
+  auto max = st.backlog.size() < backlog_batches * st.cfg.batch_size
+               ? st.cfg.batch_size
+               : size_t{1};
+  poll_into_backlog(self, max, std::chrono::milliseconds{0});
+}
+
+/// Starts waiting before the next attempt, logging why.
+void back_off(self_pointer self, retry_cause cause, const std::string& why) {
+  auto& st = self->state;
+  auto& policy
+    = cause == retry_cause::database ? st.database_backoff : st.publish_backoff;
+  auto wait = policy.next();
+  st.retry_at = self->clock().now() + wait;
+  log(log_level::warn, "worker", why + ", retrying in " + millis_text(wait));
+}
+
+/// Sleeps until the retry is due, waking at least every
+/// `keepalive_interval` to poll the consumer.
+void sleep_until_retry(self_pointer self) {
+  auto& st = self->state;
+  caf::timespan left = *st.retry_at - self->clock().now();
+  self->delayed_send(self, std::min(left, st.cfg.keepalive_interval),
+                     poll_atom::value);
+}
+
+/// One turn: apply delivery reports, then wait, or process up to one batch.
+/// Exactly one `poll` message is in flight at any time.
+void turn(self_pointer self) {
+  auto& st = self->state;
+  st.publisher->serve_delivery_reports(std::chrono::milliseconds{0});
+  // The broker refused or lost outcomes: give it time instead of re-running
+  // the database work in a tight loop. A wait already running covers it.
+  if (apply_finished(st) && !st.retry_at)
+    back_off(self, retry_cause::publish, "publishing failed");
+  if (st.retry_at) {
+    if (self->clock().now() < *st.retry_at) {
+      keep_alive(self);
+      sleep_until_retry(self);
+      return;
+    }
+    st.retry_at.reset();
+  }
+  if (st.backlog.empty())
+    poll_into_backlog(self, st.cfg.batch_size,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                        st.cfg.poll_timeout));
+  // At most one batch per turn, so delivery reports and system messages
+  // (a shutdown) get their turn under a steady stream too.
+  for (size_t n = 0; n < st.cfg.batch_size && !st.backlog.empty(); ++n) {
+    auto result = process(st, st.backlog.front());
+    if (result == step::retry_database) {
+      ++st.stats.retries;
+      st.metrics->database_retries.inc();
+      back_off(self, retry_cause::database,
+               "database unavailable at "
+                 + kafka::position_of(st.backlog.front()));
+      sleep_until_retry(self);
+      return;
+    }
+    st.database_backoff.reset();
+    st.backlog.pop_front();
+    if (result == step::publish_refused) {
+      back_off(self, retry_cause::publish, "the producer refused a publish");
+      sleep_until_retry(self);
+      return;
+    }
+    keep_alive(self);
+  }
+  self->send(self, poll_atom::value);
+}
+
 } // namespace
 
-poller_actor::behavior_type worker(self_pointer self,
-                                   std::shared_ptr<kafka::record_source> source,
-                                   std::shared_ptr<kafka::publisher> publisher,
-                                   std::shared_ptr<user_repository> users,
-                                   std::shared_ptr<uuid_source> ids,
-                                   worker_settings cfg) {
+poller_actor::behavior_type worker(self_pointer self, worker_dependencies deps,
+                                   worker_metrics sink, worker_settings cfg) {
   auto& st = self->state;
-  st.source = std::move(source);
-  st.publisher = std::move(publisher);
-  st.users = std::move(users);
-  st.ids = std::move(ids);
+  st.source = std::move(deps.source);
+  st.publisher = std::move(deps.publisher);
+  st.users = std::move(deps.users);
+  st.ids = std::move(deps.ids);
   st.cfg = std::move(cfg);
+  st.metrics.emplace(sink);
+  auto random = deps.random ? deps.random : make_random_fraction();
+  st.database_backoff
+    = retry_backoff{st.cfg.min_backoff, st.cfg.max_backoff, random};
+  st.publish_backoff
+    = retry_backoff{st.cfg.min_backoff, st.cfg.max_backoff, random};
   st.finished = std::make_shared<std::vector<finished_publish>>();
+  st.last_poll = self->clock().now();
   // Runs inside `poll`, on this actor's thread, while the state is alive.
   st.source->on_revoked([&st](const std::string& topic, int32_t partition) {
     forget_partition(st, topic, partition);
@@ -177,6 +391,7 @@ poller_actor::behavior_type worker(self_pointer self,
   // A graceful stop applies the last delivery reports before quitting: the
   // consumer commits stored offsets when it closes, so records whose
   // outcomes are on the broker are not processed again by the next owner.
+  // Records still held are abandoned uncommitted: the next owner redoes them.
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     auto& st = self->state;
     if (auto err = st.publisher->flush(shutdown_flush))
@@ -188,25 +403,7 @@ poller_actor::behavior_type worker(self_pointer self,
   self->send(self, poll_atom::value);
   return {
     [self](poll_atom) {
-      auto& st = self->state;
-      st.publisher->serve_delivery_reports(std::chrono::milliseconds{0});
-      if (apply_finished(st)) {
-        // The broker refused or lost outcomes: give it time instead of
-        // re-running the database work in a tight loop.
-        back_off(self, "publishing outcomes failed");
-        return;
-      }
-      if (st.backlog.empty()) refill(st);
-      while (!st.backlog.empty()) {
-        if (process(st, st.backlog.front()) == step::retry_later) {
-          back_off(self, "database unavailable at "
-                           + kafka::position_of(st.backlog.front()));
-          return;
-        }
-        st.backoff = caf::timespan{0};
-        st.backlog.pop_front();
-      }
-      self->send(self, poll_atom::value);
+      turn(self);
     },
   };
 }

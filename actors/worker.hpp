@@ -1,17 +1,25 @@
 #pragma once
 
+#include "actors/backoff.hpp"
 #include "actors/protocol.hpp"
+#include "actors/worker_metrics.hpp"
 #include "domain/user_repository.hpp"
 #include "domain/uuid.hpp"
 #include "kafka/interfaces.hpp"
 #include "kafka/offset_tracker.hpp"
 
+#include <caf/actor_clock.hpp>
 #include <caf/timespan.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace semiasync {
@@ -24,35 +32,77 @@ struct worker_settings {
   std::string dead_letter_topic;
   /// How long one poll may block (the worker runs on its own thread).
   caf::timespan poll_timeout;
-  /// First wait after a transient failure; doubles up to `max_backoff`.
+  /// Ceiling of the first wait after a transient failure; doubles up to
+  /// `max_backoff` (see `retry_backoff` for the jitter).
   caf::timespan min_backoff;
   /// Longest wait between retries.
   caf::timespan max_backoff;
-  /// Most records taken per poll.
+  /// Most records taken per poll, and processed per turn.
   size_t batch_size = 256;
+  /// Longest time without a consumer poll, also while backing off or
+  /// working through a backlog: a member that stops polling is thrown out
+  /// of the group (max.poll.interval.ms) and misses its rebalances.
+  caf::timespan keepalive_interval = std::chrono::seconds{1};
 };
 
-/// What the worker has done, for metrics and tests.
+/// What a worker talks to, each behind an interface so tests use fakes.
+struct worker_dependencies {
+  /// Request records (a group consumer).
+  std::shared_ptr<kafka::record_source> source;
+  /// Outcome and dead-letter publisher, polled by the worker itself.
+  std::shared_ptr<kafka::publisher> publisher;
+  /// The users table.
+  std::shared_ptr<user_repository> users;
+  /// User IDs for new rows.
+  std::shared_ptr<uuid_source> ids;
+  /// Draws the retry jitter; empty means `make_random_fraction()`.
+  random_fraction random;
+};
+
+/// What the worker has done, for logs and tests (the metrics hold the same
+/// and more).
 struct worker_stats {
-  /// Outcomes acknowledged by the broker, by type.
+  /// Records finished with an acknowledged UserCreated.
   uint64_t created = 0;
-  /// Outcomes acknowledged by the broker, by type.
+  /// Records finished with an acknowledged UserDuplicated.
   uint64_t duplicated = 0;
-  /// Records moved to the dead-letter topic.
+  /// Records finished with an acknowledged UserRejected.
+  uint64_t rejected = 0;
+  /// Records moved to the dead-letter topic (acknowledged).
   uint64_t dead_lettered = 0;
   /// Transient failures that led to a retry.
   uint64_t retries = 0;
 };
 
-/// A publish whose delivery report arrived, waiting to be applied by the
-/// worker (delivery callbacks only queue; the worker applies on its turn).
-struct finished_publish {
-  /// The request record the publish answers.
+/// How a record ended, for the records counter.
+enum class record_outcome { created, duplicated, rejected, dead_lettered };
+
+/// A request record whose publishes are in flight: the outcome, a dead
+/// letter, or both. It completes with its last delivery report and commits
+/// only when every publish was acknowledged.
+struct pending_record {
+  /// The request record.
   kafka::record source;
+  /// What it counts as once done.
+  record_outcome outcome = record_outcome::created;
+  /// Whether one of the publishes is a dead letter.
+  bool dead_letter = false;
+  /// Publishes without a delivery report yet.
+  size_t outstanding = 0;
+  /// The first failed delivery, if any.
+  caf::error failure;
+  /// The partition's ownership epoch when processed: a revocation since
+  /// makes the record someone else's (see `worker_state::epochs`).
+  uint64_t epoch = 0;
+};
+
+/// A delivery report, waiting to be applied by the worker (delivery
+/// callbacks only queue; the worker applies on its turn).
+struct finished_publish {
+  /// The record the publish belongs to.
+  std::shared_ptr<pending_record> record;
   /// Empty on acknowledgement.
   caf::error error;
-  /// Which counter an acknowledgement bumps.
-  uint64_t worker_stats::*counter;
 };
 
 /// State of a worker.
@@ -69,14 +119,25 @@ struct worker_state {
   std::shared_ptr<uuid_source> ids;
   /// Fixed settings.
   worker_settings cfg;
+  /// Instruments in the process's registry (set at spawn).
+  std::optional<worker_metrics> metrics;
   /// Guards commits: only offsets whose outcomes are acknowledged commit.
   kafka::offset_tracker tracker;
   /// Records read but not yet processed, in order.
   std::deque<kafka::record> backlog;
   /// Filled by delivery callbacks, drained by the worker.
   std::shared_ptr<std::vector<finished_publish>> finished;
-  /// The current retry wait; zero while healthy.
-  caf::timespan backoff{0};
+  /// Waits after database failures; reset by a database success.
+  retry_backoff database_backoff;
+  /// Waits after failed publishes; reset by an acknowledgement.
+  retry_backoff publish_backoff;
+  /// While backing off: when processing may resume.
+  std::optional<caf::actor_clock::time_point> retry_at;
+  /// When the consumer was last polled.
+  caf::actor_clock::time_point last_poll;
+  /// Per partition, how often it was revoked: a delivery report for a
+  /// record of an earlier epoch must neither commit nor retry it.
+  std::map<std::pair<std::string, int32_t>, uint64_t> epochs;
   /// Counters.
   worker_stats stats;
 
@@ -86,16 +147,23 @@ struct worker_state {
 
 /// Consumes create-user requests, runs the create-user rule against the
 /// database, publishes the outcome and lets the record's offset commit only
-/// after the broker acknowledged that outcome (at-least-once). Undecodable
-/// records go to the dead-letter topic; transient failures are retried with
-/// capped exponential backoff, never skipped. Loops on `poll` messages to
-/// itself; spawn it `detached` in production, since polls and database calls
-/// block.
+/// after the broker acknowledged every publish for it (at-least-once).
+///
+/// - A record that cannot be decoded goes to the dead-letter topic; when it
+///   still names a request ID, a UserRejected (`malformed_record`) answers
+///   the waiting client too.
+/// - A request ID used for another name gets a UserRejected
+///   (`request_id_conflict`); data the database refuses for good goes to
+///   the dead-letter topic plus a UserRejected (`database_rejected`).
+/// - Transient failures (database, refused or lost publishes) are retried
+///   after a capped, jittered exponential backoff; nothing is skipped and
+///   the held records keep their order. The consumer is still polled every
+///   `keepalive_interval` meanwhile; what arrives queues behind.
+///
+/// Loops on `poll` messages to itself; spawn it `detached` in production,
+/// since polls and database calls block.
 poller_actor::behavior_type
 worker(poller_actor::stateful_pointer<worker_state> self,
-       std::shared_ptr<kafka::record_source> source,
-       std::shared_ptr<kafka::publisher> publisher,
-       std::shared_ptr<user_repository> users, std::shared_ptr<uuid_source> ids,
-       worker_settings cfg);
+       worker_dependencies deps, worker_metrics sink, worker_settings cfg);
 
 } // namespace semiasync

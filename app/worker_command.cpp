@@ -1,10 +1,13 @@
+#include "actors/backoff.hpp"
 #include "actors/system_config.hpp"
 #include "actors/worker.hpp"
+#include "actors/worker_metrics.hpp"
 #include "app/commands.hpp"
 #include "app/stop_watch.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
 #include "domain/log.hpp"
+#include "http/metrics_server.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/producer.hpp"
 
@@ -12,6 +15,8 @@
 #include <caf/send.hpp>
 
 #include <csignal>
+
+#include "metrics/registry.hpp"
 
 namespace semiasync {
 
@@ -21,6 +26,12 @@ namespace {
 /// retried after a failed delivery anyway, so this only bounds one attempt.
 constexpr auto outcome_delivery_timeout = std::chrono::seconds{30};
 
+/// How long one poll blocks the worker's (dedicated) thread when idle.
+constexpr auto request_poll_timeout = std::chrono::milliseconds{100};
+
+/// Most records the worker takes per poll.
+constexpr size_t request_batch_size = 256;
+
 int fail(const std::string& what, const caf::error& err) {
   log(log_level::error, "worker", what + ": " + detail_of(err));
   return 1;
@@ -29,10 +40,26 @@ int fail(const std::string& what, const caf::error& err) {
 } // namespace
 
 int run_worker(const config::settings& cfg, termination_signals& signals) {
-  auto source = kafka::consumer::subscribe(cfg.kafka_brokers, cfg.worker_group,
-                                           {cfg.request_topic});
-  if (!source)
-    return fail("cannot consume " + cfg.request_topic, source.error());
+  // Declared first, so it outlives everything that records into it or
+  // renders it.
+  metrics::registry registry;
+  registry.get_gauge("semiasync_up", "1 while the process runs").set(1);
+  auto sink = worker_metrics::register_in(registry);
+  // Started before the clients: a port conflict fails fast, and /healthz
+  // answers while Kafka and the database are still being reached.
+  std::unique_ptr<http::metrics_server> endpoint;
+  if (cfg.worker_metrics_port != 0) {
+    auto started = http::metrics_server::start(
+      {cfg.worker_metrics_address, cfg.worker_metrics_port}, registry);
+    if (!started) return fail("cannot serve metrics", started.error());
+    endpoint = std::move(*started);
+  }
+  auto subscribed = kafka::consumer::subscribe(
+    cfg.kafka_brokers, cfg.worker_group, {cfg.request_topic});
+  if (!subscribed)
+    return fail("cannot consume " + cfg.request_topic, subscribed.error());
+  std::shared_ptr<kafka::consumer> source = std::move(*subscribed);
+  add_consumer_lag(registry, source);
   auto publisher = kafka::producer::make(
     cfg.kafka_brokers, std::chrono::duration_cast<std::chrono::milliseconds>(
                          outcome_delivery_timeout));
@@ -44,25 +71,31 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
 
   system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
-  worker_settings worker_cfg{cfg.outcome_topic,
-                             cfg.effective_dead_letter_topic(),
-                             std::chrono::milliseconds{100},
-                             std::chrono::milliseconds{100},
-                             std::chrono::seconds{5},
-                             256};
-  auto handle = sys.spawn<caf::detached>(
-    worker, std::shared_ptr<kafka::record_source>{std::move(*source)},
-    std::shared_ptr<kafka::publisher>{std::move(*publisher)}, users,
-    std::make_shared<random_uuid_source>(), worker_cfg);
+  worker_settings worker_cfg{
+    cfg.outcome_topic,    cfg.effective_dead_letter_topic(),
+    request_poll_timeout, cfg.retry_min,
+    cfg.retry_max,        request_batch_size};
+  worker_dependencies deps{
+    source, std::shared_ptr<kafka::publisher>{std::move(*publisher)}, users,
+    std::make_shared<random_uuid_source>(), make_random_fraction()};
+  auto handle
+    = sys.spawn<caf::detached>(worker, std::move(deps), sink, worker_cfg);
   log(log_level::info, "worker",
-      "consuming " + cfg.request_topic + " in group " + cfg.worker_group);
+      "consuming " + cfg.request_topic + " in group " + cfg.worker_group
+        + (endpoint ? ", metrics on " + cfg.worker_metrics_address + ":"
+                        + std::to_string(cfg.worker_metrics_port)
+                    : std::string{}));
 
   auto cause = wait_for_stop(sys, signals, {handle.address()});
   log(cause.failure.empty() ? log_level::info : log_level::error, "worker",
       "stopping: " + describe(cause));
-  // The worker's state owns the clients: its exit flushes the producer and
-  // closes the consumer, which commits the offsets already safe.
+  // The worker's exit flushes the producer and stores the offsets of every
+  // acknowledged outcome; records still held are abandoned uncommitted.
   caf::anon_send_exit(handle, caf::exit_reason::user_shutdown);
+  sys.await_all_actors_done();
+  // Nothing reads the consumer after this, so closing it below (leaving the
+  // group and committing the stored offsets) races with no scrape.
+  if (endpoint) endpoint->stop();
   return cause.failure.empty() ? 0 : 1;
 }
 

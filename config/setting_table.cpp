@@ -183,6 +183,9 @@ std::vector<setting> make_table() {
     // client gets the 504 rather than a closed connection.
     millis("replyTimeoutMs", "Wait for an outcome before answering 504, in ms",
            &s::reply_timeout, 1, 60000),
+    millis("maxWaitMs",
+           "Longest deadline a client may ask for with 'Prefer: wait=', in ms",
+           &s::max_wait, 1, 600000),
     millis("produceTimeoutMs",
            "Wait for the broker to take a request before answering 503, in ms",
            &s::produce_timeout, 1, 60000),
@@ -195,6 +198,19 @@ std::vector<setting> make_table() {
     number("httpThreads", "Threads serving HTTP", &s::http_threads, 1, 256),
     text("logLevel", "One of debug, info, warn, error", &s::log_level,
          log_level),
+    // Jitter spreads each wait over its upper half, so workers that failed
+    // together do not retry together.
+    millis("retryMinMs",
+           "A worker's first wait before retrying a transient failure, in ms",
+           &s::retry_min, 1, 600000),
+    millis("retryMaxMs",
+           "Longest wait of a worker between retries; waits double up to it",
+           &s::retry_max, 1, 3600000),
+    number("workerMetricsPort",
+           "Port of the worker's GET /metrics and /healthz; 0: none",
+           &s::worker_metrics_port, 0, max_port, "<port>"),
+    text("workerMetricsAddress", "Address the worker's metrics port binds",
+         &s::worker_metrics_address, word),
   };
   return result;
 }
@@ -235,6 +251,10 @@ problem check_consistency(const settings& values) {
   if (dlq == values.request_topic || dlq == values.outcome_topic)
     return "deadLetterTopic '" + dlq
            + "' must differ from requestTopic and outcomeTopic";
+  if (values.retry_min > values.retry_max)
+    return "retryMinMs (" + std::to_string(values.retry_min.count())
+           + ") must not exceed retryMaxMs ("
+           + std::to_string(values.retry_max.count()) + ")";
   if (values.request_topic == values.outcome_topic)
     return "requestTopic and outcomeTopic must differ (both '"
            + values.request_topic + "')";

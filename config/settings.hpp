@@ -38,6 +38,8 @@ struct settings {
   std::string instance_id;
   /// Reply deadline (replyTimeoutMs).
   std::chrono::milliseconds reply_timeout{5000};
+  /// Longest deadline a client may ask for with `Prefer: wait=` (maxWaitMs).
+  std::chrono::milliseconds max_wait{30000};
   /// Produce deadline (produceTimeoutMs); below the reply timeout.
   std::chrono::milliseconds produce_timeout{2000};
   /// Requests waiting for outcomes at once (maxInFlight); beyond: 503.
@@ -48,6 +50,14 @@ struct settings {
   std::size_t http_threads = 2;
   /// One of debug, info, warn, error (logLevel).
   std::string log_level = "info";
+  /// First retry wait of a worker after a transient failure (retryMinMs).
+  std::chrono::milliseconds retry_min{100};
+  /// Longest retry wait of a worker (retryMaxMs).
+  std::chrono::milliseconds retry_max{5000};
+  /// Port of the worker's /metrics and /healthz (workerMetricsPort); 0: off.
+  uint16_t worker_metrics_port = 9091;
+  /// Address the worker's metrics endpoint binds (workerMetricsAddress).
+  std::string worker_metrics_address = "0.0.0.0";
 
   /// The dead-letter topic in use: the configured one or `<request>.dlq`.
   std::string effective_dead_letter_topic() const;

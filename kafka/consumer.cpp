@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <librdkafka/rdkafkacpp.h>
+#include <mutex>
+#include <set>
 #include <utility>
 
 namespace semiasync::kafka {
@@ -28,8 +30,40 @@ struct partition_list {
 /// callback is installed.
 class rebalance_handler final : public RdKafka::RebalanceCb {
 public:
+  using partition_key = std::pair<std::string, int32_t>;
+
   std::atomic<size_t> owned{0};
   revocation_handler on_revoked;
+  /// The owned partitions, for `lag()` on another thread: asking librdkafka
+  /// for its assignment would wait for its main thread.
+  mutable std::mutex owned_mutex;
+  std::set<partition_key> owned_partitions;
+
+  /// Adds (or with `keep_others` false: sets) owned partitions.
+  void record_owned(const std::vector<RdKafka::TopicPartition*>& parts,
+                    bool keep_others) {
+    std::lock_guard<std::mutex> guard{owned_mutex};
+    if (!keep_others) owned_partitions.clear();
+    for (auto* tp : parts)
+      owned_partitions.emplace(tp->topic(), tp->partition());
+  }
+
+  /// Removes owned partitions (all of them when `parts` is null).
+  void record_released(const std::vector<RdKafka::TopicPartition*>* parts) {
+    std::lock_guard<std::mutex> guard{owned_mutex};
+    if (parts == nullptr) {
+      owned_partitions.clear();
+      return;
+    }
+    for (auto* tp : *parts)
+      owned_partitions.erase({tp->topic(), tp->partition()});
+  }
+
+  /// A copy of the owned partitions.
+  std::set<partition_key> owned_snapshot() const {
+    std::lock_guard<std::mutex> guard{owned_mutex};
+    return owned_partitions;
+  }
 
   void rebalance_cb(RdKafka::KafkaConsumer* handle, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& parts) override {
@@ -38,9 +72,13 @@ public:
       if (cooperative) {
         std::unique_ptr<RdKafka::Error> failed{
           handle->incremental_assign(parts)};
-        if (!failed) owned += parts.size();
+        if (!failed) {
+          owned += parts.size();
+          record_owned(parts, true);
+        }
       } else if (handle->assign(parts) == RdKafka::ERR_NO_ERROR) {
         owned = parts.size();
+        record_owned(parts, false);
       }
       return;
     }
@@ -51,10 +89,12 @@ public:
       std::unique_ptr<RdKafka::Error> failed{
         handle->incremental_unassign(parts)};
       owned -= std::min(owned.load(), parts.size());
+      record_released(&parts);
     } else {
       // Eager revocation, or a rebalance error: drop everything.
       handle->unassign();
       owned = 0;
+      record_released(nullptr);
     }
   }
 };
@@ -178,6 +218,7 @@ consumer::assign_from_end(const std::string& brokers,
   if (rc = handle.assign(parts.items); rc != RdKafka::ERR_NO_ERROR)
     return unavailable("assign '" + topic + "'", rc);
   (*state)->rebalance.owned = parts.items.size();
+  (*state)->rebalance.record_owned(parts.items, false);
   return std::unique_ptr<consumer>{new consumer(std::move(*state))};
 }
 
@@ -238,6 +279,29 @@ caf::error consumer::commit_now() {
 
 void consumer::on_revoked(revocation_handler handler) {
   impl_->rebalance.on_revoked = std::move(handler);
+}
+
+int64_t consumer::lag() const {
+  partition_list parts;
+  for (auto& [topic, partition] : impl_->rebalance.owned_snapshot())
+    parts.items.push_back(RdKafka::TopicPartition::create(topic, partition));
+  if (parts.items.empty()) return 0;
+  // Both calls read librdkafka's per-partition cache under its own locks.
+  if (impl_->handle->position(parts.items) != RdKafka::ERR_NO_ERROR) return 0;
+  int64_t total = 0;
+  for (auto* tp : parts.items) {
+    // No position yet: nothing was read since the assignment.
+    if (tp->err() != RdKafka::ERR_NO_ERROR || tp->offset() < 0) continue;
+    int64_t low = 0;
+    int64_t high = 0;
+    if (impl_->handle->get_watermark_offsets(tp->topic(), tp->partition(), &low,
+                                             &high)
+          != RdKafka::ERR_NO_ERROR
+        || high < 0)
+      continue;
+    total += std::max<int64_t>(0, high - tp->offset());
+  }
+  return total;
 }
 
 } // namespace semiasync::kafka

@@ -66,6 +66,10 @@ public:
   /// Sets the handler for revoked partitions; call before the first `poll`.
   void on_revoked(revocation_handler handler) override;
 
+  /// From librdkafka's cached positions and high watermarks of the owned
+  /// partitions; see `record_source::lag`. Any thread.
+  int64_t lag() const override;
+
 private:
   struct impl;
 

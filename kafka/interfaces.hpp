@@ -6,6 +6,7 @@
 #include <caf/expected.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -64,6 +65,15 @@ public:
   /// Sets the handler for partitions a rebalance takes away; call before the
   /// first `poll`.
   virtual void on_revoked(revocation_handler handler) = 0;
+
+  /// Records on the assigned partitions not yet read by this source, summed
+  /// over the partitions whose read position and end offset the client has
+  /// cached (it never asks the broker), so 0 until the first fetches. Any
+  /// thread, never blocks: for metrics read at scrape time. Sources that
+  /// cannot tell answer 0.
+  virtual int64_t lag() const {
+    return 0;
+  }
 };
 
 } // namespace semiasync::kafka

@@ -50,8 +50,15 @@ public:
     if (revoked_) revoked_(topic, partition);
   }
 
+  int64_t lag() const override {
+    return lag_value;
+  }
+
   /// How often `poll` ran.
   size_t polls = 0;
+
+  /// What `lag()` answers.
+  int64_t lag_value = 0;
 
 private:
   std::deque<std::vector<kafka::record>> batches_;

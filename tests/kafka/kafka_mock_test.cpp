@@ -14,6 +14,7 @@
 #include <future>
 #include <librdkafka/rdkafka_mock.h>
 #include <memory>
+#include <thread>
 
 using namespace std::chrono_literals;
 using semiasync::error_code;
@@ -387,4 +388,49 @@ TEST_CASE("a rebalance revokes partitions and tells the handler", "[kafka]") {
   CHECK(revoked.size() >= expected_revocations);
   for (const auto& [topic, partition] : revoked)
     CHECK(topic == "requests");
+}
+
+TEST_CASE("lag counts what the owned partitions hold beyond the position",
+          "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("user", 2);
+  auto src = consumer::assign_from_end(cluster.bootstraps(), "g", "user", 10s);
+  REQUIRE(src);
+  // Nothing read yet: no position, so nothing to count.
+  CHECK((*src)->lag() == 0);
+  auto prod = make_producer(cluster.bootstraps());
+  std::vector<outgoing_record> records;
+  for (int i = 0; i < 4; ++i)
+    records.push_back(make_record("user", "", std::to_string(i), 0));
+  REQUIRE(all_ok(publish_all(*prod, std::move(records))));
+  REQUIRE(poll_until(**src, 1).size() == 1);
+  // The high watermark is cached from fetch responses, which may trail the
+  // produce by one fetch: wait for it to settle on 4.
+  auto lag_settles_at = [&](int64_t expected) {
+    auto deadline = std::chrono::steady_clock::now() + patience;
+    while ((*src)->lag() != expected
+           && std::chrono::steady_clock::now() < deadline) {
+      // librdkafka fetches in the background: nothing here needs to poll.
+      std::this_thread::sleep_for(50ms);
+    }
+    return (*src)->lag();
+  };
+  CHECK(lag_settles_at(3) == 3);
+  // Another thread reads while this one polls, as a scrape does.
+  std::atomic<bool> done{false};
+  // Catch2 assertions are not thread-safe: the reader only counts.
+  auto reader = std::async(std::launch::async, [&] {
+    std::pair<int64_t, int64_t> reads_and_negatives{0, 0};
+    do {
+      ++reads_and_negatives.first;
+      if ((*src)->lag() < 0) ++reads_and_negatives.second;
+    } while (!done);
+    return reads_and_negatives;
+  });
+  REQUIRE(poll_until(**src, 3).size() == 3);
+  done = true;
+  auto [reads, negatives] = reader.get();
+  CHECK(reads > 0);
+  CHECK(negatives == 0);
+  CHECK(lag_settles_at(0) == 0);
 }
