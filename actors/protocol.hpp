@@ -5,6 +5,7 @@
 
 #include "domain/events.hpp"
 #include "domain/types.hpp"
+#include "domain/user_repository.hpp"
 #include "kafka/record.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -14,6 +15,7 @@
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
+#include <optional>
 
 namespace semiasync {
 
@@ -42,6 +44,12 @@ typename Inspector::result_type inspect(Inspector& f, user_created& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_duplicated& x) {
   return f(caf::meta::type_name("user_duplicated"), x.request, x.name);
+}
+
+/// Lets CAF print and copy the event (the reason prints as its detail).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_rejected& x) {
+  return f(caf::meta::type_name("user_rejected"), x.request, x.name, x.detail);
 }
 
 /// Lets CAF print and copy a header.
@@ -79,6 +87,19 @@ struct registry_stats {
   uint64_t dropped = 0;
 };
 
+/// A user looked up by ID (message type; in-process only).
+struct user_lookup {
+  /// The row, when there is one.
+  std::optional<stored_user> user;
+};
+
+/// A request's stored outcome looked up by ID (message type; in-process
+/// only).
+struct request_lookup {
+  /// The outcome, when the database has one.
+  std::optional<outcome> result;
+};
+
 /// Lets CAF print and copy the stats.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, registry_stats& x) {
@@ -114,12 +135,22 @@ CAF_ADD_ATOM(semiasync, semiasync, deadline_atom, "deadline")
 CAF_ADD_ATOM(semiasync, semiasync, stats_atom, "stats")
 /// Makes a consumer actor read its next batch.
 CAF_ADD_ATOM(semiasync, semiasync, poll_atom, "poll")
+/// A request was published: remember it as pending until its outcome.
+CAF_ADD_ATOM(semiasync, semiasync, accepted_atom, "accepted")
+/// Asks the registry whether a request is known and still pending.
+CAF_ADD_ATOM(semiasync, semiasync, pending_atom, "pending")
+/// Looks a user up by ID.
+CAF_ADD_ATOM(semiasync, semiasync, find_user_atom, "findUser")
+/// Looks a request's stored outcome up by ID.
+CAF_ADD_ATOM(semiasync, semiasync, find_request_atom, "findReq")
 
 CAF_END_TYPE_ID_BLOCK(semiasync)
 
 // Outcomes travel only between actors of one process, never over a network,
 // so CAF needs no serializer for the variant.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(semiasync::outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(semiasync::user_lookup)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(semiasync::request_lookup)
 
 namespace semiasync {
 
@@ -140,6 +171,10 @@ using registry_actor = caf::typed_actor<
   caf::reacts_to<withdraw_atom, request_actor>,
   // Hands an outcome to whoever waits for it, or drops and counts it.
   caf::reacts_to<outcome_atom, outcome>,
+  // Remembers a published request as pending (for GET /requests/<id>).
+  caf::reacts_to<accepted_atom, request_id>,
+  // Whether a request was published here and its outcome not seen yet.
+  caf::replies_to<pending_atom, request_id>::with<bool>,
   // The registry's counters.
   caf::replies_to<stats_atom>::with<registry_stats>>;
 
@@ -149,6 +184,13 @@ using producer_actor = caf::typed_actor<
   caf::replies_to<publish_atom, kafka::outgoing_record>::with<caf::ok_atom>,
   // Internal: the delivery report of the record with this correlation ID.
   caf::reacts_to<delivered_atom, uint64_t, caf::error>>;
+
+/// Answers the read endpoints from the database (blocking; detached).
+using reader_actor = caf::typed_actor<
+  // The user with this ID, if any.
+  caf::replies_to<find_user_atom, user_uuid>::with<user_lookup>,
+  // The stored outcome of this request, if any.
+  caf::replies_to<find_request_atom, request_id>::with<request_lookup>>;
 
 /// Reads a topic in a loop of `poll` messages it sends itself (consumers).
 using poller_actor = caf::typed_actor<caf::reacts_to<poll_atom>>;

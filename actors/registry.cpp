@@ -9,6 +9,7 @@ namespace semiasync {
 void registry_state::add(request_id id, request_actor who) {
   ids_by_actor.emplace(who.id(), id);
   waiting[std::move(id)].push_back(std::move(who));
+  report_size();
 }
 
 void registry_state::remove(const caf::actor_addr& who) {
@@ -24,10 +25,27 @@ void registry_state::remove(const caf::actor_addr& who) {
                               }),
                actors.end());
   if (actors.empty()) waiting.erase(i);
+  report_size();
+}
+
+void registry_state::remember_pending(request_id id) {
+  if (!pending.insert(id).second) return;
+  pending_order.push_back(std::move(id));
+  while (pending_order.size() > cfg.max_pending) {
+    pending.erase(pending_order.front());
+    pending_order.pop_front();
+  }
+}
+
+void registry_state::report_size() {
+  if (cfg.metrics)
+    cfg.metrics->in_flight.set(static_cast<int64_t>(waiting.size()));
 }
 
 registry_actor::behavior_type
-registry(registry_actor::stateful_pointer<registry_state> self) {
+registry(registry_actor::stateful_pointer<registry_state> self,
+         registry_settings cfg) {
+  self->state.cfg = cfg;
   self->set_down_handler([self](const caf::down_msg& msg) {
     self->state.remove(msg.source);
   });
@@ -43,14 +61,23 @@ registry(registry_actor::stateful_pointer<registry_state> self) {
     },
     [self](outcome_atom, outcome& result) {
       auto& st = self->state;
+      st.pending.erase(request_of(result));
       auto i = st.waiting.find(request_of(result));
       if (i == st.waiting.end()) {
         ++st.stats.dropped;
+        if (st.cfg.metrics) st.cfg.metrics->outcomes_dropped.inc();
         return;
       }
       ++st.stats.routed;
+      if (st.cfg.metrics) st.cfg.metrics->outcomes_routed.inc();
       for (auto& who : i->second)
         self->send(who, outcome_atom::value, result);
+    },
+    [self](accepted_atom, request_id& id) {
+      self->state.remember_pending(std::move(id));
+    },
+    [self](pending_atom, const request_id& id) {
+      return self->state.pending.count(id) > 0;
     },
     [self](stats_atom) {
       auto result = self->state.stats;

@@ -1,19 +1,33 @@
 #pragma once
 
 #include "actors/protocol.hpp"
+#include "actors/request_metrics.hpp"
 
 #include <caf/actor_addr.hpp>
 #include <caf/fwd.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <deque>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace semiasync {
 
+/// Fixed settings of a registry.
+struct registry_settings {
+  /// Most published requests remembered as pending; the oldest go first.
+  size_t max_pending = 100000;
+  /// Where the registry reports its size and counters; may be null (tests).
+  request_metrics* metrics = nullptr;
+};
+
 /// State of the registry: who waits for which request ID.
 struct registry_state {
   // -- member variables -------------------------------------------------------
+
+  /// Fixed settings.
+  registry_settings cfg;
 
   /// Waiting request actors by request ID. Usually one per ID; a client that
   /// retries with the same Idempotency-Key while the first attempt still
@@ -23,6 +37,15 @@ struct registry_state {
   /// The request ID each waiting actor registered under, so a down message
   /// (common: actors quit right after withdrawing) finds its entry directly.
   std::unordered_map<caf::actor_id, request_id> ids_by_actor;
+
+  /// Published requests whose outcome this registry has not seen, so
+  /// `GET /requests/<id>` can tell "pending" from "unknown" also after the
+  /// request actor answered (202, 504).
+  std::unordered_set<request_id> pending;
+
+  /// `pending`'s IDs in the order they came, to forget the oldest first.
+  /// May hold IDs already removed; bounded by `cfg.max_pending` all the same.
+  std::deque<request_id> pending_order;
 
   /// Counters reported by `stats`.
   registry_stats stats;
@@ -37,12 +60,19 @@ struct registry_state {
 
   /// Forgets `who`, wherever it waits; a no-op when it waits nowhere.
   void remove(const caf::actor_addr& who);
+
+  /// Remembers `id` as pending, forgetting the oldest beyond the bound.
+  void remember_pending(request_id id);
+
+  /// Reports the number of waiting requests to the metrics.
+  void report_size();
 };
 
 /// Routes each outcome to the request actors registered under its request ID.
 /// Monitors every registered actor, so a request that dies without
 /// withdrawing is forgotten: the map never grows without bound.
 registry_actor::behavior_type
-registry(registry_actor::stateful_pointer<registry_state> self);
+registry(registry_actor::stateful_pointer<registry_state> self,
+         registry_settings cfg);
 
 } // namespace semiasync

@@ -12,12 +12,27 @@ namespace semiasync {
 namespace {
 
 using self_pointer = request_actor::stateful_pointer<request_state>;
+using clock_type = std::chrono::steady_clock;
+
+/// Seconds between two instants, for histograms.
+double seconds_between(clock_type::time_point from, clock_type::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
 
 /// Answers once, withdraws and quits; a no-op after the first call.
 void finish(self_pointer self, const request_context& ctx,
             caf::expected<outcome> result) {
-  if (self->state.answered) return;
-  self->state.answered = true;
+  auto& st = self->state;
+  if (st.answered) return;
+  st.answered = true;
+  if (auto m = ctx.metrics) {
+    auto now = clock_type::now();
+    m->total.observe(seconds_between(st.started, now));
+    if (result && st.published)
+      m->outcome_wait.observe(seconds_between(st.acknowledged, now));
+    if (!result && code_of(result.error()) == error_code::reply_timeout)
+      m->deadline_expiries.inc();
+  }
   ctx.reply(std::move(result));
   self->send(ctx.registry, withdraw_atom::value,
              caf::actor_cast<request_actor>(self));
@@ -36,11 +51,55 @@ caf::error as_publish_failure(const caf::error& err) {
   return make_error(error_code::publish_failed, "the producer is unavailable");
 }
 
+caf::error deadline_error() {
+  return make_error(error_code::reply_timeout,
+                    "no outcome arrived before the deadline");
+}
+
+/// A respond-async client past its deadline would otherwise get a 202 for
+/// a request that may never have arrived: it gets a 504 instead.
+caf::error uncertain_error() {
+  return make_error(error_code::publish_uncertain,
+                    "the broker may not have the request");
+}
+
+/// The broker has the request.
+void on_published(self_pointer self, const request_context& ctx) {
+  auto& st = self->state;
+  st.published = true;
+  st.acknowledged = clock_type::now();
+  if (ctx.metrics)
+    ctx.metrics->publish_ack.observe(
+      seconds_between(st.started, st.acknowledged));
+  // The outcome may have overtaken this message at the registry; then the
+  // ID stays "pending" there until the bound pushes it out, which is
+  // harmless: GET /requests/<id> asks the database first.
+  self->send(ctx.registry, accepted_atom::value, ctx.command.request);
+  if (st.deadline_passed) finish(self, ctx, deadline_error());
+}
+
+/// The publish failed. A record that may be on the broker is waited for
+/// (the deadline answers 504 if no outcome comes); one that certainly is
+/// not is a 503.
+void on_publish_error(self_pointer self, const request_context& ctx,
+                      const caf::error& err) {
+  if (ctx.metrics) ctx.metrics->publish_errors.inc();
+  auto uncertain = code_of(err) == error_code::publish_uncertain
+                   || err == caf::sec::request_timeout;
+  if (!uncertain) {
+    finish(self, ctx, as_publish_failure(err));
+    return;
+  }
+  self->state.maybe_published = true;
+  if (self->state.deadline_passed) finish(self, ctx, uncertain_error());
+}
+
 } // namespace
 
 request_actor::behavior_type create_user_request(self_pointer self,
                                                  request_context ctx) {
   auto shared = std::make_shared<request_context>(std::move(ctx));
+  self->state.started = clock_type::now();
   self->delayed_send(self, shared->deadline, deadline_atom::value);
   // Register first, publish second: the outcome cannot overtake a
   // registration that completed before the request left this process.
@@ -56,15 +115,13 @@ request_actor::behavior_type create_user_request(self_pointer self,
           ->request(shared->producer,
                     shared->produce_timeout + delivery_report_grace,
                     publish_atom::value, std::move(rec))
-          .then([](caf::ok_atom) {},
-                [self, shared](caf::error& err) {
-                  // The record may be on the broker: keep waiting for its
-                  // outcome; the deadline answers 504 if none comes.
-                  if (code_of(err) == error_code::publish_uncertain
-                      || err == caf::sec::request_timeout)
-                    return;
-                  finish(self, *shared, as_publish_failure(err));
-                });
+          .then(
+            [self, shared](caf::ok_atom) {
+              on_published(self, *shared);
+            },
+            [self, shared](caf::error& err) {
+              on_publish_error(self, *shared, err);
+            });
       },
       [self, shared](caf::error& err) {
         finish(self, *shared,
@@ -76,9 +133,13 @@ request_actor::behavior_type create_user_request(self_pointer self,
       finish(self, *shared, std::move(result));
     },
     [self, shared](deadline_atom) {
-      finish(self, *shared,
-             make_error(error_code::reply_timeout,
-                        "no outcome arrived before the deadline"));
+      auto& st = self->state;
+      if (!shared->respond_async || st.published)
+        finish(self, *shared, deadline_error());
+      else if (st.maybe_published)
+        finish(self, *shared, uncertain_error());
+      else
+        st.deadline_passed = true; // Answered once the publish is decided.
     },
   };
 }

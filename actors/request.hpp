@@ -1,11 +1,13 @@
 #pragma once
 
 #include "actors/protocol.hpp"
+#include "actors/request_metrics.hpp"
 
 #include <caf/expected.hpp>
 #include <caf/timespan.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -23,6 +25,10 @@ struct request_context {
   std::string request_topic;
   /// When to give up waiting for the outcome, from spawn.
   caf::timespan deadline;
+  /// The client prefers a 202 to waiting (`Prefer: respond-async`): a
+  /// deadline that passes before the broker acknowledged the request waits
+  /// for that acknowledgement, so a 202 always means "published".
+  bool respond_async = false;
   /// How long the producer may take to get the request acknowledged.
   caf::timespan produce_timeout;
   /// Routes the outcome to us.
@@ -31,6 +37,8 @@ struct request_context {
   producer_actor producer;
   /// Answers the client.
   reply_function reply;
+  /// Where latencies and failures are counted; may be null (tests).
+  request_metrics* metrics = nullptr;
 };
 
 /// State of one waiting request.
@@ -40,6 +48,22 @@ struct request_state {
   /// Set once the client has its answer; later events change nothing.
   bool answered = false;
 
+  /// Set once the broker acknowledged the request.
+  bool published = false;
+
+  /// Set when publishing failed after the record may have been written.
+  bool maybe_published = false;
+
+  /// Set when the deadline of a `respond_async` request passed before the
+  /// acknowledgement: answer as soon as the publish is decided.
+  bool deadline_passed = false;
+
+  /// When the actor started, for latencies.
+  std::chrono::steady_clock::time_point started;
+
+  /// When the broker acknowledged the request.
+  std::chrono::steady_clock::time_point acknowledged;
+
   /// The actor's name in logs.
   static inline const char* name = "request";
 };
@@ -47,6 +71,7 @@ struct request_state {
 /// One HTTP request in flight: registers under its request ID, then asks the
 /// producer to publish, then waits for the outcome, a publish error or its
 /// deadline, answers exactly once, withdraws from the registry and quits.
+/// Once published, the registry remembers the request as pending.
 request_actor::behavior_type
 create_user_request(request_actor::stateful_pointer<request_state> self,
                     request_context ctx);

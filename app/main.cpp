@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto& command = result.positional.front();
+  // The setting's own check accepted the text, so parsing cannot fail.
+  auto level = log_level::info;
+  parse_log_level(result.values.log_level, level);
+  set_log_threshold(level);
   if (command == "server") return run_server(result.values, signals);
   if (command == "consumer" || command == "worker")
     return run_worker(result.values, signals);

@@ -1,9 +1,13 @@
+#include "actors/health_probe.hpp"
 #include "actors/outcome_consumer.hpp"
 #include "actors/producer.hpp"
+#include "actors/reader.hpp"
 #include "actors/registry.hpp"
+#include "actors/request_metrics.hpp"
 #include "actors/system_config.hpp"
 #include "app/commands.hpp"
 #include "app/stop_watch.hpp"
+#include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
 #include "domain/log.hpp"
 #include "domain/uuid.hpp"
@@ -28,6 +32,37 @@ constexpr auto drain_margin = std::chrono::seconds{1};
 
 /// How long one outcome poll blocks its (dedicated) thread.
 constexpr auto outcome_poll_timeout = std::chrono::milliseconds{100};
+
+/// How often /readyz's verdict is refreshed, and how long the broker may
+/// take to answer one check.
+constexpr auto probe_interval = std::chrono::seconds{1};
+constexpr auto broker_check_timeout = std::chrono::milliseconds{800};
+
+db::connection_settings db_settings_of(const config::settings& cfg) {
+  return {cfg.db_host, cfg.db_port, cfg.db_user, cfg.db_password,
+          cfg.db_name};
+}
+
+/// What /readyz checks: the broker answers, this server reads every
+/// outcome partition, and the database answers (GET endpoints read it).
+std::vector<health_check>
+readiness_checks(std::shared_ptr<kafka::producer> publisher,
+                 std::shared_ptr<kafka::consumer> source,
+                 std::shared_ptr<db::mysql_user_repository> db) {
+  return {
+    {"kafka",
+     [publisher] {
+       if (publisher->broker_reachable(broker_check_timeout)) return caf::error{};
+       return make_error(error_code::unavailable, "no broker answers");
+     }},
+    {"outcome partitions",
+     [source] {
+       if (source->assigned()) return caf::error{};
+       return make_error(error_code::unavailable, "not assigned");
+     }},
+    {"database", [db] { return db->ping(); }},
+  };
+}
 
 /// Asks each long-lived actor to stop.
 template <class... Handles>
@@ -61,30 +96,44 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
 
   // Declared before the actor system so it outlives it: request actors that
   // answer during the system's shutdown still post to its I/O context.
+  // The metrics outlive the actors and the HTTP server that record them.
+  metrics::registry metrics;
+  metrics.get_gauge("semiasync_up", "1 while the process runs").set(1);
+  auto request_counters = request_metrics::bind(metrics);
+  auto verdict = std::make_shared<readiness>();
   std::unique_ptr<http::server> http;
   system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
-  auto registry_handle = sys.spawn(registry);
+  auto registry_handle
+    = sys.spawn(registry, registry_settings{100000, &request_counters});
   auto producer_handle = sys.spawn(producer, publisher);
   auto consumer_handle = sys.spawn<caf::detached>(
     outcome_consumer, source, registry_handle, outcome_poll_timeout);
+  auto reader_handle = sys.spawn<caf::detached>(
+    reader, std::make_shared<db::mysql_user_repository>(db_settings_of(cfg)));
+  auto probe_handle = sys.spawn<caf::detached>(
+    health_probe,
+    readiness_checks(publisher, source,
+                     std::make_shared<db::mysql_user_repository>(
+                       db_settings_of(cfg))),
+    probe_interval, verdict);
 
-  http::server_settings http_cfg{cfg.http_address,    cfg.http_port,
-                                 cfg.http_threads,    cfg.max_body_bytes,
-                                 cfg.request_topic,   cfg.reply_timeout,
-                                 cfg.produce_timeout, cfg.max_in_flight};
-  http::server_dependencies deps{
-    &sys, registry_handle, producer_handle,
-    [source]() -> std::optional<std::string> {
-      if (!source->assigned()) return "outcome partitions not assigned";
-      return std::nullopt;
-    },
-    [] {
-      return std::string{"# TYPE semiasync_up gauge\nsemiasync_up 1\n"};
-    }};
+  http::server_settings http_cfg{cfg.http_address,  cfg.http_port,
+                                 cfg.http_threads,  cfg.max_body_bytes,
+                                 cfg.request_topic, cfg.reply_timeout,
+                                 cfg.max_wait,      cfg.produce_timeout,
+                                 cfg.max_in_flight};
+  http::server_dependencies deps{&sys,
+                                 registry_handle,
+                                 producer_handle,
+                                 reader_handle,
+                                 [verdict] { return verdict->reason(); },
+                                 &metrics,
+                                 &request_counters};
   auto started = http::server::start(http_cfg, std::move(deps));
   if (!started) {
-    stop_actors(consumer_handle, producer_handle, registry_handle);
+    stop_actors(consumer_handle, producer_handle, registry_handle,
+                reader_handle, probe_handle);
     return fail("cannot start HTTP", started.error());
   }
   http = std::move(*started);
@@ -101,12 +150,14 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   // Drain: refuse new requests, let waiting ones get their real answers
   // (each ends by its deadline at the latest), then stop serving.
   http->begin_draining();
-  auto left = http->wait_until_idle(cfg.reply_timeout + drain_margin);
+  auto left = http->wait_until_idle(std::max(cfg.reply_timeout, cfg.max_wait)
+                                    + drain_margin);
   if (left > 0)
     log(log_level::warn, "server",
         std::to_string(left) + " requests still unanswered at shutdown");
   http->stop();
-  stop_actors(consumer_handle, producer_handle, registry_handle);
+  stop_actors(consumer_handle, producer_handle, registry_handle, reader_handle,
+              probe_handle);
   if (auto err = publisher->flush(std::chrono::seconds{2}))
     log(log_level::warn, "server", "producer flush: " + detail_of(err));
   return cause.failure.empty() ? 0 : 1;

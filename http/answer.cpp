@@ -40,13 +40,103 @@ answer from_error(const caf::error& err, const request_id& id) {
     case error_code::database_unavailable:
       return unavailable("the service is unavailable; try again", id);
     case error_code::request_id_conflict:
-      return problem(422, "this request ID was already used for another name",
+      return problem(422,
+                     "this Idempotency-Key was already used with another name",
                      id);
     default: return problem(500, "the request could not be processed", id);
   }
 }
 
+/// The worker refused the request for good: never worth a plain retry.
+answer from_rejection(const user_rejected& why, const request_id& id) {
+  switch (why.reason) {
+    case error_code::request_id_conflict:
+      return problem(422,
+                     "this Idempotency-Key was already used with another name",
+                     id);
+    case error_code::malformed_record:
+      // The detail is the codec's own description of the record.
+      return problem(400, "the worker could not read the request: " + why.detail,
+                     id);
+    default:
+      return problem(422, "the database refused this request", id);
+  }
+}
+
+std::string dump(const json& doc) {
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/// The JSON of a user, as POST answers and GET /users/<uuid> show it.
+json user_document(const user_uuid& user, const user_name& name) {
+  return {{"uuid", user.value}, {"name", name.value}};
+}
+
+answer with_user_location(answer result, const user_uuid& user) {
+  result.headers.emplace_back("Location", "/users/" + user.value);
+  return result;
+}
+
+/// Where a client polls for the outcome of `id`.
+std::string status_location(const request_id& id) {
+  return "/requests/" + id.value;
+}
+
+/// "The request is known and not done yet": 202 pointing at its status.
+answer accepted(const request_id& id) {
+  json doc{{"requestId", id.value}, {"status", "pending"}};
+  auto result = json_answer(202, dump(doc));
+  result.headers.emplace_back("Location", status_location(id));
+  result.headers.emplace_back("Retry-After", retry_after_seconds);
+  return result;
+}
+
 } // namespace
+
+answer answer_async(const caf::expected<outcome>& result,
+                    const request_id& id) {
+  if (!result && code_of(result.error()) == error_code::reply_timeout)
+    return accepted(id);
+  return answer_for(result, id);
+}
+
+answer answer_request_status(const caf::expected<std::optional<outcome>>& stored,
+                             bool pending, const request_id& id) {
+  if (!stored) return from_error(stored.error(), id);
+  if (!*stored) {
+    if (pending) return accepted(id);
+    return problem(404, "no request with this ID is known", id);
+  }
+  struct visitor {
+    answer operator()(const user_created& x) const {
+      auto doc = user_document(x.user, x.name);
+      doc["requestId"] = x.request.value;
+      doc["status"] = "created";
+      return with_user_location(json_answer(200, dump(doc)), x.user);
+    }
+    answer operator()(const user_duplicated& x) const {
+      json doc{{"requestId", x.request.value},
+               {"status", "duplicated"},
+               {"name", x.name.value}};
+      return json_answer(200, dump(doc));
+    }
+    answer operator()(const user_rejected& x) const {
+      json doc{{"requestId", x.request.value},
+               {"status", "rejected"},
+               {"name", x.name.value},
+               {"error", to_string(x.reason)}};
+      return json_answer(200, dump(doc));
+    }
+  };
+  return std::visit(visitor{}, **stored);
+}
+
+answer answer_user(const caf::expected<std::optional<stored_user>>& found,
+                   const request_id& trace) {
+  if (!found) return from_error(found.error(), trace);
+  if (!*found) return problem(404, "no user with this ID", trace);
+  return json_answer(200, dump(user_document((*found)->user, (*found)->name)));
+}
 
 answer problem(uint16_t status, std::string_view detail, const request_id& id) {
   json doc{{"type", problem_type(status)},
@@ -54,21 +144,17 @@ answer problem(uint16_t status, std::string_view detail, const request_id& id) {
            {"status", status},
            {"detail", detail}};
   if (!id.value.empty()) doc["requestId"] = id.value;
-  return {status,
-          doc.dump(-1, ' ', false, json::error_handler_t::replace),
-          "application/problem+json",
-          {}};
+  return {status, dump(doc), "application/problem+json", {}};
 }
 
 answer answer_for(const caf::expected<outcome>& result, const request_id& id) {
   if (!result) return from_error(result.error(), id);
-  if (auto created = std::get_if<user_created>(&*result)) {
-    json doc{{"uuid", created->user.value}, {"name", created->name.value}};
-    return {201,
-            doc.dump(-1, ' ', false, json::error_handler_t::replace),
-            "application/json",
-            {{"Location", "/users/" + created->user.value}}};
-  }
+  if (auto created = std::get_if<user_created>(&*result))
+    return with_user_location(
+      json_answer(201, dump(user_document(created->user, created->name))),
+      created->user);
+  if (auto rejected = std::get_if<user_rejected>(&*result))
+    return from_rejection(*rejected, id);
   return problem(409, "a user with this name already exists", id);
 }
 

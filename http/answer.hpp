@@ -2,6 +2,7 @@
 
 #include "domain/events.hpp"
 #include "domain/types.hpp"
+#include "domain/user_repository.hpp"
 
 #include <caf/expected.hpp>
 
@@ -40,6 +41,22 @@ answer problem(uint16_t status, std::string_view detail,
 /// The one place where results become HTTP: 201 for a user this request
 /// created, 409 for a duplicate, and each error code to its status.
 answer answer_for(const caf::expected<outcome>& result, const request_id& id);
+
+/// `answer_for` for a client that sent `Prefer: respond-async`: a deadline
+/// that passed after the request was published is a `202 Accepted` with
+/// `Location: /requests/<id>` and `Retry-After`, not a 504.
+answer answer_async(const caf::expected<outcome>& result, const request_id& id);
+
+/// `GET /requests/<id>`: 200 with the stored outcome (and `Location` of the
+/// user it created), else 202 while this server knows the request as
+/// `pending`, else 404; a failed lookup is a 503.
+answer answer_request_status(const caf::expected<std::optional<outcome>>& stored,
+                             bool pending, const request_id& id);
+
+/// `GET /users/<uuid>`: 200 with the user, 404 when there is none; a failed
+/// lookup is a 503. `trace` names the lookup in problem bodies.
+answer answer_user(const caf::expected<std::optional<stored_user>>& found,
+                   const request_id& trace);
 
 /// The standard reason phrase of `status`.
 std::string_view reason_phrase(uint16_t status);

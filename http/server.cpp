@@ -9,6 +9,9 @@
 #include "domain/uuid.hpp"
 #include "http/answer.hpp"
 #include "http/create_user_input.hpp"
+#include "http/prefer.hpp"
+
+#include <caf/event_based_actor.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -27,6 +30,13 @@ constexpr auto request_timeout_margin = std::chrono::seconds{2};
 /// RESTinio closes connections whose body exceeds this hard cap; bodies
 /// between our configured limit and the cap get a proper 413.
 constexpr uint64_t body_hard_cap = 1024 * 1024;
+
+/// How long a read endpoint waits for the database.
+constexpr auto read_timeout = std::chrono::seconds{5};
+
+/// The paths of the read endpoints, each followed by an ID.
+constexpr std::string_view users_prefix = "/users/";
+constexpr std::string_view requests_prefix = "/requests/";
 
 using traits = restinio::default_traits_t;
 
@@ -51,20 +61,45 @@ void send(const restinio::request_handle_t& req, const answer& a,
   }
 }
 
-/// Answers a request that reached no handler with a problem naming a fresh
-/// request ID, so every answer (to a POST in particular) carries one.
-void send_problem(const restinio::request_handle_t& req, uint16_t status,
-                  std::string_view detail, const char* allow = nullptr) {
+/// A problem naming a fresh request ID, for answers that reached no
+/// handler, so every answer (to a POST in particular) carries one.
+answer fresh_problem(uint16_t status, std::string_view detail,
+                     const char* allow = nullptr) {
   request_id id{random_uuid()};
   auto result = problem(status, detail, id);
+  // The contract: every answer to a POST names its request ID, also when
+  // no handler took the request.
+  result.headers.emplace_back("X-Request-Id", id.value);
   if (allow) result.headers.emplace_back("Allow", allow);
-  send(req, result, id);
+  return result;
 }
 
 /// A 405 naming the allowed methods.
-void send_method_not_allowed(const restinio::request_handle_t& req,
-                             const char* allowed) {
-  send_problem(req, 405, std::string{"allowed: "} + allowed, allowed);
+answer method_not_allowed(const char* allowed) {
+  return fresh_problem(405, std::string{"allowed: "} + allowed, allowed);
+}
+
+/// The ID after `prefix` in `path`, when `path` starts with it.
+std::optional<std::string_view> id_after(std::string_view path,
+                                         std::string_view prefix) {
+  if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
+  return path.substr(prefix.size());
+}
+
+/// A failed read: the edge speaks of the database, never of CAF.
+caf::error as_read_failure(const caf::error& err) {
+  if (code_of(err) != error_code::none) return err;
+  return make_error(error_code::database_unavailable,
+                    "lookup failed: " + to_string(err));
+}
+
+/// The route label of a path, bounded so metrics cannot explode.
+std::string_view route_of(std::string_view path) {
+  for (auto fixed : {"/", "/users", "/healthz", "/readyz", "/metrics"})
+    if (path == fixed) return fixed;
+  if (id_after(path, users_prefix)) return "/users/{uuid}";
+  if (id_after(path, requests_prefix)) return "/requests/{id}";
+  return "other";
 }
 
 std::optional<std::string_view> header_of(const restinio::request_handle_t& req,
@@ -94,7 +129,8 @@ public:
         restinio::server_settings_t<traits>{}
           .address(cfg_.address)
           .port(cfg_.port)
-          .handle_request_timeout(cfg_.reply_timeout + request_timeout_margin)
+          .handle_request_timeout(std::max(cfg_.reply_timeout, cfg_.max_wait)
+                                  + request_timeout_margin)
           .incoming_http_msg_limits(
             restinio::incoming_http_msg_limits_t{}.max_body_size(
               std::max<uint64_t>(body_hard_cap, cfg_.max_body_bytes)))
@@ -136,31 +172,115 @@ private:
   restinio::request_handling_status_t
   handle(const restinio::request_handle_t& req) {
     auto path = req->header().path();
+    auto route = route_of(path);
     auto method = req->header().method();
     auto is_get = method == restinio::http_method_get();
     if (path == "/" || path == "/users") {
-      if (method != restinio::http_method_post()) {
-        send_method_not_allowed(req, "POST");
-        return restinio::request_accepted();
-      }
-      return create_user(req);
-    }
-    if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
-      if (!is_get)
-        send_method_not_allowed(req, "GET");
-      else if (path == "/healthz")
-        send(req, json_answer(200, R"({"status":"ok"})"));
-      else if (path == "/readyz")
-        send(req, readiness());
+      if (method == restinio::http_method_post())
+        create_user(req, route);
       else
-        send(req, {200,
-                   deps_.metrics_text(),
-                   "text/plain; version=0.0.4; charset=utf-8",
-                   {}});
+        respond(req, route, method_not_allowed("POST"));
       return restinio::request_accepted();
     }
-    send_problem(req, 404, "no such resource");
+    if (route == "other") {
+      respond(req, route, fresh_problem(404, "no such resource"));
+      return restinio::request_accepted();
+    }
+    if (!is_get) {
+      respond(req, route, method_not_allowed("GET"));
+      return restinio::request_accepted();
+    }
+    if (path == "/healthz")
+      respond(req, route, json_answer(200, R"({"status":"ok"})"));
+    else if (path == "/readyz")
+      respond(req, route, readiness());
+    else if (path == "/metrics")
+      respond(req, route,
+              {200,
+               deps_.metrics ? deps_.metrics->render() : std::string{},
+               "text/plain; version=0.0.4; charset=utf-8",
+               {}});
+    else if (auto user = id_after(path, users_prefix))
+      get_user(req, route, *user);
+    else
+      get_request(req, route, *id_after(path, requests_prefix));
     return restinio::request_accepted();
+  }
+
+  /// Sends `a` and counts it by route and status.
+  void respond(const restinio::request_handle_t& req, std::string_view route,
+               const answer& a, const request_id& id = request_id{}) {
+    if (deps_.metrics)
+      deps_.metrics
+        ->get_counter("semiasync_http_requests_total",
+                      "HTTP requests answered, by route and status",
+                      {{"route", std::string{route}},
+                       {"status", std::to_string(a.status)}})
+        .inc();
+    send(req, a, id);
+  }
+
+  /// Runs `body` in a short-lived actor that answers through `reply`
+  /// once: reads never block an I/O thread.
+  template <class Body>
+  void spawn_lookup(Body body) {
+    deps_.system->spawn([body](caf::event_based_actor* self) {
+      body(self);
+    });
+  }
+
+  void get_user(const restinio::request_handle_t& req, std::string_view route,
+                std::string_view text) {
+    request_id trace{random_uuid()};
+    if (!is_canonical_uuid(text)) {
+      respond(req, route, problem(404, "no user with this ID", trace), trace);
+      return;
+    }
+    auto reply = [this, req, route,
+                  trace](caf::expected<std::optional<stored_user>> found) {
+      respond(req, route, answer_user(found, trace), trace);
+    };
+    spawn_lookup([reader = deps_.reader, user = user_uuid{std::string{text}},
+                  reply](caf::event_based_actor* self) {
+      self->request(reader, read_timeout, find_user_atom::value, user)
+        .then([reply](user_lookup& x) { reply(std::move(x.user)); },
+              [reply](caf::error& err) { reply(as_read_failure(err)); });
+    });
+  }
+
+  void get_request(const restinio::request_handle_t& req,
+                   std::string_view route, std::string_view text) {
+    if (!is_canonical_uuid(text)) {
+      respond(req, route,
+              fresh_problem(404, "no request with this ID is known"));
+      return;
+    }
+    request_id id{std::string{text}};
+    auto reply = [this, req, route,
+                  id](caf::expected<std::optional<outcome>> stored,
+                      bool pending) {
+      respond(req, route, answer_request_status(stored, pending, id), id);
+    };
+    // The database first: it survives restarts and knows every worker's
+    // outcome; only when it has none does this server's memory of
+    // published requests tell "pending" from "unknown".
+    spawn_lookup([reader = deps_.reader, registry = deps_.registry, id,
+                  reply](caf::event_based_actor* self) {
+      self->request(reader, read_timeout, find_request_atom::value, id)
+        .then(
+          [self, registry, id, reply](request_lookup& x) {
+            if (x.result) {
+              reply(std::move(x.result), false);
+              return;
+            }
+            self->request(registry, read_timeout, pending_atom::value, id)
+              .then([reply](bool pending) { reply(std::nullopt, pending); },
+                    [reply](caf::error& err) {
+                      reply(as_read_failure(err), false);
+                    });
+          },
+          [reply](caf::error& err) { reply(as_read_failure(err), false); });
+    });
   }
 
   answer readiness() {
@@ -170,15 +290,15 @@ private:
     return {503, doc.dump(), "application/json", {{"Retry-After", "1"}}};
   }
 
-  restinio::request_handling_status_t
-  create_user(const restinio::request_handle_t& req) {
+  void create_user(const restinio::request_handle_t& req,
+                   std::string_view route) {
     create_user_input input{header_of(req, "Content-Type"),
                             header_of(req, "Idempotency-Key"), req->body()};
     auto parsed = parse_create_user(input, cfg_.max_body_bytes,
                                     request_id{random_uuid()});
     if (auto rejected = std::get_if<create_user_rejection>(&parsed)) {
-      send(req, rejected->response, rejected->request);
-      return restinio::request_accepted();
+      respond(req, route, rejected->response, rejected->request);
+      return;
     }
     auto& command = std::get<create_user_command>(parsed);
     auto id = command.request;
@@ -187,21 +307,37 @@ private:
         make_error(error_code::unavailable,
                    draining_ ? "shutting down" : "too many requests"),
         id);
-      send(req, busy, id);
-      return restinio::request_accepted();
+      respond(req, route, busy, id);
+      return;
     }
-    request_context ctx{{command.request, std::move(command.name)},
-                        cfg_.request_topic,
-                        cfg_.reply_timeout,
-                        cfg_.produce_timeout,
-                        deps_.registry,
-                        deps_.producer,
-                        [this, req, id](caf::expected<outcome> result) {
-                          send(req, answer_for(result, id), id);
-                          release();
-                        }};
+    auto prefs = parse_prefer(header_of(req, "Prefer"));
+    request_context ctx{
+      {command.request, std::move(command.name)},
+      cfg_.request_topic,
+      request_deadline(prefs, cfg_.reply_timeout, cfg_.max_wait),
+      prefs.respond_async,
+      cfg_.produce_timeout,
+      deps_.registry,
+      deps_.producer,
+      [this, req, route, id, prefs](caf::expected<outcome> result) {
+        auto a = prefs.respond_async ? answer_async(result, id)
+                                     : answer_for(result, id);
+        add_preference_applied(a, prefs);
+        respond(req, route, a, id);
+        release();
+      },
+      deps_.requests};
     deps_.system->spawn(create_user_request, std::move(ctx));
-    return restinio::request_accepted();
+  }
+
+  /// Tells the client which of its preferences shaped the answer.
+  static void add_preference_applied(answer& a, const preferences& prefs) {
+    std::string applied;
+    if (prefs.respond_async && a.status == 202) applied = "respond-async";
+    if (prefs.wait)
+      applied += (applied.empty() ? "" : ", ") + std::string{"wait="}
+                 + std::to_string(prefs.wait->count());
+    if (!applied.empty()) a.headers.emplace_back("Preference-Applied", applied);
   }
 
   /// Counts a request in, unless draining or at the in-flight limit.

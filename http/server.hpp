@@ -1,6 +1,8 @@
 #pragma once
 
 #include "actors/protocol.hpp"
+#include "actors/request_metrics.hpp"
+#include "metrics/registry.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
@@ -28,6 +30,8 @@ struct server_settings {
   std::string request_topic;
   /// How long a request waits for its outcome.
   std::chrono::milliseconds reply_timeout{5000};
+  /// The longest deadline a client may ask for with `Prefer: wait=`.
+  std::chrono::milliseconds max_wait{30000};
   /// How long publishing a request may take.
   std::chrono::milliseconds produce_timeout{2000};
   /// Requests waiting for outcomes at once; beyond it, 503.
@@ -42,11 +46,16 @@ struct server_dependencies {
   registry_actor registry;
   /// Publishes requests.
   producer_actor producer;
+  /// Answers `GET /users/<uuid>` and `GET /requests/<id>` from the database.
+  reader_actor reader;
   /// Why the process is not ready to serve, or nothing when it is. Must not
   /// block: it runs on an I/O thread.
   std::function<std::optional<std::string>()> not_ready;
-  /// The Prometheus text of `/metrics`. Must not block.
-  std::function<std::string()> metrics_text;
+  /// The process's metrics: rendered by `/metrics`, and where the server
+  /// counts requests by route and status. Outlives the server.
+  metrics::registry* metrics = nullptr;
+  /// Latencies and failures of create-user requests. Outlives the server.
+  request_metrics* requests = nullptr;
 };
 
 /// The running HTTP server (RESTinio). Stops in its destructor.

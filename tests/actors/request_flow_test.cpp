@@ -4,6 +4,7 @@
 
 #include "actors/registry.hpp"
 #include "actors/request.hpp"
+#include "actors/request_metrics.hpp"
 #include "domain/error.hpp"
 #include "domain/wire_codec.hpp"
 
@@ -27,24 +28,30 @@ constexpr auto produce_timeout = std::chrono::milliseconds{2000};
 
 /// The registry, a fake producer, and the replies request actors gave.
 struct flow_fixture : actor_fixture {
-  flow_fixture()
+  explicit flow_fixture(size_t max_pending = 100000)
     : log(std::make_shared<fake_producer_log>()),
-      registry_handle(sys.spawn(registry)),
+      counters(request_metrics::bind(metrics)),
+      registry_handle(
+        sys.spawn(registry, registry_settings{max_pending, &counters})),
       producer_handle(sys.spawn(fake_producer, log)) {
     sched.run();
   }
 
   /// Spawns a request actor for `id`; its reply lands in `replies[id]`.
-  request_actor start_request(const request_id& id, const std::string& name) {
+  request_actor start_request(const request_id& id, const std::string& name,
+                              bool respond_async = false,
+                              caf::timespan wait = deadline) {
     request_context ctx{{id, user_name{name}},
                         "requests",
-                        deadline,
+                        wait,
+                        respond_async,
                         produce_timeout,
                         registry_handle,
                         producer_handle,
                         [this, id](caf::expected<outcome> result) {
                           replies[id.value].push_back(std::move(result));
-                        }};
+                        },
+                        &counters};
     auto handle = sys.spawn(create_user_request, std::move(ctx));
     spawned.push_back(handle);
     return handle;
@@ -64,12 +71,25 @@ struct flow_fixture : actor_fixture {
     return ask<registry_stats>(registry_handle, stats_atom::value);
   }
 
+  bool pending(const request_id& id) {
+    return ask<bool>(registry_handle, pending_atom::value, id);
+  }
+
+  /// The only reply to `id`; fails the test unless there is exactly one.
+  const caf::expected<outcome>& only_reply(const request_id& id) {
+    auto& all = replies[id.value];
+    REQUIRE(all.size() == 1);
+    return all.front();
+  }
+
   void deliver(outcome x) {
     caf::anon_send(registry_handle, outcome_atom::value, std::move(x));
     sched.run();
   }
 
   std::shared_ptr<fake_producer_log> log;
+  metrics::registry metrics;
+  request_metrics counters;
   registry_actor registry_handle;
   producer_actor producer_handle;
   std::map<std::string, std::vector<caf::expected<outcome>>> replies;
@@ -220,4 +240,112 @@ TEST_CASE("two waiters under one ID both get the outcome") {
   f.deliver(created(numbered_request_id(5), "twice"));
   CHECK(f.replies[numbered_request_id(5).value].size() == 2);
   CHECK(f.stats().waiting == 0);
+}
+
+TEST_CASE("the registry remembers published requests as pending") {
+  flow_fixture f;
+  f.start_request(numbered_request_id(1), "pending");
+  f.sched.run();
+  CHECK(f.pending(numbered_request_id(1)));
+  CHECK_FALSE(f.pending(numbered_request_id(2)));
+  SECTION("until their outcome arrives") {
+    f.deliver(created(numbered_request_id(1), "pending"));
+    CHECK_FALSE(f.pending(numbered_request_id(1)));
+  }
+  SECTION("also after the request answered 504") {
+    f.sched.advance_time(deadline);
+    f.sched.run();
+    CHECK(code_of(f.only_reply(numbered_request_id(1)).error())
+          == error_code::reply_timeout);
+    CHECK(f.pending(numbered_request_id(1)));
+    // A late outcome clears it even though nobody waits any more.
+    f.deliver(created(numbered_request_id(1), "pending"));
+    CHECK_FALSE(f.pending(numbered_request_id(1)));
+  }
+}
+
+TEST_CASE("a request that was never published is not pending") {
+  flow_fixture f;
+  f.log->mode = publish_mode::fail;
+  f.start_request(numbered_request_id(3), "failed");
+  f.sched.run();
+  CHECK_FALSE(f.pending(numbered_request_id(3)));
+}
+
+TEST_CASE("the pending set forgets the oldest beyond its bound") {
+  flow_fixture f{2};
+  for (int i = 1; i <= 3; ++i)
+    f.start_request(numbered_request_id(i), "n" + std::to_string(i));
+  f.sched.run();
+  CHECK_FALSE(f.pending(numbered_request_id(1)));
+  CHECK(f.pending(numbered_request_id(2)));
+  CHECK(f.pending(numbered_request_id(3)));
+}
+
+TEST_CASE("respond-async answers once the broker has the request") {
+  flow_fixture f;
+  SECTION("without wait: right after the acknowledgement") {
+    f.start_request(numbered_request_id(1), "async", true, 0ms);
+    f.sched.run();
+    f.sched.advance_time(1ms);
+    f.sched.run();
+    auto& reply = f.only_reply(numbered_request_id(1));
+    REQUIRE_FALSE(reply);
+    CHECK(code_of(reply.error()) == error_code::reply_timeout);
+    CHECK(f.log->records.size() == 1);
+    CHECK(f.pending(numbered_request_id(1)));
+  }
+  SECTION("with wait: an outcome in time is the real answer") {
+    f.start_request(numbered_request_id(2), "async", true, 2s);
+    f.sched.run();
+    CHECK(f.replies.empty());
+    f.deliver(created(numbered_request_id(2), "async"));
+    CHECK(f.only_reply(numbered_request_id(2)));
+  }
+  SECTION("a deadline before the acknowledgement waits for it") {
+    f.log->mode = publish_mode::hold;
+    f.start_request(numbered_request_id(3), "async", true, 0ms);
+    f.sched.run();
+    f.sched.advance_time(1ms);
+    f.sched.run();
+    CHECK(f.replies.empty());
+    SECTION("and a publish that may have failed is a 504, not a 202") {
+      f.sched.advance_time(produce_timeout + 1500ms);
+      f.sched.run();
+      auto& reply = f.only_reply(numbered_request_id(3));
+      REQUIRE_FALSE(reply);
+      CHECK(code_of(reply.error()) == error_code::publish_uncertain);
+    }
+  }
+  SECTION("a publish that failed is still a 503") {
+    f.log->mode = publish_mode::fail;
+    f.start_request(numbered_request_id(4), "async", true, 0ms);
+    f.sched.run();
+    CHECK(code_of(f.only_reply(numbered_request_id(4)).error())
+          == error_code::publish_failed);
+  }
+}
+
+TEST_CASE("request metrics follow every path") {
+  flow_fixture f;
+  f.start_request(numbered_request_id(1), "fast");
+  f.start_request(numbered_request_id(2), "slow");
+  f.sched.run();
+  CHECK(f.counters.in_flight.value() == 2);
+  CHECK(f.counters.publish_ack.count() == 2);
+  f.deliver(created(numbered_request_id(1), "fast"));
+  CHECK(f.counters.outcomes_routed.value() == 1);
+  CHECK(f.counters.outcome_wait.count() == 1);
+  f.sched.advance_time(deadline);
+  f.sched.run();
+  CHECK(f.counters.deadline_expiries.value() == 1);
+  CHECK(f.counters.total.count() == 2);
+  CHECK(f.counters.in_flight.value() == 0);
+  f.deliver(created(numbered_request_id(2), "slow"));
+  CHECK(f.counters.outcomes_dropped.value() == 1);
+  f.log->mode = publish_mode::fail;
+  f.start_request(numbered_request_id(3), "failing");
+  f.sched.run();
+  CHECK(f.counters.publish_errors.value() == 1);
+  CHECK(f.counters.in_flight.value() == 0);
 }

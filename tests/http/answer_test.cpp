@@ -176,3 +176,116 @@ TEST_CASE("problem builds RFC 9457 bodies", "[answer]") {
     CHECK_FALSE(json::parse(x.body, nullptr, false).is_discarded());
   }
 }
+
+TEST_CASE("a rejection by the worker is a 4xx problem, never a retry hint",
+          "[answer]") {
+  auto reject = [](error_code reason, std::string detail) {
+    outcome x = user_rejected{request, user_name{"alice"}, reason,
+                              std::move(detail)};
+    return answer_for(x, request);
+  };
+  SECTION("a reused Idempotency-Key is a 422") {
+    auto x = reject(error_code::request_id_conflict, "");
+    CHECK(x.status == 422);
+    CHECK(problem_body(x)["detail"].get<std::string>().find("Idempotency-Key")
+          != std::string::npos);
+  }
+  SECTION("a record the worker could not read is a 400 saying why") {
+    auto x = reject(error_code::malformed_record, "field 'name' is missing");
+    CHECK(x.status == 400);
+    CHECK(problem_body(x)["detail"].get<std::string>().find("'name'")
+          != std::string::npos);
+  }
+  SECTION("a database refusal is a 422 without the database's words") {
+    auto x = reject(error_code::database_rejected, internal_text);
+    CHECK(x.status == 422);
+    CHECK(problem_body(x)["detail"].get<std::string>().find("MySQL")
+          == std::string::npos);
+  }
+  CHECK_FALSE(header(reject(error_code::request_id_conflict, ""), "Retry-After"));
+}
+
+TEST_CASE("respond-async turns a passed deadline into 202", "[answer]") {
+  auto x = http::answer_async(
+    caf::expected<outcome>{make_error(error_code::reply_timeout)}, request);
+  CHECK(x.status == 202);
+  CHECK(header(x, "Location") == "/requests/" + request.value);
+  CHECK(header(x, "Retry-After"));
+  auto doc = json::parse(x.body);
+  CHECK(doc["requestId"] == request.value);
+  CHECK(doc["status"] == "pending");
+  SECTION("an outcome or another error answers as without it") {
+    outcome created
+      = user_created{request, user_uuid{user_text}, user_name{"a"}};
+    CHECK(http::answer_async(created, request).status == 201);
+    CHECK(http::answer_async(caf::expected<outcome>{make_error(
+                               error_code::publish_uncertain)},
+                             request)
+            .status
+          == 504);
+    CHECK(http::answer_async(caf::expected<outcome>{make_error(
+                               error_code::publish_failed)},
+                             request)
+            .status
+          == 503);
+  }
+}
+
+TEST_CASE("GET /requests/<id> answers from the stored outcome", "[answer]") {
+  using stored = caf::expected<std::optional<outcome>>;
+  SECTION("created: 200 pointing at the user") {
+    auto x = http::answer_request_status(
+      stored{outcome{
+        user_created{request, user_uuid{user_text}, user_name{"ann"}}}},
+      false, request);
+    CHECK(x.status == 200);
+    CHECK(header(x, "Location") == "/users/" + user_text);
+    auto doc = json::parse(x.body);
+    CHECK(doc["status"] == "created");
+    CHECK(doc["uuid"] == user_text);
+    CHECK(doc["name"] == "ann");
+    CHECK(doc["requestId"] == request.value);
+  }
+  SECTION("duplicated: 200 saying so") {
+    auto x = http::answer_request_status(
+      stored{outcome{user_duplicated{request, user_name{"ann"}}}}, false,
+      request);
+    CHECK(x.status == 200);
+    CHECK(json::parse(x.body)["status"] == "duplicated");
+  }
+  SECTION("not stored: 202 while pending, else 404") {
+    auto pending = http::answer_request_status(stored{std::nullopt}, true,
+                                               request);
+    CHECK(pending.status == 202);
+    CHECK(header(pending, "Retry-After"));
+    auto unknown = http::answer_request_status(stored{std::nullopt}, false,
+                                               request);
+    CHECK(unknown.status == 404);
+    problem_body(unknown);
+  }
+  SECTION("a failed lookup is a 503 without the database's words") {
+    auto x = http::answer_request_status(
+      stored{make_error(error_code::database_unavailable, internal_text)},
+      true, request);
+    CHECK(x.status == 503);
+    CHECK(x.body.find("MySQL") == std::string::npos);
+  }
+}
+
+TEST_CASE("GET /users/<uuid> answers 200 or 404", "[answer]") {
+  using found = caf::expected<std::optional<stored_user>>;
+  auto x = http::answer_user(
+    found{stored_user{user_uuid{user_text}, user_name{"Zo\xC3\xAB"}, request}},
+    request);
+  CHECK(x.status == 200);
+  auto doc = json::parse(x.body);
+  CHECK(keys_of(doc) == std::set<std::string>{"uuid", "name"});
+  CHECK(doc["name"] == "Zo\xC3\xAB");
+  auto missing = http::answer_user(found{std::nullopt}, request);
+  CHECK(missing.status == 404);
+  problem_body(missing);
+  CHECK(http::answer_user(found{make_error(error_code::database_unavailable)},
+                          request)
+          .status
+        == 503);
+}

@@ -1,0 +1,38 @@
+#include "actors/reader.hpp"
+
+namespace semiasync {
+
+caf::expected<std::optional<outcome>> stored_outcome(user_repository& users,
+                                                     const request_id& id) {
+  auto created = users.find_by_request(id);
+  if (!created) return std::move(created.error());
+  if (*created) {
+    auto& row = **created;
+    return std::optional<outcome>{user_created{row.request, row.user, row.name}};
+  }
+  auto duplicated = users.find_duplicate(id);
+  if (!duplicated) return std::move(duplicated.error());
+  if (*duplicated)
+    return std::optional<outcome>{user_duplicated{id, std::move(**duplicated)}};
+  return std::optional<outcome>{};
+}
+
+reader_actor::behavior_type reader(reader_actor::pointer,
+                                   std::shared_ptr<user_repository> users) {
+  return {
+    [users](find_user_atom,
+            const user_uuid& user) -> caf::result<user_lookup> {
+      auto found = users->find_by_uuid(user);
+      if (!found) return std::move(found.error());
+      return user_lookup{std::move(*found)};
+    },
+    [users](find_request_atom,
+            const request_id& id) -> caf::result<request_lookup> {
+      auto found = stored_outcome(*users, id);
+      if (!found) return std::move(found.error());
+      return request_lookup{std::move(*found)};
+    },
+  };
+}
+
+} // namespace semiasync

@@ -1,0 +1,88 @@
+#include "http/prefer.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <string>
+
+namespace semiasync::http {
+
+namespace {
+
+std::string_view trim(std::string_view text) {
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t';
+  };
+  while (!text.empty() && is_space(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back()))
+    text.remove_suffix(1);
+  return text;
+}
+
+bool equals_ignoring_case(std::string_view x, std::string_view y) {
+  return x.size() == y.size()
+         && std::equal(x.begin(), x.end(), y.begin(), [](char a, char b) {
+              return std::tolower(static_cast<unsigned char>(a))
+                     == std::tolower(static_cast<unsigned char>(b));
+            });
+}
+
+/// Reads the delta-seconds of `wait=`, optionally quoted; nothing when it
+/// is not a whole number (a wait of years is capped later, not refused).
+std::optional<std::chrono::seconds> read_seconds(std::string_view text) {
+  text = trim(text);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+    text = text.substr(1, text.size() - 2);
+  if (text.empty()) return std::nullopt;
+  unsigned long value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(),
+                                   value);
+  if (ptr != text.data() + text.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range)
+    return std::chrono::seconds{std::chrono::hours{24}};
+  if (ec != std::errc{}) return std::nullopt;
+  return std::chrono::seconds{
+    std::min<unsigned long>(value, std::chrono::seconds{std::chrono::hours{24}}
+                                     .count())};
+}
+
+/// Applies one preference (`token [= value] *(; parameter)`).
+void apply(std::string_view item, preferences& prefs) {
+  item = item.substr(0, item.find(';'));
+  auto eq = item.find('=');
+  auto name = trim(item.substr(0, eq));
+  if (eq == std::string_view::npos) {
+    if (equals_ignoring_case(name, "respond-async")) prefs.respond_async = true;
+    return;
+  }
+  // RFC 7240: the first occurrence of a preference wins.
+  if (equals_ignoring_case(name, "wait") && !prefs.wait)
+    prefs.wait = read_seconds(item.substr(eq + 1));
+}
+
+} // namespace
+
+preferences parse_prefer(std::optional<std::string_view> header) {
+  preferences result;
+  if (!header) return result;
+  auto rest = *header;
+  for (;;) {
+    auto comma = rest.find(',');
+    apply(rest.substr(0, comma), result);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return result;
+}
+
+std::chrono::milliseconds
+request_deadline(const preferences& prefs,
+                 std::chrono::milliseconds reply_timeout,
+                 std::chrono::milliseconds max_wait) {
+  if (!prefs.wait) return prefs.respond_async ? std::chrono::milliseconds{0}
+                                              : reply_timeout;
+  return std::min<std::chrono::milliseconds>(*prefs.wait, max_wait);
+}
+
+} // namespace semiasync::http

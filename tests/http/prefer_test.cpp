@@ -1,0 +1,59 @@
+#include "http/prefer.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace semiasync::http;
+using namespace std::chrono_literals;
+
+TEST_CASE("Prefer: a missing header asks for nothing", "[prefer]") {
+  auto prefs = parse_prefer(std::nullopt);
+  CHECK_FALSE(prefs.respond_async);
+  CHECK_FALSE(prefs.wait);
+}
+
+TEST_CASE("Prefer: respond-async and wait are read per RFC 7240",
+          "[prefer]") {
+  SECTION("one preference") {
+    auto prefs = parse_prefer("respond-async");
+    CHECK(prefs.respond_async);
+    CHECK_FALSE(prefs.wait);
+  }
+  SECTION("both, in any case and spacing") {
+    auto prefs = parse_prefer(" Respond-Async ,WAIT=7 ");
+    CHECK(prefs.respond_async);
+    CHECK(prefs.wait == 7s);
+  }
+  SECTION("a quoted value and a parameter") {
+    auto prefs = parse_prefer("wait=\"3\"; foo=bar, respond-async;x");
+    CHECK(prefs.respond_async);
+    CHECK(prefs.wait == 3s);
+  }
+  SECTION("the first wait wins") {
+    CHECK(parse_prefer("wait=2, wait=9").wait == 2s);
+  }
+  SECTION("unknown and unreadable preferences are ignored") {
+    auto prefs = parse_prefer("return=minimal, wait=soon, handling=lenient");
+    CHECK_FALSE(prefs.respond_async);
+    CHECK_FALSE(prefs.wait);
+    CHECK_FALSE(parse_prefer("wait=-1").wait);
+    CHECK_FALSE(parse_prefer("wait=1.5").wait);
+    CHECK_FALSE(parse_prefer("respond-asynchronously").respond_async);
+  }
+  SECTION("a huge wait is capped instead of refused") {
+    auto prefs = parse_prefer("wait=99999999999999999999999");
+    REQUIRE(prefs.wait);
+    CHECK(*prefs.wait == 24h);
+  }
+}
+
+TEST_CASE("request_deadline honours wait up to the maximum", "[prefer]") {
+  constexpr auto reply = 5000ms;
+  constexpr auto max_wait = 30000ms;
+  CHECK(request_deadline({}, reply, max_wait) == reply);
+  CHECK(request_deadline({false, 2s}, reply, max_wait) == 2000ms);
+  CHECK(request_deadline({false, 10s}, reply, max_wait) == 10000ms);
+  CHECK(request_deadline({false, 120s}, reply, max_wait) == max_wait);
+  // respond-async alone: answer as soon as the request is published.
+  CHECK(request_deadline({true, std::nullopt}, reply, max_wait) == 0ms);
+  CHECK(request_deadline({true, 4s}, reply, max_wait) == 4000ms);
+}
