@@ -5,6 +5,7 @@
 #include "domain/uuid.hpp"
 #include "kafka/producer.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -242,6 +243,14 @@ start_worker(const std::vector<std::string>& extra_flags) {
                                 "--db-host=" + stack().db_host,
                                 "--db-port=" + std::to_string(stack().db_port),
                                 "--db-user=" + stack().db_user};
+  // Many workers run at once in tests: none may claim the default metrics
+  // port unless the test asks for one.
+  auto asks_port = std::any_of(extra_flags.begin(), extra_flags.end(),
+                               [](const std::string& flag) {
+                                 return flag.rfind("--worker-metrics-port", 0)
+                                        == 0;
+                               });
+  if (!asks_port) argv.push_back("--worker-metrics-port=0");
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   auto proc = std::make_unique<child_process>(
     argv, environment_overrides{{"SEMIASYNC_DB_PASSWORD", stack().db_password}},
@@ -294,6 +303,26 @@ void insert_user(const stored_user& row) {
     throw std::runtime_error("insert_user: " + describe(inserted.error()));
   if (*inserted != insert_result::inserted)
     throw std::runtime_error("insert_user: duplicate " + row.name.value);
+}
+
+std::vector<stored_user> users_with_prefix(const std::string& prefix) {
+  admin_connection conn;
+  // LIKE may match more (an '_' in the prefix matches any character): the
+  // exact prefix test below keeps only the rows asked for.
+  auto rows = conn
+                .query("SELECT uuid, name, request_uuid FROM users"
+                       " WHERE name LIKE %0q ORDER BY id")
+                .store(prefix + "%");
+  std::vector<stored_user> result;
+  for (const auto& row : rows) {
+    std::string name{row.at(1).data(), row.at(1).length()};
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    result.push_back(
+      {user_uuid{std::string{row.at(0).data(), row.at(0).length()}},
+       user_name{std::move(name)},
+       request_id{std::string{row.at(2).data(), row.at(2).length()}}});
+  }
+  return result;
 }
 
 uint64_t delete_users_with_prefix(const std::string& prefix) {

@@ -100,6 +100,10 @@ int count_users_named(const std::string& name);
 /// Inserts `row` directly, bypassing semiasync.
 void insert_user(const stored_user& row);
 
+/// Every row of app.users whose name starts with `prefix` (compared
+/// byte-wise after the database's LIKE pre-selection), in insertion order.
+std::vector<stored_user> users_with_prefix(const std::string& prefix);
+
 /// Deletes the rows whose name starts with `prefix`; returns how many.
 uint64_t delete_users_with_prefix(const std::string& prefix);
 
