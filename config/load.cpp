@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <yaml-cpp/yaml.h>
 
 namespace semiasync::config {
@@ -15,9 +17,11 @@ const std::string config_flag = "--config";
 const std::string config_env = "SEMIASYNC_CONFIG";
 
 /// A value given for a setting and where it came from, for error messages.
+/// For a secret's file variant, `text` is the path and `is_path` is set.
 struct raw_value {
   std::string text;
   std::string origin;
+  bool is_path = false;
 };
 
 /// Indexed like `setting_table()`; empty where the source gave nothing.
@@ -25,6 +29,8 @@ using raw_values = std::vector<std::optional<raw_value>>;
 
 struct command_line {
   raw_values flags = raw_values(setting_table().size());
+  /// Secrets given as `--<flag>-file=<path>`.
+  raw_values flag_files = raw_values(setting_table().size());
   std::optional<std::string> config_path;
   std::vector<std::string> positional;
   bool help = false;
@@ -35,13 +41,23 @@ bool is_long_option(const std::string& arg) {
   return arg.size() > 2 && arg.compare(0, 2, "--") == 0;
 }
 
-// Returns setting_table().size() for --config and -1 for unknown names.
-long find_flag(const std::string& name) {
+/// What a long option names.
+struct flag_target {
+  /// Index into setting_table(); table size for --config; -1: unknown.
+  long index = -1;
+  /// The option is a secret's file variant (`--db-password-file`).
+  bool is_file = false;
+};
+
+flag_target find_flag(const std::string& name) {
   const auto& table = setting_table();
-  if (name == config_flag) return static_cast<long>(table.size());
-  for (std::size_t i = 0; i < table.size(); ++i)
-    if (flag_name(table[i].key) == name) return static_cast<long>(i);
-  return -1;
+  if (name == config_flag) return {static_cast<long>(table.size())};
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (flag_name(table[i].key) == name) return {static_cast<long>(i)};
+    if (table[i].secret && file_variant(flag_name(table[i].key)) == name)
+      return {static_cast<long>(i), true};
+  }
+  return {};
 }
 
 command_line parse_args(const std::vector<std::string>& args) {
@@ -63,7 +79,8 @@ command_line parse_args(const std::vector<std::string>& args) {
     } else {
       auto eq = arg.find('=');
       auto name = arg.substr(0, eq);
-      auto index = find_flag(name);
+      auto target = find_flag(name);
+      auto index = target.index;
       if (index < 0) {
         fail("unknown option " + name);
         continue;
@@ -79,6 +96,9 @@ command_line parse_args(const std::vector<std::string>& args) {
       }
       if (static_cast<std::size_t>(index) == result.flags.size())
         result.config_path = std::move(value);
+      else if (target.is_file)
+        result.flag_files[index]
+          = raw_value{std::move(value), "flag " + name, true};
       else
         result.flags[index] = raw_value{std::move(value), "flag " + name};
     }
@@ -86,11 +106,21 @@ command_line parse_args(const std::vector<std::string>& args) {
   return result;
 }
 
-problem node_text(const YAML::Node& node, bool list_allowed, std::string& out) {
+problem node_text(const YAML::Node& node, bool list_allowed, bool map_allowed,
+                  std::string& out) {
   out.clear();
   if (node.IsNull()) return std::nullopt;
   if (node.IsScalar()) {
     out = node.Scalar();
+    return std::nullopt;
+  }
+  if (map_allowed && node.IsMap()) {
+    for (const auto& item : node) {
+      if (!item.first.IsScalar() || !item.second.IsScalar())
+        return "expected a map of single values";
+      if (!out.empty()) out += ';';
+      out += item.first.Scalar() + "=" + item.second.Scalar();
+    }
     return std::nullopt;
   }
   if (!list_allowed || !node.IsSequence()) return "expected a single value";
@@ -114,12 +144,22 @@ std::variant<raw_values, load_error> read_file(const std::string& path) {
     // Unknown keys are ignored: the reference's files carry keys we lack.
     const auto& table = setting_table();
     for (std::size_t i = 0; i < table.size(); ++i) {
+      // A secret may name a file instead (`dbPasswordFile`); the value
+      // itself wins when both are given.
+      auto file_key = file_variant(table[i].key);
       auto node = root[table[i].key];
+      bool is_path = false;
+      if (!node.IsDefined() && table[i].secret) {
+        node = root[file_key];
+        is_path = true;
+      }
       if (!node.IsDefined()) continue;
       std::string text;
-      if (auto why = node_text(node, table[i].list_allowed, text))
-        return load_error{where + ", key " + table[i].key + ": " + *why};
-      result[i] = raw_value{std::move(text), where};
+      if (auto why = node_text(node, table[i].list_allowed && !is_path,
+                               table[i].map_allowed && !is_path, text))
+        return load_error{where + ", key "
+                          + (is_path ? file_key : table[i].key) + ": " + *why};
+      result[i] = raw_value{std::move(text), where, is_path};
     }
   } catch (const YAML::BadFile&) {
     std::error_code ec;
@@ -138,6 +178,30 @@ std::optional<raw_value> from_env(const env_lookup& env,
   auto text = env(name);
   if (!text || text->empty()) return std::nullopt;
   return raw_value{std::move(*text), "environment " + name};
+}
+
+/// A secret's file variant from the environment (`SEMIASYNC_..._FILE`).
+std::optional<raw_value> file_from_env(const env_lookup& env,
+                                       const std::string& name) {
+  auto given = from_env(env, file_variant(name));
+  if (given) given->is_path = true;
+  return given;
+}
+
+/// The value itself, or the contents of the file it names: one trailing
+/// newline stripped, since `echo secret > file` adds one.
+std::variant<std::string, load_error> resolve(const raw_value& given,
+                                              const std::string& key) {
+  if (!given.is_path) return given.text;
+  std::ifstream in{given.text, std::ios::binary};
+  if (!in)
+    return load_error{"cannot read the file for " + key + " named by "
+                      + given.origin + ": '" + given.text + "'"};
+  std::string text{std::istreambuf_iterator<char>{in},
+                   std::istreambuf_iterator<char>{}};
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  return text;
 }
 
 load_outcome load_unchecked(const std::vector<std::string>& args,
@@ -159,10 +223,16 @@ load_outcome load_unchecked(const std::vector<std::string>& args,
   const auto& table = setting_table();
   for (std::size_t i = 0; i < table.size(); ++i) {
     auto chosen = line.flags[i];
+    if (!chosen) chosen = line.flag_files[i];
     if (!chosen) chosen = from_env(env, env_name(table[i].key));
+    if (!chosen && table[i].secret)
+      chosen = file_from_env(env, env_name(table[i].key));
     if (!chosen) chosen = file[i];
     if (!chosen) continue;
-    if (auto why = table[i].assign(result.values, chosen->text)) {
+    auto text = resolve(*chosen, table[i].key);
+    if (auto* error = std::get_if<load_error>(&text)) return *error;
+    if (auto why
+        = table[i].assign(result.values, std::get<std::string>(text))) {
       auto shown = table[i].secret ? "" : " '" + chosen->text + "'";
       return load_error{"invalid " + table[i].key + shown + " from "
                         + chosen->origin + ": " + *why};
@@ -204,7 +274,10 @@ std::string help_text(std::string_view program) {
     out += "\n  " + flag_name(entry.key) + "=" + entry.hint;
     out += "\n      env " + env_name(entry.key) + ", yaml " + entry.key;
     if (entry.secret) {
-      out += ", secret (no default shown)";
+      out += ", secret (no default shown)\n      or from a file: "
+             + file_variant(flag_name(entry.key)) + ", "
+             + file_variant(env_name(entry.key)) + ", yaml "
+             + file_variant(entry.key);
     } else {
       auto value = entry.show(defaults);
       out += ", default " + (value.empty() ? "(empty)" : value);

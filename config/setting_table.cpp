@@ -78,6 +78,34 @@ problem broker_list(std::string& text) {
   return std::nullopt;
 }
 
+problem outcome_routing(std::string& text) {
+  if (text == "broadcast" || text == "steered") return std::nullopt;
+  return "expected broadcast or steered";
+}
+
+// Normalised to "0,3,6" so a YAML list and "0, 3, 6" read the same.
+problem partition_list(std::string& text) {
+  auto whole = trimmed(text);
+  if (whole.empty()) {
+    text.clear();
+    return std::nullopt;
+  }
+  std::string joined;
+  std::size_t begin = 0;
+  for (;;) {
+    auto end = whole.find(',', begin);
+    auto entry = trimmed(whole.substr(begin, end - begin));
+    if (entry.empty() || entry.size() > 9
+        || entry.find_first_not_of("0123456789") != std::string::npos)
+      return "expected partition numbers separated by ','";
+    joined += (joined.empty() ? "" : ",") + entry;
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  text = std::move(joined);
+  return std::nullopt;
+}
+
 problem log_level(std::string& text) {
   if (text == "debug" || text == "info" || text == "warn" || text == "error")
     return std::nullopt;
@@ -102,6 +130,36 @@ setting text(std::string key, std::string description,
     return x.*member;
   };
   return result;
+}
+
+// librdkafka properties as "name=value" entries separated by ';' (values
+// may hold ','), normalised without blanks around names.
+problem property_list(std::string& text) {
+  std::string joined;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    auto end = text.find(';', begin);
+    auto entry = text.substr(begin, end - begin);
+    if (!trimmed(entry).empty()) {
+      auto eq = entry.find('=');
+      if (eq == std::string::npos)
+        return "expected name=value entries separated by ';'";
+      auto name = trimmed(entry.substr(0, eq));
+      if (name.empty() || has_space(name))
+        return "a librdkafka property name must not be empty or hold blanks";
+      joined += (joined.empty() ? "" : ";") + name + "=" + entry.substr(eq + 1);
+    }
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  text = std::move(joined);
+  return std::nullopt;
+}
+
+// The file may give this setting as a YAML map, joined as "k=v;k=v".
+setting mappable(setting entry) {
+  entry.map_allowed = true;
+  return entry;
 }
 
 // The file may give this setting as a YAML list, joined with ','.
@@ -163,6 +221,13 @@ std::vector<setting> make_table() {
       "kafkaBrokers",
       "Kafka bootstrap servers, host:port separated by ',' (a list in YAML)",
       &s::kafka_brokers, broker_list)),
+    mappable(text("kafkaProperties",
+                  "Extra librdkafka properties, name=value separated by ';' "
+                  "(a map in YAML), e.g. security.protocol=SASL_SSL",
+                  &s::kafka_properties, property_list, true)),
+    text("kafkaSaslPassword",
+         "Kafka SASL password (sasl.password); prefer the _FILE variant",
+         &s::kafka_sasl_password, any_text, true),
     number("httpPort", "HTTP port of the server", &s::http_port, 1, max_port,
            "<port>"),
     text("httpAddress", "HTTP address the server binds", &s::http_address,
@@ -179,6 +244,14 @@ std::vector<setting> make_table() {
     text("instanceId",
          "ID of this server instance; empty: generated at start-up",
          &s::instance_id, any_text),
+    text("outcomeRouting",
+         "How a server gets its outcomes: broadcast (reads all; any worker) "
+         "or steered (reads its own partitions; needs semiasync workers)",
+         &s::outcome_routing, outcome_routing),
+    listable(text("replyPartitions",
+                  "Outcome partitions a steered server reads, e.g. 0,3 (a list "
+                  "in YAML); empty: one, derived from instanceId",
+                  &s::reply_partitions, partition_list)),
     // The HTTP server's own request timeout is set above this one, so every
     // client gets the 504 rather than a closed connection.
     millis("replyTimeoutMs", "Wait for an outcome before answering 504, in ms",
@@ -195,6 +268,22 @@ std::vector<setting> make_table() {
       &s::max_in_flight, 1, 1000000),
     number("maxBodyBytes", "Largest accepted request body, in bytes",
            &s::max_body_bytes, 1, 1ull << 30),
+    number("maxHeaderBytes",
+           "Largest accepted URL and header value, in bytes; beyond: the "
+           "connection is closed",
+           &s::max_header_bytes, 256, 1 << 20),
+    number("maxConnections",
+           "Open HTTP connections at once; beyond: new ones wait to be "
+           "accepted",
+           &s::max_connections, 1, 1000000),
+    millis("readTimeoutMs",
+           "Time a client has to send a whole request before it is "
+           "disconnected, in ms",
+           &s::read_timeout, 100, 600000),
+    millis("writeTimeoutMs",
+           "Time a client has to take an answer before it is disconnected, in "
+           "ms",
+           &s::write_timeout, 100, 600000),
     number("httpThreads", "Threads serving HTTP", &s::http_threads, 1, 256),
     text("logLevel", "One of debug, info, warn, error", &s::log_level,
          log_level),
@@ -211,6 +300,13 @@ std::vector<setting> make_table() {
            &s::worker_metrics_port, 0, max_port, "<port>"),
     text("workerMetricsAddress", "Address the worker's metrics port binds",
          &s::worker_metrics_address, word),
+    // Kafka's default (45 s) would hold a crashed worker's requests for
+    // longer than any reply deadline; brokers refuse less than their
+    // group.min.session.timeout.ms (6 s by default).
+    millis("workerSessionTimeoutMs",
+           "How long a dead worker's request partitions wait before moving to "
+           "the other workers, in ms",
+           &s::worker_session_timeout, 1000, 1800000),
   };
   return result;
 }
@@ -229,6 +325,13 @@ std::string env_name(std::string_view key) {
     result += static_cast<char>(std::toupper(c));
   }
   return result;
+}
+
+std::string file_variant(std::string_view name) {
+  std::string result{name};
+  if (result.rfind("--", 0) == 0) return result + "-file";
+  if (result.rfind("SEMIASYNC_", 0) == 0) return result + "_FILE";
+  return result + "File";
 }
 
 std::string flag_name(std::string_view key) {

@@ -26,6 +26,8 @@ struct setting {
   bool secret = false;
   /// Whether the YAML file may give a list, joined with ','.
   bool list_allowed = false;
+  /// Whether the YAML file may give a map, joined as "key=value;...".
+  bool map_allowed = false;
   /// Parses and validates `text`, storing it into the struct on success.
   std::function<problem(settings&, const std::string& text)> assign;
   /// Renders the current value for --help.
@@ -40,6 +42,12 @@ std::string env_name(std::string_view key);
 
 /// `dbHost` -> `--db-host`.
 std::string flag_name(std::string_view key);
+
+/// Where a secret may also be read from a file, by the name of its direct
+/// source: `SEMIASYNC_DB_PASSWORD` -> `SEMIASYNC_DB_PASSWORD_FILE`,
+/// `--db-password` -> `--db-password-file`, `dbPassword` ->
+/// `dbPasswordFile`.
+std::string file_variant(std::string_view name);
 
 /// Checks the rules that span several settings, naming the keys involved.
 problem check_consistency(const settings& values);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace semiasync::config {
@@ -22,6 +23,12 @@ struct settings {
   std::string db_name = "app";
   /// Kafka bootstrap servers, comma-separated (kafkaBrokers).
   std::string kafka_brokers = "127.0.0.1:9093";
+  /// Extra librdkafka properties (kafkaProperties), normalised to
+  /// "name=value;name=value"; a secret, since it may carry credentials.
+  std::string kafka_properties;
+  /// Kafka SASL password (kafkaSaslPassword), passed as `sasl.password`; a
+  /// secret, never printed.
+  std::string kafka_sasl_password;
   /// HTTP listening port (httpPort).
   uint16_t http_port = 8080;
   /// HTTP bind address (httpAddress).
@@ -36,6 +43,14 @@ struct settings {
   std::string worker_group = "semiasync-worker";
   /// Server instance ID (instanceId); empty means generated at start-up.
   std::string instance_id;
+  /// How a server receives outcomes (outcomeRouting): "broadcast" (reads
+  /// every outcome partition; works with any worker) or "steered" (reads
+  /// only its own partitions and names one per request in the
+  /// `replyPartition` header; needs workers that honour it).
+  std::string outcome_routing = "broadcast";
+  /// Outcome partitions a steered server owns, e.g. "0,3" (replyPartitions);
+  /// empty: one, derived from the instance ID.
+  std::string reply_partitions;
   /// Reply deadline (replyTimeoutMs).
   std::chrono::milliseconds reply_timeout{5000};
   /// Longest deadline a client may ask for with `Prefer: wait=` (maxWaitMs).
@@ -46,6 +61,16 @@ struct settings {
   std::size_t max_in_flight = 10000;
   /// Largest accepted request body (maxBodyBytes).
   std::size_t max_body_bytes = 65536;
+  /// Largest accepted header field value and URL (maxHeaderBytes).
+  std::size_t max_header_bytes = 8192;
+  /// Open HTTP connections at once (maxConnections); beyond it, new ones
+  /// wait in the kernel's accept queue.
+  std::size_t max_connections = 20000;
+  /// Time a client has to send a whole request (readTimeoutMs); a slower
+  /// one is disconnected.
+  std::chrono::milliseconds read_timeout{10000};
+  /// Time a client has to take an answer (writeTimeoutMs).
+  std::chrono::milliseconds write_timeout{10000};
   /// HTTP server threads (httpThreads).
   std::size_t http_threads = 2;
   /// One of debug, info, warn, error (logLevel).
@@ -58,9 +83,16 @@ struct settings {
   uint16_t worker_metrics_port = 9091;
   /// Address the worker's metrics endpoint binds (workerMetricsAddress).
   std::string worker_metrics_address = "0.0.0.0";
+  /// The worker's consumer-group session timeout (workerSessionTimeoutMs):
+  /// how long the partitions of a worker that died wait before moving.
+  std::chrono::milliseconds worker_session_timeout{10000};
 
   /// The dead-letter topic in use: the configured one or `<request>.dlq`.
   std::string effective_dead_letter_topic() const;
+
+  /// The librdkafka properties applied over our defaults in every client:
+  /// `kafkaProperties`, plus `sasl.password` when `kafkaSaslPassword` is set.
+  std::map<std::string, std::string> kafka_overrides() const;
 };
 
 } // namespace semiasync::config

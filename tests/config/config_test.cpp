@@ -279,3 +279,95 @@ TEST_CASE("--help lists every setting") {
     CHECK_THAT(block, !Catch::Contains("default root"));
   }
 }
+
+TEST_CASE("secrets can come from files, never shown") {
+  temp_yaml secret_file{"from-file\n"};
+  SECTION("an environment variable naming the file") {
+    auto v = ok(load({}, fake_env({{"SEMIASYNC_DB_PASSWORD_FILE",
+                                    secret_file.path()}})))
+               .values;
+    CHECK(v.db_password == "from-file");
+  }
+  SECTION("a flag naming the file") {
+    auto v = ok(load({"--db-password-file=" + secret_file.path()},
+                     fake_env({})))
+               .values;
+    CHECK(v.db_password == "from-file");
+  }
+  SECTION("a config key naming the file") {
+    temp_yaml config{"dbPasswordFile: " + secret_file.path() + "\n"};
+    auto v = ok(load({"--config=" + config.path()}, fake_env({}))).values;
+    CHECK(v.db_password == "from-file");
+  }
+  SECTION("the value itself wins over a file at the same level") {
+    auto v = ok(load({}, fake_env({{"SEMIASYNC_DB_PASSWORD", "direct"},
+                                   {"SEMIASYNC_DB_PASSWORD_FILE",
+                                    secret_file.path()}})))
+               .values;
+    CHECK(v.db_password == "direct");
+  }
+  SECTION("a flag's file beats the environment") {
+    auto v = ok(load({"--db-password-file=" + secret_file.path()},
+                     fake_env({{"SEMIASYNC_DB_PASSWORD", "env"}})))
+               .values;
+    CHECK(v.db_password == "from-file");
+  }
+  SECTION("a missing file is an error naming the path, not a secret") {
+    auto message = error_of(
+      load({}, fake_env({{"SEMIASYNC_DB_PASSWORD", "hunter2"},
+                         {"SEMIASYNC_KAFKA_SASL_PASSWORD_FILE",
+                          "/nonexistent/secret"}})));
+    CHECK_THAT(message, Catch::Contains("/nonexistent/secret"));
+    CHECK_THAT(message, Catch::Contains("kafkaSaslPassword"));
+    CHECK_THAT(message, !Catch::Contains("hunter2"));
+  }
+  SECTION("only secrets have file variants") {
+    CHECK_THAT(error_of(load({"--db-host-file=/x"}, fake_env({}))),
+               Catch::Contains("unknown option --db-host-file"));
+  }
+}
+
+TEST_CASE("--help names the file variants and shows no secret") {
+  auto text = help_text("semiasync");
+  CHECK_THAT(text, Catch::Contains("--db-password-file"));
+  CHECK_THAT(text, Catch::Contains("SEMIASYNC_DB_PASSWORD_FILE"));
+  CHECK_THAT(text, Catch::Contains("dbPasswordFile"));
+  CHECK_THAT(text, Catch::Contains("SEMIASYNC_KAFKA_SASL_PASSWORD_FILE"));
+  // The default password of the local demo is "root": never printed.
+  CHECK(text.find("default root\n      MariaDB password") == std::string::npos);
+}
+
+TEST_CASE("librdkafka properties pass through") {
+  SECTION("from the environment, ';'-separated") {
+    auto v = ok(load({}, fake_env({{"SEMIASYNC_KAFKA_PROPERTIES",
+                                    " security.protocol=SASL_SSL; "
+                                    "ssl.cipher.suites=A,B;;"}})))
+               .values;
+    CHECK(v.kafka_properties
+          == "security.protocol=SASL_SSL;ssl.cipher.suites=A,B");
+    auto overrides = v.kafka_overrides();
+    CHECK(overrides.size() == 2);
+    CHECK(overrides["security.protocol"] == "SASL_SSL");
+    CHECK(overrides["ssl.cipher.suites"] == "A,B");
+  }
+  SECTION("from a YAML map, with the SASL password from its own setting") {
+    temp_yaml config{"kafkaProperties:\n"
+                     "  security.protocol: SASL_SSL\n"
+                     "  sasl.mechanism: PLAIN\n"
+                     "kafkaSaslPassword: pw\n"};
+    auto v = ok(load({"--config=" + config.path()}, fake_env({}))).values;
+    auto overrides = v.kafka_overrides();
+    CHECK(overrides["security.protocol"] == "SASL_SSL");
+    CHECK(overrides["sasl.mechanism"] == "PLAIN");
+    CHECK(overrides["sasl.password"] == "pw");
+  }
+  SECTION("none by default") {
+    CHECK(ok(load({}, fake_env({}))).values.kafka_overrides().empty());
+  }
+  SECTION("an entry without '=' is an error that does not echo the value") {
+    auto message = error_of(load(
+      {"--kafka-properties=sasl.password"}, fake_env({})));
+    CHECK_THAT(message, Catch::Contains("kafkaProperties"));
+    CHECK_THAT(message, Catch::Contains("name=value"));
+  }
+}
