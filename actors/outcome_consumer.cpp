@@ -10,46 +10,84 @@ namespace semiasync {
 
 namespace {
 
+using self_pointer = poller_actor::stateful_pointer<outcome_consumer_state>;
+
 /// Records per poll: enough to drain bursts, small enough to stay responsive
 /// to other messages such as exit.
 constexpr size_t batch_size = 512;
 
+std::chrono::milliseconds millis(caf::timespan t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t);
+}
+
+/// Takes up partitions the topic gained, when a check is due. Between
+/// checks a new partition goes unread; it is read from its beginning once
+/// found, so its outcomes arrive late rather than never.
+void check_partitions(self_pointer self) {
+  auto& st = self->state;
+  if (st.cfg.partition_check_interval <= caf::timespan{0}) return;
+  auto now = self->clock().now();
+  if (now < st.next_partition_check) return;
+  st.next_partition_check = now + st.cfg.partition_check_interval;
+  auto added
+    = st.source->extend_assignment(millis(st.cfg.partition_check_timeout));
+  if (!added) {
+    // The next check tries again; meanwhile the known partitions are read.
+    log(log_level::warn, "outcome_consumer",
+        "cannot check for new partitions: " + detail_of(added.error()));
+    return;
+  }
+  if (added->empty()) return;
+  st.partitions_added += added->size();
+  std::string list;
+  for (auto p : *added)
+    list += (list.empty() ? "" : ",") + std::to_string(p);
+  log(log_level::info, "outcome_consumer",
+      "the outcome topic gained partitions; now also reading " + list);
+}
+
+void read_batch(self_pointer self) {
+  auto& st = self->state;
+  auto batch = st.source->poll(batch_size, millis(st.cfg.poll_timeout));
+  if (!batch) {
+    log(log_level::warn, "outcome_consumer",
+        "poll failed: " + detail_of(batch.error()));
+    return;
+  }
+  for (auto& rec : *batch) {
+    ++st.records_read;
+    if (st.cfg.records_read) st.cfg.records_read->inc();
+    auto decoded = decode_outcome(rec.message);
+    if (!decoded) {
+      // Not ours to fix: the worker's dead-letter handling owns bad
+      // requests; an undecodable outcome only costs its waiter a 504.
+      ++st.records_malformed;
+      log(log_level::warn, "outcome_consumer",
+          "undecodable outcome at " + kafka::position_of(rec) + ": "
+            + detail_of(decoded.error()));
+      continue;
+    }
+    self->send(st.registry, outcome_atom::value, std::move(*decoded));
+  }
+}
+
 } // namespace
 
 poller_actor::behavior_type
-outcome_consumer(poller_actor::stateful_pointer<outcome_consumer_state> self,
+outcome_consumer(self_pointer self,
                  std::shared_ptr<kafka::record_source> source,
-                 registry_actor registry, caf::timespan poll_timeout) {
+                 registry_actor registry, outcome_consumer_settings cfg) {
   auto& st = self->state;
   st.source = std::move(source);
   st.registry = std::move(registry);
-  st.poll_timeout = poll_timeout;
+  st.cfg = cfg;
+  // The first check waits one interval: the source was just assigned.
+  st.next_partition_check = self->clock().now() + cfg.partition_check_interval;
   self->send(self, poll_atom::value);
   return {
     [self](poll_atom) {
-      auto& st = self->state;
-      auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-        st.poll_timeout);
-      auto batch = st.source->poll(batch_size, timeout);
-      if (!batch) {
-        log(log_level::warn, "outcome_consumer",
-            "poll failed: " + detail_of(batch.error()));
-      } else {
-        for (auto& rec : *batch) {
-          ++st.records_read;
-          auto decoded = decode_outcome(rec.message);
-          if (!decoded) {
-            // Not ours to fix: the worker's dead-letter handling owns bad
-            // requests; an undecodable outcome only costs its waiter a 504.
-            ++st.records_malformed;
-            log(log_level::warn, "outcome_consumer",
-                "undecodable outcome at " + kafka::position_of(rec) + ": "
-                  + detail_of(decoded.error()));
-            continue;
-          }
-          self->send(st.registry, outcome_atom::value, std::move(*decoded));
-        }
-      }
+      check_partitions(self);
+      read_batch(self);
       self->send(self, poll_atom::value);
     },
   };

@@ -3,12 +3,36 @@
 #include "actors/protocol.hpp"
 #include "kafka/interfaces.hpp"
 
+#include <caf/actor_clock.hpp>
 #include <caf/timespan.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <chrono>
 #include <memory>
 
+#include "metrics/counter.hpp"
+
 namespace semiasync {
+
+/// Fixed settings of an outcome consumer.
+struct outcome_consumer_settings {
+  /// How long one poll may block. The actor runs on its own thread, so
+  /// blocking there delays nobody else.
+  caf::timespan poll_timeout = std::chrono::milliseconds{100};
+
+  /// How often to ask the source for partitions the topic gained since
+  /// (`record_source::extend_assignment`); zero: never. A broadcast reader
+  /// that missed a new partition would miss every outcome published there.
+  caf::timespan partition_check_interval = caf::timespan{0};
+
+  /// How long one such check may wait for the broker.
+  caf::timespan partition_check_timeout = std::chrono::seconds{1};
+
+  /// Counts every record read, undecodable ones included
+  /// (semiasync_outcomes_read_total): against the registry's routed count
+  /// it shows the fan-in. May be null (tests).
+  metrics::counter* records_read = nullptr;
+};
 
 /// State of the outcome consumer.
 struct outcome_consumer_state {
@@ -20,9 +44,11 @@ struct outcome_consumer_state {
   /// Receives every decoded outcome.
   registry_actor registry;
 
-  /// How long one poll may block. The actor runs on its own thread, so
-  /// blocking there delays nobody else.
-  caf::timespan poll_timeout;
+  /// Fixed settings.
+  outcome_consumer_settings cfg;
+
+  /// When the next partition check is due.
+  caf::actor_clock::time_point next_partition_check;
 
   /// Outcome records read, including undecodable ones.
   uint64_t records_read = 0;
@@ -30,16 +56,21 @@ struct outcome_consumer_state {
   /// Records that did not decode as an outcome.
   uint64_t records_malformed = 0;
 
+  /// Partitions added since start-up by partition checks.
+  uint64_t partitions_added = 0;
+
   /// The actor's name in logs.
   static inline const char* name = "outcome_consumer";
 };
 
 /// Reads outcome records in a loop of `poll` messages to itself and hands
-/// each decoded outcome to the registry. Spawn it `detached` in production:
-/// each poll blocks up to `poll_timeout`. Starts polling on its own.
+/// each decoded outcome to the registry; every `partition_check_interval`
+/// it lets the source take up partitions the topic gained. Spawn it
+/// `detached` in production: each poll blocks up to `poll_timeout`. Starts
+/// polling on its own.
 poller_actor::behavior_type
 outcome_consumer(poller_actor::stateful_pointer<outcome_consumer_state> self,
                  std::shared_ptr<kafka::record_source> source,
-                 registry_actor registry, caf::timespan poll_timeout);
+                 registry_actor registry, outcome_consumer_settings cfg);
 
 } // namespace semiasync

@@ -1,5 +1,6 @@
 #include "actors/request.hpp"
 
+#include "actors/reply_route.hpp"
 #include "domain/error.hpp"
 #include "domain/wire_codec.hpp"
 
@@ -111,6 +112,8 @@ request_actor::behavior_type create_user_request(self_pointer self,
       [self, shared](caf::ok_atom) {
         kafka::outgoing_record rec{shared->request_topic,
                                    encode_request(shared->command)};
+        if (shared->reply_partition)
+          add_reply_partition(rec.message, *shared->reply_partition);
         self
           ->request(shared->producer,
                     shared->produce_timeout + delivery_report_grace,

@@ -8,7 +8,9 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace semiasync {
@@ -39,6 +41,10 @@ struct request_context {
   reply_function reply;
   /// Where latencies and failures are counted; may be null (tests).
   request_metrics* metrics = nullptr;
+  /// The outcome-topic partition this instance reads, named in the
+  /// request's `replyPartition` header so the worker publishes the outcome
+  /// there (steered routing); nothing adds no header (broadcast).
+  std::optional<int32_t> reply_partition;
 };
 
 /// State of one waiting request.

@@ -25,6 +25,9 @@ request_metrics request_metrics::bind(metrics::registry& reg) {
     reg.get_counter("semiasync_outcomes_dropped_total",
                     "Outcomes nobody waited for here (another instance's, "
                     "or late)"),
+    reg.get_counter("semiasync_outcomes_read_total",
+                    "Outcome records read from the outcome topic, ours or "
+                    "not"),
     reg.get_counter("semiasync_reply_deadline_expiries_total",
                     "Requests whose deadline passed before their outcome"),
     reg.get_counter("semiasync_publish_errors_total",

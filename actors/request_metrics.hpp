@@ -13,6 +13,10 @@ struct request_metrics {
   metrics::counter& outcomes_routed;
   /// Outcomes nobody here waited for (another instance's, or late).
   metrics::counter& outcomes_dropped;
+  /// Outcome records read by the outcome consumer, whether anybody here
+  /// waits for them or not: read / routed is the fan-in (1 when every
+  /// outcome read was one of ours).
+  metrics::counter& outcomes_read;
   /// Requests whose reply deadline passed before their outcome arrived.
   metrics::counter& deadline_expiries;
   /// Requests that could not be published (503) or maybe were (504).

@@ -1,5 +1,6 @@
 #include "actors/worker.hpp"
 
+#include "actors/reply_route.hpp"
 #include "domain/create_user.hpp"
 #include "domain/error.hpp"
 #include "domain/log.hpp"
@@ -45,7 +46,21 @@ struct plan {
   std::vector<kafka::outgoing_record> publishes;
   record_outcome outcome;
   bool dead_letter = false;
+  reply_steering steering = reply_steering::none;
 };
+
+/// Where a record's outcome goes: an explicit partition, or -1 for "by key".
+struct reply_target {
+  int32_t partition = -1;
+  reply_steering steering = reply_steering::none;
+};
+
+/// How old the cached partition count of the outcome topic may be. Counts
+/// only grow, so a stale count can only refuse a partition that is new; a
+/// header beyond it is checked against a count at most
+/// `partition_recheck_age` old before it is refused.
+constexpr auto partition_count_max_age = std::chrono::seconds{30};
+constexpr auto partition_recheck_age = std::chrono::seconds{1};
 
 std::string millis_text(caf::timespan t) {
   return std::to_string(
@@ -70,8 +85,44 @@ kafka::outgoing_record dead_letter_of(const worker_state& st,
 }
 
 kafka::outgoing_record outcome_record(const worker_state& st,
-                                      const outcome& result) {
-  return {st.cfg.outcome_topic, encode_outcome(result)};
+                                      const outcome& result,
+                                      int32_t partition) {
+  return {st.cfg.outcome_topic, encode_outcome(result), partition};
+}
+
+/// The partition the record's `replyPartition` header asks for, when the
+/// outcome topic has it. When the count is unknown (no metadata yet) the
+/// header is trusted: if the partition does not exist, the publish fails,
+/// `recheck_partition_count` makes the next attempt ask the broker, and
+/// that attempt falls back to the key, so a bad header never holds a
+/// record for good.
+reply_target reply_target_of(worker_state& st, const kafka::record& rec) {
+  auto raw = rec.message.header_value(reply_partition_header);
+  if (!raw) return {};
+  auto asked = requested_reply_partition(rec.message);
+  auto refuse = [&](const std::string& why) {
+    log(log_level::warn, "worker",
+        "ignoring " + std::string{reply_partition_header} + " '"
+          + std::string{*raw} + "' of " + kafka::position_of(rec) + ": " + why
+          + "; the outcome is partitioned by key");
+    return reply_target{-1, reply_steering::fallback};
+  };
+  if (!asked) return refuse("not a partition number");
+  auto& topic = st.cfg.outcome_topic;
+  auto max_age = st.recheck_partition_count
+                   ? std::chrono::milliseconds{0}
+                   : std::chrono::milliseconds{partition_count_max_age};
+  st.recheck_partition_count = false;
+  auto count = st.publisher->partition_count(topic, max_age);
+  // A failed refresh must not turn a known count into "unknown".
+  if (count && *asked >= *count && max_age > partition_recheck_age)
+    if (auto fresher
+        = st.publisher->partition_count(topic, partition_recheck_age))
+      count = fresher;
+  if (count && *asked >= *count)
+    return refuse("topic '" + topic + "' has " + std::to_string(*count)
+                  + " partitions");
+  return {*asked, reply_steering::steered};
 }
 
 record_outcome kind_of(const outcome& result) {
@@ -98,14 +149,16 @@ std::string reason_of(const caf::error& err) {
 /// dead-letter topic, and answered when it names whose it is, so that
 /// client gets a 4xx now instead of a 504 later.
 plan undecodable(const worker_state& st, const kafka::record& rec,
-                 const caf::error& why) {
+                 const caf::error& why, int32_t reply) {
   auto reason = reason_of(why);
   plan result{
     {dead_letter_of(st, rec, reason)}, record_outcome::dead_lettered, true};
   if (auto id = salvage_request_id(rec.message)) {
     result.publishes.push_back(
-      outcome_record(st, user_rejected{std::move(*id), user_name{},
-                                       error_code::malformed_record, reason}));
+      outcome_record(st,
+                     user_rejected{std::move(*id), user_name{},
+                                   error_code::malformed_record, reason},
+                     reply));
     result.outcome = record_outcome::rejected;
   }
   return result;
@@ -113,7 +166,8 @@ plan undecodable(const worker_state& st, const kafka::record& rec,
 
 /// A valid request the rule refused for good.
 plan refused(const worker_state& st, const kafka::record& rec,
-             const create_user_requested& request, const caf::error& why) {
+             const create_user_requested& request, const caf::error& why,
+             int32_t reply) {
   auto code = code_of(why);
   auto reason = reason_of(why);
   log(log_level::info, "worker",
@@ -122,16 +176,19 @@ plan refused(const worker_state& st, const kafka::record& rec,
   // A reused request ID is the client's doing, not a broken record: the
   // answer is all it needs.
   if (code == error_code::request_id_conflict)
-    return plan{{outcome_record(st, user_rejected{request.request, request.name,
-                                                  code, reason})},
-                record_outcome::rejected,
-                false};
+    return plan{
+      {outcome_record(
+        st, user_rejected{request.request, request.name, code, reason}, reply)},
+      record_outcome::rejected,
+      false};
   // The database refused the data (or an error we do not know): keep the
   // record for a human and still answer the client.
   return plan{
     {dead_letter_of(st, rec, reason),
-     outcome_record(st, user_rejected{request.request, request.name,
-                                      error_code::database_rejected, reason})},
+     outcome_record(st,
+                    user_rejected{request.request, request.name,
+                                  error_code::database_rejected, reason},
+                    reply)},
     record_outcome::rejected,
     true};
 }
@@ -139,13 +196,25 @@ plan refused(const worker_state& st, const kafka::record& rec,
 /// Decides what `rec` turns into; fails only with transient errors.
 caf::expected<plan> decide(worker_state& st, const kafka::record& rec) {
   auto request = decode_request(rec.message);
-  if (!request) return undecodable(st, rec, request.error());
+  auto reply = reply_target_of(st, rec);
+  // A record answered by a dead letter only has no outcome to steer.
+  auto steered = [&st, &reply](plan p) {
+    auto answers = std::any_of(p.publishes.begin(), p.publishes.end(),
+                               [&st](const kafka::outgoing_record& out) {
+                                 return out.topic == st.cfg.outcome_topic;
+                               });
+    if (answers) p.steering = reply.steering;
+    return p;
+  };
+  if (!request)
+    return steered(undecodable(st, rec, request.error(), reply.partition));
   auto result = create_user(*st.users, *st.ids, *request);
   if (!result) {
     if (is_transient(code_of(result.error()))) return std::move(result.error());
-    return refused(st, rec, *request, result.error());
+    return steered(refused(st, rec, *request, result.error(), reply.partition));
   }
-  return plan{{outcome_record(st, *result)}, kind_of(*result), false};
+  return steered(plan{
+    {outcome_record(st, *result, reply.partition)}, kind_of(*result), false});
 }
 
 uint64_t epoch_of(const worker_state& st, const kafka::record& rec) {
@@ -162,6 +231,7 @@ bool publish_all(worker_state& st, const kafka::record& rec, plan p) {
   pending->dead_letter = p.dead_letter;
   pending->outstanding = p.publishes.size();
   pending->epoch = epoch_of(st, rec);
+  pending->steering = p.steering;
   bool accepted = true;
   for (auto& out : p.publishes) {
     auto sink = st.finished;
@@ -210,6 +280,8 @@ void succeed(worker_state& st, const pending_record& p) {
     ++st.stats.dead_lettered;
     m.dead_letters.inc();
   }
+  if (p.steering == reply_steering::steered) m.replies_steered.inc();
+  if (p.steering == reply_steering::fallback) m.replies_unsteerable.inc();
   auto& rec = p.source;
   if (auto safe = st.tracker.finished(rec.topic, rec.partition, rec.offset))
     if (auto err = st.source->mark_done(rec.topic, rec.partition, *safe))
@@ -239,6 +311,10 @@ bool apply_finished(worker_state& st) {
     }
     // Not acknowledged: the outcome may or may not be on the broker.
     // Processing again is harmless (idempotent) and keeps the offset held.
+    // A steered publish may have failed for want of its partition: the
+    // retry checks the partition against a fresh count.
+    if (p.steering == reply_steering::steered)
+      st.recheck_partition_count = true;
     log(log_level::warn, "worker",
         "publish for " + kafka::position_of(p.source)
           + " failed, retrying: " + reason_of(p.failure));

@@ -77,6 +77,16 @@ struct worker_stats {
 /// How a record ended, for the records counter.
 enum class record_outcome { created, duplicated, rejected, dead_lettered };
 
+/// Whether a record's outcome honours its `replyPartition` header.
+enum class reply_steering {
+  /// No header (e.g. the reference server): partitioned by key.
+  none,
+  /// Published to the partition the header names.
+  steered,
+  /// The header named no partition the outcome topic has: by key.
+  fallback,
+};
+
 /// A request record whose publishes are in flight: the outcome, a dead
 /// letter, or both. It completes with its last delivery report and commits
 /// only when every publish was acknowledged.
@@ -94,6 +104,8 @@ struct pending_record {
   /// The partition's ownership epoch when processed: a revocation since
   /// makes the record someone else's (see `worker_state::epochs`).
   uint64_t epoch = 0;
+  /// Where its outcome went.
+  reply_steering steering = reply_steering::none;
 };
 
 /// A delivery report, waiting to be applied by the worker (delivery
@@ -138,6 +150,10 @@ struct worker_state {
   /// Per partition, how often it was revoked: a delivery report for a
   /// record of an earlier epoch must neither commit nor retry it.
   std::map<std::pair<std::string, int32_t>, uint64_t> epochs;
+  /// Set when a steered publish failed: the partition it named may be gone
+  /// (topic recreated smaller), so the next check asks the broker afresh
+  /// instead of trusting the cached count.
+  bool recheck_partition_count = false;
   /// Counters.
   worker_stats stats;
 
@@ -155,6 +171,13 @@ struct worker_state {
 /// - A request ID used for another name gets a UserRejected
 ///   (`request_id_conflict`); data the database refuses for good goes to
 ///   the dead-letter topic plus a UserRejected (`database_rejected`).
+/// - A request whose `replyPartition` header names a partition of the
+///   outcome topic gets its outcome published to exactly that partition
+///   (the domain event stays on the outcome topic, one write), so the
+///   requesting server reads only its own partitions. A header that is not
+///   a partition number, or names a partition the topic does not have
+///   (checked against a cached partition count), is ignored: partitioned
+///   by key, as for a request without the header.
 /// - Transient failures (database, refused or lost publishes) are retried
 ///   after a capped, jittered exponential backoff; nothing is skipped and
 ///   the held records keep their order. The consumer is still polled every

@@ -20,6 +20,13 @@ worker_metrics worker_metrics::register_in(metrics::registry& reg) {
   auto retries = [&reg](const char* cause) -> metrics::counter& {
     return reg.get_counter(retries_name, retries_help, {{"cause", cause}});
   };
+  auto steering = [&reg](const char* result) -> metrics::counter& {
+    return reg.get_counter(
+      "semiasync_worker_reply_partitions_total",
+      "Finished records that asked for a reply partition, by whether their "
+      "outcome went there (steered) or by key (fallback: no such partition)",
+      {{"result", result}});
+  };
   return worker_metrics{
     records("created"),
     records("duplicated"),
@@ -32,6 +39,8 @@ worker_metrics worker_metrics::register_in(metrics::registry& reg) {
     reg.get_histogram("semiasync_worker_batch_size",
                       "Records taken per non-empty poll of the request topic",
                       {1, 2, 5, 10, 20, 50, 100, 200, 500}),
+    steering("steered"),
+    steering("fallback"),
   };
 }
 

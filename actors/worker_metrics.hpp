@@ -32,6 +32,13 @@ struct worker_metrics {
   metrics::counter& dead_letters;
   /// semiasync_worker_batch_size: records per non-empty poll.
   metrics::histogram& batch_size;
+  /// semiasync_worker_reply_partitions_total{result="steered"}: finished
+  /// records whose outcome went to the partition their `replyPartition`
+  /// header named.
+  metrics::counter& replies_steered;
+  /// ... {result="fallback"}: finished records whose header named no valid
+  /// partition, so their outcome was partitioned by key.
+  metrics::counter& replies_unsteerable;
 
   /// Finds or creates the worker's families in `reg`, every label value
   /// included, so each series shows 0 before its first event.

@@ -3,6 +3,7 @@
 #include "actors/producer.hpp"
 #include "actors/reader.hpp"
 #include "actors/registry.hpp"
+#include "actors/reply_route.hpp"
 #include "actors/request_metrics.hpp"
 #include "actors/system_config.hpp"
 #include "app/commands.hpp"
@@ -32,6 +33,11 @@ constexpr auto drain_margin = std::chrono::seconds{1};
 
 /// How long one outcome poll blocks its (dedicated) thread.
 constexpr auto outcome_poll_timeout = std::chrono::milliseconds{100};
+
+/// How often a broadcast server looks for partitions the outcome topic
+/// gained: outcomes published there meanwhile arrive this much later (they
+/// are read from the partition's beginning once found).
+constexpr auto partition_check_interval = std::chrono::seconds{5};
 
 /// How often /readyz's verdict is refreshed, and how long the broker may
 /// take to answer one check.
@@ -75,24 +81,70 @@ int fail(const std::string& what, const caf::error& err) {
   return 1;
 }
 
+std::string partition_text(const std::vector<int32_t>& partitions) {
+  std::string result;
+  for (auto p : partitions)
+    result += (result.empty() ? "" : ",") + std::to_string(p);
+  return result;
+}
+
+/// How this instance reads outcomes, and which partition each request
+/// names for its reply (steered routing only).
+struct outcome_reader {
+  std::shared_ptr<kafka::consumer> source;
+  std::shared_ptr<reply_route> route;
+};
+
+/// Broadcast: every partition of the outcome topic from its end, in a
+/// group of its own, so the instance sees every reply meant for it.
+/// Steered: only the partitions it owns (configured, or derived from the
+/// instance ID and the partition count), also from their end.
+caf::expected<outcome_reader> read_outcomes(const config::settings& cfg,
+                                            const std::string& instance) {
+  auto group = "semiasync-server-" + instance;
+  auto timeout
+    = std::chrono::duration_cast<std::chrono::milliseconds>(startup_timeout);
+  if (outcome_routing_from(cfg.outcome_routing) != outcome_routing::steered) {
+    if (!cfg.reply_partitions.empty())
+      log(log_level::warn, "server",
+          "replyPartitions is ignored: outcomeRouting is broadcast");
+    auto all = kafka::consumer::assign_from_end(
+      cfg.kafka_brokers, group, cfg.outcome_topic, timeout,
+      cfg.kafka_overrides());
+    if (!all) return std::move(all.error());
+    return outcome_reader{std::move(*all), nullptr};
+  }
+  auto configured = parse_partition_list(cfg.reply_partitions);
+  if (!configured) return std::move(configured.error());
+  auto choose = [&](int32_t count) {
+    return owned_reply_partitions(*configured, instance, count);
+  };
+  auto own = kafka::consumer::assign_chosen_from_end(
+    cfg.kafka_brokers, group, cfg.outcome_topic, choose, timeout,
+    cfg.kafka_overrides());
+  if (!own) return std::move(own.error());
+  std::shared_ptr<kafka::consumer> source = std::move(*own);
+  auto route = std::make_shared<reply_route>(
+    source->owned_partitions(cfg.outcome_topic));
+  return outcome_reader{std::move(source), std::move(route)};
+}
+
 } // namespace
 
 int run_server(const config::settings& cfg, termination_signals& signals) {
   auto instance = cfg.instance_id.empty() ? random_uuid() : cfg.instance_id;
-  auto client = kafka::producer::make(cfg.kafka_brokers, cfg.produce_timeout);
+  auto client = kafka::producer::make(cfg.kafka_brokers, cfg.produce_timeout,
+                                      cfg.kafka_overrides());
   if (!client) return fail("cannot create the Kafka producer", client.error());
   std::shared_ptr<kafka::producer> publisher = std::move(*client);
   // The producer actor must never block, so a thread of the client's own
   // serves its delivery reports.
   publisher->start_polling_thread();
-  // Each instance reads every outcome partition from the current end, in a
-  // group of its own: it sees every reply meant for it.
-  auto outcomes = kafka::consumer::assign_from_end(
-    cfg.kafka_brokers, "semiasync-server-" + instance, cfg.outcome_topic,
-    std::chrono::duration_cast<std::chrono::milliseconds>(startup_timeout));
+  auto outcomes = read_outcomes(cfg, instance);
   if (!outcomes)
     return fail("cannot read topic " + cfg.outcome_topic, outcomes.error());
-  std::shared_ptr<kafka::consumer> source = std::move(*outcomes);
+  auto source = outcomes->source;
+  auto route = outcomes->route;
 
   // Declared before the actor system so it outlives it: request actors that
   // answer during the system's shutdown still post to its I/O context.
@@ -107,8 +159,14 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   auto registry_handle
     = sys.spawn(registry, registry_settings{100000, &request_counters});
   auto producer_handle = sys.spawn(producer, publisher);
+  // Only a broadcast reader follows the topic's growth: a steered one reads
+  // the partitions its requests name, and those exist already.
+  outcome_consumer_settings consumer_cfg{
+    outcome_poll_timeout,
+    route ? caf::timespan{0} : caf::timespan{partition_check_interval},
+    std::chrono::seconds{1}, &request_counters.outcomes_read};
   auto consumer_handle = sys.spawn<caf::detached>(
-    outcome_consumer, source, registry_handle, outcome_poll_timeout);
+    outcome_consumer, source, registry_handle, consumer_cfg);
   auto reader_handle = sys.spawn<caf::detached>(
     reader, std::make_shared<db::mysql_user_repository>(db_settings_of(cfg)));
   auto probe_handle = sys.spawn<caf::detached>(
@@ -122,14 +180,21 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
                                  cfg.http_threads,  cfg.max_body_bytes,
                                  cfg.request_topic, cfg.reply_timeout,
                                  cfg.max_wait,      cfg.produce_timeout,
-                                 cfg.max_in_flight};
+                                 cfg.max_in_flight, cfg.max_header_bytes,
+                                 cfg.max_connections, cfg.read_timeout,
+                                 cfg.write_timeout};
   http::server_dependencies deps{&sys,
                                  registry_handle,
                                  producer_handle,
                                  reader_handle,
                                  [verdict] { return verdict->reason(); },
                                  &metrics,
-                                 &request_counters};
+                                 &request_counters,
+                                 nullptr};
+  if (route)
+    deps.reply_partition = [route]() -> std::optional<int32_t> {
+      return route->next();
+    };
   auto started = http::server::start(http_cfg, std::move(deps));
   if (!started) {
     stop_actors(consumer_handle, producer_handle, registry_handle,
@@ -139,7 +204,11 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   http = std::move(*started);
   log(log_level::info, "server",
       "listening on " + cfg.http_address + ":" + std::to_string(cfg.http_port)
-        + ", instance " + instance);
+        + ", instance " + instance + ", outcomes "
+        + (route
+             ? "steered to partitions " + partition_text(route->partitions())
+             : std::string{"broadcast (every partition)"})
+        + " of " + cfg.outcome_topic);
 
   auto cause
     = wait_for_stop(sys, signals,

@@ -14,6 +14,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
 #include <csignal>
 
 #include "metrics/registry.hpp"
@@ -31,6 +32,19 @@ constexpr auto request_poll_timeout = std::chrono::milliseconds{100};
 
 /// Most records the worker takes per poll.
 constexpr size_t request_batch_size = 256;
+
+/// The session timeout bounds how long a crashed worker's partitions (and
+/// the requests on them) wait before a rebalance hands them on; heartbeats
+/// go at a third of it, as Kafka advises, at most at librdkafka's default.
+kafka::properties group_timing(std::chrono::milliseconds session_timeout) {
+  auto heartbeat = std::min<std::chrono::milliseconds>(
+    session_timeout / 3, std::chrono::milliseconds{3000});
+  return {
+    {"session.timeout.ms", std::to_string(session_timeout.count())},
+    {"heartbeat.interval.ms",
+     std::to_string(std::max<int64_t>(1, heartbeat.count()))},
+  };
+}
 
 int fail(const std::string& what, const caf::error& err) {
   log(log_level::error, "worker", what + ": " + detail_of(err));
@@ -54,15 +68,22 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
     if (!started) return fail("cannot serve metrics", started.error());
     endpoint = std::move(*started);
   }
-  auto subscribed = kafka::consumer::subscribe(
-    cfg.kafka_brokers, cfg.worker_group, {cfg.request_topic});
+  // The operator's librdkafka properties win over our group timing.
+  auto consumer_overrides = group_timing(cfg.worker_session_timeout);
+  for (auto& [name, value] : cfg.kafka_overrides())
+    consumer_overrides[name] = value;
+  auto subscribed
+    = kafka::consumer::subscribe(cfg.kafka_brokers, cfg.worker_group,
+                                 {cfg.request_topic}, consumer_overrides);
   if (!subscribed)
     return fail("cannot consume " + cfg.request_topic, subscribed.error());
   std::shared_ptr<kafka::consumer> source = std::move(*subscribed);
   add_consumer_lag(registry, source);
   auto publisher = kafka::producer::make(
-    cfg.kafka_brokers, std::chrono::duration_cast<std::chrono::milliseconds>(
-                         outcome_delivery_timeout));
+    cfg.kafka_brokers,
+    std::chrono::duration_cast<std::chrono::milliseconds>(
+      outcome_delivery_timeout),
+    cfg.kafka_overrides());
   if (!publisher)
     return fail("cannot create the Kafka producer", publisher.error());
   auto users

@@ -31,12 +31,6 @@ properties consumer_defaults(const std::string& brokers,
     {"auto.offset.reset", "earliest"},
     {"fetch.wait.max.ms", "10"},
     {"socket.nagle.disable", "true"},
-    // A worker that crashes holds its partitions until its session expires;
-    // librdkafka's 45 s default stalled every request on them that long
-    // (fault suite, scenario 1). 10 s is above the broker's 6 s minimum and
-    // leaves three heartbeats per session.
-    {"session.timeout.ms", "10000"},
-    {"heartbeat.interval.ms", "3000"},
   };
 }
 

@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <utility>
 
 namespace semiasync::kafka {
@@ -131,6 +132,9 @@ struct consumer::impl {
   rebalance_handler rebalance;
   std::unique_ptr<RdKafka::KafkaConsumer> handle;
   caf::error pending_error;
+  /// The topic whose every partition this reader follows, new ones
+  /// included; empty for group members and readers of chosen partitions.
+  std::string followed_topic;
 
   ~impl() {
     // Leaves the group cleanly, also when a factory fails half-way.
@@ -169,11 +173,54 @@ consumer::subscribe(const std::string& brokers, const std::string& group_id,
   return std::unique_ptr<consumer>{new consumer(std::move(*state))};
 }
 
+namespace {
+
+/// The partition count of `topic` in `md`, or why there is none.
+caf::expected<int32_t> partition_count_in(const RdKafka::Metadata& md,
+                                          const std::string& topic) {
+  const RdKafka::TopicMetadata* found = nullptr;
+  for (const auto* t : *md.topics())
+    if (t->topic() == topic) found = t;
+  auto what = "topic '" + topic + "'";
+  if (found == nullptr)
+    return unavailable(what, RdKafka::ERR_UNKNOWN_TOPIC_OR_PART);
+  if (found->err() != RdKafka::ERR_NO_ERROR)
+    return unavailable(what, found->err());
+  if (found->partitions()->empty())
+    return unavailable(what, RdKafka::ERR__UNKNOWN_PARTITION);
+  return static_cast<int32_t>(found->partitions()->size());
+}
+
+/// Every partition number below `count`.
+std::vector<int32_t> every_partition(int32_t count) {
+  std::vector<int32_t> result;
+  for (int32_t p = 0; p < count; ++p)
+    result.push_back(p);
+  return result;
+}
+
+} // namespace
+
 caf::expected<std::unique_ptr<consumer>>
 consumer::assign_from_end(const std::string& brokers,
                           const std::string& group_id, const std::string& topic,
                           std::chrono::milliseconds timeout,
                           const properties& overrides) {
+  auto result = assign_chosen_from_end(
+    brokers, group_id, topic,
+    [](int32_t count) -> caf::expected<std::vector<int32_t>> {
+      return every_partition(count);
+    },
+    timeout, overrides);
+  // Reading every partition includes the ones added later.
+  if (result) (*result)->impl_->followed_topic = topic;
+  return result;
+}
+
+caf::expected<std::unique_ptr<consumer>> consumer::assign_chosen_from_end(
+  const std::string& brokers, const std::string& group_id,
+  const std::string& topic, const partition_chooser& choose,
+  std::chrono::milliseconds timeout, const properties& overrides) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto remaining = [deadline] {
     return to_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -193,33 +240,90 @@ consumer::assign_from_end(const std::string& brokers,
   std::unique_ptr<RdKafka::Metadata> md{raw};
   if (rc != RdKafka::ERR_NO_ERROR)
     return unavailable("metadata for '" + topic + "'", rc);
-  const RdKafka::TopicMetadata* found = nullptr;
-  for (const auto* t : *md->topics())
-    if (t->topic() == topic) found = t;
-  auto what = "topic '" + topic + "'";
-  if (found == nullptr)
-    return unavailable(what, RdKafka::ERR_UNKNOWN_TOPIC_OR_PART);
-  if (found->err() != RdKafka::ERR_NO_ERROR)
-    return unavailable(what, found->err());
-  if (found->partitions()->empty())
-    return unavailable(what, RdKafka::ERR__UNKNOWN_PARTITION);
+  auto count = partition_count_in(*md, topic);
+  if (!count) return std::move(count.error());
+  auto chosen = choose(*count);
+  if (!chosen) return std::move(chosen.error());
+  if (chosen->empty())
+    return make_error(error_code::unavailable,
+                      "no partition of '" + topic + "' chosen");
   partition_list parts;
-  for (const auto* p : *found->partitions()) {
+  for (auto p : *chosen) {
+    if (p < 0 || p >= *count)
+      return make_error(error_code::unavailable,
+                        "topic '" + topic + "' has no partition "
+                          + std::to_string(p) + " (it has "
+                          + std::to_string(*count) + ")");
     int64_t low = 0;
     int64_t high = 0;
-    rc = handle.query_watermark_offsets(topic, p->id(), &low, &high,
-                                        remaining());
+    // Right after a topic is created (or a broker restarted) a partition
+    // may have no leader yet: retry until the deadline instead of failing
+    // the whole start-up on a state that lasts a moment.
+    for (;;) {
+      rc = handle.query_watermark_offsets(topic, p, &low, &high, remaining());
+      if (rc == RdKafka::ERR_NO_ERROR || remaining() <= 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds{200});
+    }
     if (rc != RdKafka::ERR_NO_ERROR)
       return unavailable(
-        "end offset of '" + topic + "' [" + std::to_string(p->id()) + "]", rc);
-    parts.items.push_back(
-      RdKafka::TopicPartition::create(topic, p->id(), high));
+        "end offset of '" + topic + "' [" + std::to_string(p) + "]", rc);
+    parts.items.push_back(RdKafka::TopicPartition::create(topic, p, high));
   }
   if (rc = handle.assign(parts.items); rc != RdKafka::ERR_NO_ERROR)
     return unavailable("assign '" + topic + "'", rc);
   (*state)->rebalance.owned = parts.items.size();
   (*state)->rebalance.record_owned(parts.items, false);
   return std::unique_ptr<consumer>{new consumer(std::move(*state))};
+}
+
+caf::expected<std::vector<int32_t>>
+consumer::extend_assignment(std::chrono::milliseconds timeout) {
+  const auto& topic = impl_->followed_topic;
+  if (topic.empty()) return std::vector<int32_t>{};
+  std::string reason;
+  std::unique_ptr<RdKafka::Topic> handle_of_topic{
+    RdKafka::Topic::create(impl_->handle.get(), topic, nullptr, reason)};
+  if (!handle_of_topic)
+    return make_error(error_code::unavailable,
+                      "topic handle for '" + topic + "': " + reason);
+  // This topic only: a consumer's metadata request never creates topics
+  // (allow.auto.create.topics is off for consumers), and the answer stays
+  // small however many topics the cluster has.
+  RdKafka::Metadata* raw = nullptr;
+  auto rc = impl_->handle->metadata(false, handle_of_topic.get(), &raw,
+                                    to_ms(timeout));
+  std::unique_ptr<RdKafka::Metadata> md{raw};
+  if (rc != RdKafka::ERR_NO_ERROR)
+    return unavailable("metadata for '" + topic + "'", rc);
+  auto count = partition_count_in(*md, topic);
+  if (!count) return std::move(count.error());
+  auto owned = impl_->rebalance.owned_snapshot();
+  partition_list parts;
+  std::vector<int32_t> added;
+  for (int32_t p = 0; p < *count; ++p) {
+    if (owned.count({topic, p}) > 0) continue;
+    parts.items.push_back(RdKafka::TopicPartition::create(
+      topic, p, RdKafka::Topic::OFFSET_BEGINNING));
+    added.push_back(p);
+  }
+  if (added.empty()) return added;
+  std::unique_ptr<RdKafka::Error> failed{
+    impl_->handle->incremental_assign(parts.items)};
+  if (failed)
+    return make_error(error_code::unavailable, "assign new partitions of '"
+                                                 + topic
+                                                 + "': " + failed->str());
+  impl_->rebalance.owned += added.size();
+  impl_->rebalance.record_owned(parts.items, true);
+  return added;
+}
+
+std::vector<int32_t>
+consumer::owned_partitions(const std::string& topic) const {
+  std::vector<int32_t> result;
+  for (auto& [t, p] : impl_->rebalance.owned_snapshot())
+    if (t == topic) result.push_back(p);
+  return result;
 }
 
 consumer::~consumer() {

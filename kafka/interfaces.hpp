@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/error.hpp"
 #include "kafka/record.hpp"
 
 #include <caf/error.hpp>
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace semiasync::kafka {
@@ -34,6 +36,18 @@ public:
 
   /// Waits up to `timeout` for every queued record to be delivered or failed.
   virtual caf::error flush(std::chrono::milliseconds timeout) = 0;
+
+  /// How many partitions `topic` has, from a cache no older than `max_age`
+  /// (refreshed from the broker, blocking briefly, when older). Lets a
+  /// caller check an explicit partition before publishing to it. An error
+  /// means "unknown" (broker unreachable, or a publisher that cannot tell).
+  virtual caf::expected<int32_t>
+  partition_count(const std::string& topic, std::chrono::milliseconds max_age) {
+    static_cast<void>(topic);
+    static_cast<void>(max_age);
+    return make_error(error_code::unavailable,
+                      "this publisher does not know partition counts");
+  }
 };
 
 /// Told about each partition a rebalance takes away, so that in-flight
@@ -73,6 +87,18 @@ public:
   /// cannot tell answer 0.
   virtual int64_t lag() const {
     return 0;
+  }
+
+  /// For a reader of every partition of a topic: assigns the partitions the
+  /// topic gained since the last look, from their beginning (their first
+  /// records were written before this reader knew them), and returns them.
+  /// May block up to `timeout` asking the broker. Sources with a fixed set
+  /// of partitions (group members, readers of chosen partitions) return
+  /// nothing.
+  virtual caf::expected<std::vector<int32_t>>
+  extend_assignment(std::chrono::milliseconds timeout) {
+    static_cast<void>(timeout);
+    return std::vector<int32_t>{};
   }
 };
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <librdkafka/rdkafkacpp.h>
+#include <map>
+#include <mutex>
 #include <thread>
 
 namespace semiasync::kafka {
@@ -56,6 +58,14 @@ public:
 
 } // namespace
 
+/// What the producer last learned about one topic's partitions.
+struct partition_cache_entry {
+  /// The count, 0 while unknown.
+  int32_t count = 0;
+  /// When the broker was last asked (successfully or not).
+  std::chrono::steady_clock::time_point asked;
+};
+
 struct producer::impl {
   // Declared before `handle` so it outlives it: librdkafka calls it until
   // the handle is gone.
@@ -63,6 +73,8 @@ struct producer::impl {
   std::unique_ptr<RdKafka::Producer> handle;
   std::atomic<bool> stopping{false};
   std::thread poller;
+  std::mutex partitions_mutex;
+  std::map<std::string, partition_cache_entry> partitions;
 };
 
 producer::producer(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
@@ -157,6 +169,33 @@ bool producer::broker_reachable(std::chrono::milliseconds timeout) {
   auto rc = impl_->handle->metadata(false, nullptr, &raw, to_ms(timeout));
   std::unique_ptr<RdKafka::Metadata> md{raw};
   return rc == RdKafka::ERR_NO_ERROR;
+}
+
+caf::expected<int32_t>
+producer::partition_count(const std::string& topic,
+                          std::chrono::milliseconds max_age) {
+  std::lock_guard<std::mutex> guard{impl_->partitions_mutex};
+  auto now = std::chrono::steady_clock::now();
+  auto [entry, fresh] = impl_->partitions.try_emplace(topic);
+  auto& cached = entry->second;
+  if (fresh || now - cached.asked >= max_age) {
+    cached.asked = now;
+    std::string reason;
+    std::unique_ptr<RdKafka::Topic> handle_of_topic{
+      RdKafka::Topic::create(impl_->handle.get(), topic, nullptr, reason)};
+    RdKafka::Metadata* raw = nullptr;
+    auto rc = handle_of_topic ? impl_->handle->metadata(
+                false, handle_of_topic.get(), &raw, to_ms(metadata_timeout))
+                              : RdKafka::ERR__INVALID_ARG;
+    std::unique_ptr<RdKafka::Metadata> md{raw};
+    if (rc == RdKafka::ERR_NO_ERROR)
+      for (const auto* t : *md->topics())
+        if (t->topic() == topic && t->err() == RdKafka::ERR_NO_ERROR)
+          cached.count = static_cast<int32_t>(t->partitions()->size());
+  }
+  if (cached.count > 0) return cached.count;
+  return make_error(error_code::unavailable,
+                    "partition count of '" + topic + "' unknown");
 }
 
 } // namespace semiasync::kafka

@@ -56,6 +56,18 @@ public:
   /// True if a broker answers a metadata request within `timeout`.
   bool broker_reachable(std::chrono::milliseconds timeout);
 
+  /// From a per-topic cache; a refresh asks the broker for that topic only
+  /// and waits at most `metadata_timeout`. A failed refresh keeps the last
+  /// known count (partitions are never removed) and is not retried before
+  /// `max_age` passes again, so a broker outage costs one wait per
+  /// `max_age`, not one per call. Thread-safe.
+  caf::expected<int32_t>
+  partition_count(const std::string& topic,
+                  std::chrono::milliseconds max_age) override;
+
+  /// How long one partition-count refresh may wait for the broker.
+  static constexpr std::chrono::milliseconds metadata_timeout{1000};
+
 private:
   struct impl;
 

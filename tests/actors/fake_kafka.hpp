@@ -3,7 +3,9 @@
 #include "kafka/interfaces.hpp"
 
 #include <deque>
+#include <functional>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace semiasync::testing {
@@ -54,6 +56,18 @@ public:
     return lag_value;
   }
 
+  caf::expected<std::vector<int32_t>>
+  extend_assignment(std::chrono::milliseconds) override {
+    ++extend_calls;
+    return std::exchange(new_partitions, {});
+  }
+
+  /// How often `extend_assignment` ran.
+  size_t extend_calls = 0;
+
+  /// What the next `extend_assignment` reports as added.
+  std::vector<int32_t> new_partitions;
+
   /// How often `poll` ran.
   size_t polls = 0;
 
@@ -87,6 +101,23 @@ public:
   void serve_delivery_reports(std::chrono::milliseconds) override {
     // Deliveries run when the test calls ack/fail.
   }
+
+  /// Answers `partition_count` from `counts` (given the max age asked
+  /// for); unknown when `counts` is empty. Every max age asked is kept.
+  caf::expected<int32_t>
+  partition_count(const std::string&,
+                  std::chrono::milliseconds max_age) override {
+    count_ages.push_back(max_age);
+    if (!counts)
+      return make_error(error_code::unavailable, "no metadata in the fake");
+    return counts(max_age);
+  }
+
+  /// Decides `partition_count`'s answers.
+  std::function<caf::expected<int32_t>(std::chrono::milliseconds)> counts;
+
+  /// The max age of every `partition_count` call, in order.
+  std::vector<std::chrono::milliseconds> count_ages;
 
   /// Acknowledges every record still waiting, as a successful flush does.
   caf::error flush(std::chrono::milliseconds) override {

@@ -72,7 +72,8 @@ TEST_CASE("the outcome consumer hands decoded outcomes to the registry") {
     id, user_uuid{"00000000-0000-4000-8000-0000000000aa"}, user_name{"bob"}};
   source->queue({{"user", 0, 1, encode_outcome(created)},
                  {"user", 0, 2, wire_message{"", "garbage", {}}}});
-  auto consumer = f.sys.spawn(outcome_consumer, source, reg, 10ms);
+  auto consumer = f.sys.spawn(outcome_consumer, source, reg,
+                              outcome_consumer_settings{10ms});
   // The consumer loops by messaging itself: step a bounded number of jobs.
   f.run_steps(6);
   CHECK(source->polls >= 1);

@@ -51,7 +51,8 @@ struct flow_fixture : actor_fixture {
                         [this, id](caf::expected<outcome> result) {
                           replies[id.value].push_back(std::move(result));
                         },
-                        &counters};
+                        &counters,
+                        reply_partition};
     auto handle = sys.spawn(create_user_request, std::move(ctx));
     spawned.push_back(handle);
     return handle;
@@ -94,6 +95,8 @@ struct flow_fixture : actor_fixture {
   producer_actor producer_handle;
   std::map<std::string, std::vector<caf::expected<outcome>>> replies;
   std::vector<request_actor> spawned;
+  /// What the next requests name as their reply partition (steered).
+  std::optional<int32_t> reply_partition;
 };
 
 user_created created(const request_id& id, const std::string& name) {
@@ -348,4 +351,31 @@ TEST_CASE("request metrics follow every path") {
   f.sched.run();
   CHECK(f.counters.publish_errors.value() == 1);
   CHECK(f.counters.in_flight.value() == 0);
+}
+
+// -- reply steering -----------------------------------------------------------
+
+TEST_CASE("a steered request names its reply partition in an additive "
+          "header") {
+  flow_fixture f;
+  f.reply_partition = 7;
+  f.start_request(numbered_request_id(30), "steered");
+  f.sched.run();
+  REQUIRE(f.log->records.size() == 1);
+  auto& msg = f.log->records.front().message;
+  CHECK(msg.header_value("replyPartition") == "7");
+  // Everything the contract names is unchanged beside it.
+  CHECK(msg.key == "steered");
+  CHECK(msg.header_value("requestUUID") == numbered_request_id(30).value);
+  auto decoded = decode_request(msg);
+  REQUIRE(decoded);
+  CHECK(decoded->request == numbered_request_id(30));
+}
+
+TEST_CASE("a broadcast request carries no reply partition header") {
+  flow_fixture f;
+  f.start_request(numbered_request_id(31), "broadcast");
+  f.sched.run();
+  REQUIRE(f.log->records.size() == 1);
+  CHECK_FALSE(f.log->records.front().message.header_value("replyPartition"));
 }

@@ -434,3 +434,94 @@ TEST_CASE("lag counts what the owned partitions hold beyond the position",
   CHECK(negatives == 0);
   CHECK(lag_settles_at(0) == 0);
 }
+
+// -- reading chosen partitions (steered reply routing) ------------------------
+
+TEST_CASE("assign_chosen_from_end reads only the chosen partitions, from "
+          "their end",
+          "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("user", 4);
+  auto prod = make_producer(cluster.bootstraps());
+  REQUIRE(all_ok(publish_all(*prod, {make_record("user", "", "old", 1)})));
+  int32_t seen_count = 0;
+  auto src = consumer::assign_chosen_from_end(
+    cluster.bootstraps(), "steered", "user",
+    [&](int32_t count) -> caf::expected<std::vector<int32_t>> {
+      seen_count = count;
+      return std::vector<int32_t>{1, 3};
+    },
+    10s);
+  REQUIRE(src);
+  CHECK(seen_count == 4);
+  CHECK((*src)->assigned());
+  CHECK((*src)->owned_partitions("user") == std::vector<int32_t>{1, 3});
+  std::vector<outgoing_record> fresh;
+  for (int32_t p = 0; p < 4; ++p)
+    fresh.push_back(make_record("user", "", "new" + std::to_string(p), p));
+  REQUIRE(all_ok(publish_all(*prod, std::move(fresh))));
+  auto got = poll_until(**src, 2);
+  REQUIRE(got.size() == 2);
+  for (const auto& rec : got) {
+    CHECK((rec.partition == 1 || rec.partition == 3));
+    CHECK(rec.message.value == "new" + std::to_string(rec.partition));
+  }
+  auto more = (*src)->poll(10, 200ms);
+  REQUIRE(more);
+  CHECK(more->empty());
+  // A reader of chosen partitions never takes up others.
+  auto added = (*src)->extend_assignment(1s);
+  REQUIRE(added);
+  CHECK(added->empty());
+}
+
+TEST_CASE("assign_chosen_from_end refuses partitions the topic lacks, an "
+          "empty choice, and passes the chooser's error on",
+          "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("user", 2);
+  auto pick = [](std::vector<int32_t> parts) {
+    return [parts](int32_t) -> caf::expected<std::vector<int32_t>> {
+      return parts;
+    };
+  };
+  CHECK_FALSE(consumer::assign_chosen_from_end(cluster.bootstraps(), "g",
+                                               "user", pick({2}), 5s));
+  CHECK_FALSE(consumer::assign_chosen_from_end(cluster.bootstraps(), "g",
+                                               "user", pick({}), 5s));
+  auto refused = consumer::assign_chosen_from_end(
+    cluster.bootstraps(), "g", "user",
+    [](int32_t) -> caf::expected<std::vector<int32_t>> {
+      return semiasync::make_error(error_code::unavailable, "chooser says no");
+    },
+    5s);
+  REQUIRE_FALSE(refused);
+  CHECK(semiasync::detail_of(refused.error()) == "chooser says no");
+}
+
+TEST_CASE("a reader of every partition finds no new ones on an unchanged "
+          "topic",
+          "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("user", 3);
+  auto src = consumer::assign_from_end(cluster.bootstraps(), "g", "user", 10s);
+  REQUIRE(src);
+  CHECK((*src)->owned_partitions("user") == std::vector<int32_t>{0, 1, 2});
+  auto added = (*src)->extend_assignment(5s);
+  REQUIRE(added);
+  CHECK(added->empty());
+}
+
+TEST_CASE("the producer tells a topic's partition count from its cache",
+          "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("user", 5);
+  auto prod = make_producer(cluster.bootstraps());
+  auto count = prod->partition_count("user", 30s);
+  REQUIRE(count);
+  CHECK(*count == 5);
+  // Cached: asking again within the age gives the same without waiting.
+  auto again = prod->partition_count("user", 30s);
+  REQUIRE(again);
+  CHECK(*again == 5);
+}

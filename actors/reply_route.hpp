@@ -1,0 +1,85 @@
+#pragma once
+
+// Reply steering: a server names, in an additive request header, a
+// partition of the outcome topic it reads; the worker publishes the
+// request's outcome to exactly that partition. Each server instance then
+// reads only its own share of the outcomes instead of all of them.
+
+#include "domain/wire_message.hpp"
+
+#include <caf/expected.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace semiasync {
+
+/// Request header naming the outcome-topic partition the requester reads
+/// (decimal, e.g. `7`). Additive: a request without it (the reference
+/// server) gets its outcome partitioned by key, as before.
+constexpr const char* reply_partition_header = "replyPartition";
+
+/// How a server instance receives its outcomes.
+enum class outcome_routing {
+  /// Reads every partition of the outcome topic and ignores the outcomes
+  /// of others; works with any worker (the reference's too).
+  broadcast,
+  /// Reads only the partitions it owns and asks workers, per request, to
+  /// publish the outcome there; needs workers that honour the header.
+  steered,
+};
+
+/// `broadcast` or `steered` from the setting's text, or nothing.
+std::optional<outcome_routing> outcome_routing_from(std::string_view text);
+
+/// The partition the request asks its outcome to be published to, when its
+/// `replyPartition` header is a plain decimal number (digits only, at most
+/// 9 of them, so it fits a Kafka partition number). Whether the topic has
+/// that partition is for the caller to check.
+std::optional<int32_t> requested_reply_partition(const wire_message& request);
+
+/// Adds the `replyPartition` header to an encoded request.
+void add_reply_partition(wire_message& request, int32_t partition);
+
+/// Parses a list of partition numbers such as "0,3, 6" (empty: none);
+/// fails with a reason on anything else or a duplicate.
+caf::expected<std::vector<int32_t>> parse_partition_list(std::string_view text);
+
+/// The outcome partitions a steered instance reads: `configured` when it
+/// is not empty (every entry must be below `partition_count`), otherwise
+/// the one partition `stable_hash(instance_id) % partition_count`. Two
+/// instances may land on one partition: each then also reads the other's
+/// outcomes, which costs fan-in, never correctness.
+caf::expected<std::vector<int32_t>>
+owned_reply_partitions(const std::vector<int32_t>& configured,
+                       const std::string& instance_id, int32_t partition_count);
+
+/// FNV-1a (64 bit) of `text`: the same on every machine and build, unlike
+/// `std::hash`, so an instance ID maps to the same partition everywhere.
+uint64_t stable_hash(std::string_view text);
+
+/// Hands out the partitions an instance owns in turn, so requests spread
+/// over all of them. Thread-safe (HTTP threads call it).
+class reply_route {
+public:
+  /// Requires at least one partition.
+  explicit reply_route(std::vector<int32_t> partitions);
+
+  /// The partition for the next request.
+  int32_t next() noexcept;
+
+  /// Every partition of the route.
+  const std::vector<int32_t>& partitions() const noexcept {
+    return partitions_;
+  }
+
+private:
+  std::vector<int32_t> partitions_;
+  std::atomic<uint64_t> turn_{0};
+};
+
+} // namespace semiasync
