@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 namespace semiasync::http {
@@ -65,6 +66,36 @@ size_t nesting_depth(std::string_view body) {
   return deepest;
 }
 
+/// What parsing the body found.
+struct parsed_body {
+  /// The document; discarded when the body is not JSON.
+  nlohmann::json doc;
+  /// True when the top-level object names a key twice.
+  bool duplicate_key = false;
+};
+
+/// Parses `body` (a leading UTF-8 byte order mark is skipped, as RFC 8259
+/// allows), noting whether the top-level object repeats a key. nlohmann
+/// keeps the last of duplicate keys, other parsers the first: answering
+/// either would mean that two components can read one request differently,
+/// so a repeated key is refused. Keys compare after unescaping, so
+/// `"n\u0061me"` repeats `"name"`. Nested objects are not checked: their
+/// content is never interpreted.
+parsed_body parse_json(std::string_view body) {
+  parsed_body result;
+  std::set<std::string> top_level_keys;
+  auto watch = [&](int depth, nlohmann::json::parse_event_t event,
+                   nlohmann::json& parsed) {
+    // Depth 1 is the top-level object's own keys.
+    if (event == nlohmann::json::parse_event_t::key && depth == 1
+        && !top_level_keys.insert(parsed.get<std::string>()).second)
+      result.duplicate_key = true;
+    return true;
+  };
+  result.doc = nlohmann::json::parse(body, watch, false);
+  return result;
+}
+
 create_user_rejection reject(uint16_t status, std::string_view detail,
                              const request_id& id) {
   return {id, problem(status, detail, id)};
@@ -101,10 +132,15 @@ parse_create_user(const create_user_input& input, size_t max_body,
     return reject(400, "the body is not valid UTF-8", id);
   if (nesting_depth(input.body) > max_json_depth)
     return reject(400, "the body nests too deeply", id);
-  auto doc = nlohmann::json::parse(input.body, nullptr, false);
+  // No JSON text holds a raw NUL, and nlohmann stops reading at one as if
+  // the input ended there: `{"name":"a"}\0<anything>` would pass.
+  if (input.body.find('\0') != std::string_view::npos)
+    return reject(400, "the body is not valid JSON", id);
+  auto [doc, duplicate_key] = parse_json(input.body);
   if (doc.is_discarded()) return reject(400, "the body is not valid JSON", id);
   if (!doc.is_object())
     return reject(400, "the body must be a JSON object", id);
+  if (duplicate_key) return reject(400, "the body has a duplicate key", id);
   auto name = doc.find("name");
   if (name == doc.end()) return reject(400, "field 'name' is missing", id);
   if (!name->is_string())

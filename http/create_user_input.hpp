@@ -39,7 +39,8 @@ struct create_user_rejection {
 
 /// Validates a create-user request per the contract: 413 over `max_body`,
 /// 415 for a content type that is not JSON, 400 saying what is wrong with
-/// the body or the Idempotency-Key. Fresh request IDs come from `fresh_id`.
+/// the body (a key repeated in the top-level object included) or the
+/// Idempotency-Key. Fresh request IDs come from `fresh_id`.
 std::variant<create_user_command, create_user_rejection>
 parse_create_user(const create_user_input& input, size_t max_body,
                   const request_id& fresh_id);

@@ -38,7 +38,16 @@ constexpr auto read_timeout = std::chrono::seconds{5};
 constexpr std::string_view users_prefix = "/users/";
 constexpr std::string_view requests_prefix = "/requests/";
 
-using traits = restinio::default_traits_t;
+/// RESTinio's defaults plus a limit on open connections.
+struct traits : restinio::default_traits_t {
+  static constexpr bool use_connection_count_limiter = true;
+};
+
+/// Header fields a request may have; real clients send a dozen.
+constexpr size_t max_header_fields = 100;
+
+/// Longest header field name.
+constexpr size_t max_header_name_bytes = 256;
 
 /// Writes `a` as the response to `req`. RESTinio dispatches the write onto
 /// the connection's strand, so any thread may call this once per request.
@@ -131,9 +140,17 @@ public:
           .port(cfg_.port)
           .handle_request_timeout(std::max(cfg_.reply_timeout, cfg_.max_wait)
                                   + request_timeout_margin)
+          .read_next_http_message_timelimit(cfg_.read_timeout)
+          .write_http_response_timelimit(cfg_.write_timeout)
+          .max_parallel_connections(cfg_.max_connections)
           .incoming_http_msg_limits(
-            restinio::incoming_http_msg_limits_t{}.max_body_size(
-              std::max<uint64_t>(body_hard_cap, cfg_.max_body_bytes)))
+            restinio::incoming_http_msg_limits_t{}
+              .max_body_size(
+                std::max<uint64_t>(body_hard_cap, cfg_.max_body_bytes))
+              .max_url_size(cfg_.max_header_bytes)
+              .max_field_value_size(cfg_.max_header_bytes)
+              .max_field_name_size(max_header_name_bytes)
+              .max_field_count(max_header_fields))
           .request_handler([this](const restinio::request_handle_t& req) {
             return handle(req);
           }),
@@ -217,7 +234,10 @@ private:
                       {{"route", std::string{route}},
                        {"status", std::to_string(a.status)}})
         .inc();
-    send(req, a, id);
+    // Posted, never written inline: RESTinio 0.6.16 closes a connection
+    // whose handler answers before returning while pipelined requests wait
+    // in its buffer ("response_context_table is full"), dropping them.
+    restinio::asio_ns::post(*io_, [req, a, id] { send(req, a, id); });
   }
 
   /// Runs `body` in a short-lived actor that answers through `reply`
@@ -326,7 +346,8 @@ private:
         respond(req, route, a, id);
         release();
       },
-      deps_.requests};
+      deps_.requests,
+      deps_.reply_partition ? deps_.reply_partition() : std::nullopt};
     deps_.system->spawn(create_user_request, std::move(ctx));
   }
 

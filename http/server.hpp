@@ -36,6 +36,14 @@ struct server_settings {
   std::chrono::milliseconds produce_timeout{2000};
   /// Requests waiting for outcomes at once; beyond it, 503.
   size_t max_in_flight = 10000;
+  /// Largest URL and header field value.
+  size_t max_header_bytes = 8192;
+  /// Open connections at once.
+  size_t max_connections = 20000;
+  /// Time to receive a whole request.
+  std::chrono::milliseconds read_timeout{10000};
+  /// Time to send an answer.
+  std::chrono::milliseconds write_timeout{10000};
 };
 
 /// What the HTTP front end talks to.
@@ -56,6 +64,10 @@ struct server_dependencies {
   metrics::registry* metrics = nullptr;
   /// Latencies and failures of create-user requests. Outlives the server.
   request_metrics* requests = nullptr;
+  /// The outcome partition the next request names for its reply (steered
+  /// routing), called once per request on an I/O thread; empty or nothing:
+  /// no `replyPartition` header (broadcast).
+  std::function<std::optional<int32_t>()> reply_partition;
 };
 
 /// The running HTTP server (RESTinio). Stops in its destructor.

@@ -204,6 +204,22 @@ TEST_CASE("a bad body is a 400 saying what is wrong", "[create_user_input]") {
     {R"({"name": 42})", "field 'name' must be a string"},
     {R"({"name": null})", "field 'name' must be a string"},
     {R"({"name": ["alice"]})", "field 'name' must be a string"},
+    {R"({"name": {"x": 1}})", "field 'name' must be a string"},
+    {R"({"name": true})", "field 'name' must be a string"},
+    {"42", "the body must be a JSON object"},
+    {R"({"name": "alice"}{"name": "bob"})", "the body is not valid JSON"},
+    {R"({"name": "alice"},)", "the body is not valid JSON"},
+    // nlohmann reads a NUL as the end of its input.
+    {std::string{R"({"name": "alice"})"} + '\0', "the body is not valid JSON"},
+    {std::string{R"({"name": "alice"})"} + '\0' + R"({"name": "bob"})",
+     "the body is not valid JSON"},
+    {std::string{R"({"name": "al)"} + '\0' + R"(ice"})",
+     "the body is not valid JSON"},
+    {R"({"name": "alice", "name": "bob"})", "the body has a duplicate key"},
+    {R"({"name": "alice", "name": "alice"})", "the body has a duplicate key"},
+    {R"({"name": "alice", "n\u0061me": "bob"})",
+     "the body has a duplicate key"},
+    {R"({"x": 1, "name": "alice", "x": 2})", "the body has a duplicate key"},
     {R"({"name": ""})", "name must not be empty"},
     {R"({"name": "   "})", "name must not be blank"},
     {R"({"name": "\u00a0\u00a0"})", "name must not be blank"},
@@ -236,4 +252,24 @@ TEST_CASE("names of 255 characters are accepted", "[create_user_input]") {
         == 255);
   auto accents = repeat("\xC3\xA9", 255);
   CHECK(accepted(parse(body_with_name(accents))).name.value == accents);
+}
+
+TEST_CASE("keys repeated below the top level are not interpreted",
+          "[create_user_input]") {
+  // Only the top-level object is read; nested extras are ignored whole.
+  auto body = R"({"name": "alice", "x": {"k": 1, "k": 2}})";
+  CHECK(accepted(parse(body)).name.value == "alice");
+}
+
+TEST_CASE("a leading UTF-8 byte order mark is ignored", "[create_user_input]") {
+  // RFC 8259 section 8.1 lets parsers ignore a BOM; some Windows clients
+  // send one, and the rest of the body is still plain UTF-8 JSON.
+  CHECK(accepted(parse("\xEF\xBB\xBF{\"name\": \"alice\"}")).name.value
+        == "alice");
+  SECTION("but not a second one, nor one inside the JSON") {
+    CHECK(
+      rejection(parse("\xEF\xBB\xBF\xEF\xBB\xBF{\"name\": \"alice\"}")).status
+      == 400);
+    CHECK(rejection(parse(" \xEF\xBB\xBF{\"name\": \"alice\"}")).status == 400);
+  }
 }
