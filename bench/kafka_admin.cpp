@@ -1,0 +1,174 @@
+#include "bench/kafka_admin.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+
+namespace semiasync::bench {
+
+namespace {
+
+struct deleter {
+  void operator()(rd_kafka_t* p) const { rd_kafka_destroy(p); }
+  void operator()(rd_kafka_queue_t* p) const { rd_kafka_queue_destroy(p); }
+  void operator()(rd_kafka_event_t* p) const { rd_kafka_event_destroy(p); }
+  void operator()(rd_kafka_AdminOptions_t* p) const {
+    rd_kafka_AdminOptions_destroy(p);
+  }
+};
+
+template <class T>
+using owned = std::unique_ptr<T, deleter>;
+
+/// Runs one admin operation and returns the first error text, or empty.
+/// `start` issues it; `results` extracts the per-topic results; `ignored` is
+/// the per-topic error that means "already as wanted".
+template <class Start, class Results>
+std::string run_admin(const std::string& brokers, rd_kafka_admin_op_t op,
+                      Start start, Results results,
+                      rd_kafka_resp_err_t ignored) {
+  char err[512];
+  auto* conf = rd_kafka_conf_new();
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err,
+                        sizeof(err))
+      != RD_KAFKA_CONF_OK) {
+    rd_kafka_conf_destroy(conf);
+    return err;
+  }
+  owned<rd_kafka_t> handle{rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
+                                        sizeof(err))};
+  if (!handle) {
+    rd_kafka_conf_destroy(conf);
+    return err;
+  }
+  owned<rd_kafka_queue_t> queue{rd_kafka_queue_new(handle.get())};
+  owned<rd_kafka_AdminOptions_t> options{
+    rd_kafka_AdminOptions_new(handle.get(), op)};
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), 15000, err,
+                                            sizeof(err));
+  rd_kafka_AdminOptions_set_operation_timeout(options.get(), 15000, err,
+                                              sizeof(err));
+  start(handle.get(), options.get(), queue.get());
+  owned<rd_kafka_event_t> event{rd_kafka_queue_poll(queue.get(), 30000)};
+  if (!event) return "no answer from the broker";
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return rd_kafka_event_error_string(event.get());
+  size_t count = 0;
+  auto** topics = results(event.get(), &count);
+  for (size_t i = 0; i < count; ++i) {
+    auto code = rd_kafka_topic_result_error(topics[i]);
+    if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != ignored)
+      return std::string{rd_kafka_topic_result_name(topics[i])} + ": "
+             + rd_kafka_topic_result_error_string(topics[i]);
+  }
+  return {};
+}
+
+/// True when the metadata names `topic` with `partitions` partitions, each
+/// with a leader.
+bool has_leaders(const rd_kafka_metadata_t& md, const std::string& topic,
+                 int partitions) {
+  for (int i = 0; i < md.topic_cnt; ++i) {
+    const auto& t = md.topics[i];
+    if (topic != t.topic) continue;
+    if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR || t.partition_cnt < partitions)
+      return false;
+    for (int p = 0; p < t.partition_cnt; ++p)
+      if (t.partitions[p].err != RD_KAFKA_RESP_ERR_NO_ERROR
+          || t.partitions[p].leader < 0)
+        return false;
+    return true;
+  }
+  return false;
+}
+
+/// A created topic is usable only once every partition has a leader; before
+/// that, clients fail with "not leader" (and the server refuses to start).
+std::string wait_for_leaders(const std::string& brokers,
+                             const std::vector<std::string>& topics,
+                             int partitions) {
+  char err[512];
+  auto* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err,
+                    sizeof(err));
+  owned<rd_kafka_t> handle{rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
+                                        sizeof(err))};
+  if (!handle) {
+    rd_kafka_conf_destroy(conf);
+    return err;
+  }
+  for (int attempt = 0; attempt < 150; ++attempt) {
+    const rd_kafka_metadata_t* md = nullptr;
+    // All topics: asking for one by name could auto-create it.
+    if (rd_kafka_metadata(handle.get(), 1, nullptr, &md, 5000)
+        == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      bool ready = true;
+      for (auto& t : topics) ready = ready && has_leaders(*md, t, partitions);
+      rd_kafka_metadata_destroy(md);
+      // Metadata names a leader before that broker serves the partition:
+      // only an answered offset query proves it does.
+      for (size_t t = 0; ready && t < topics.size(); ++t)
+        for (int p = 0; ready && p < partitions; ++p) {
+          int64_t low = 0, high = 0;
+          ready = rd_kafka_query_watermark_offsets(handle.get(),
+                                                   topics[t].c_str(), p, &low,
+                                                   &high, 2000)
+                  == RD_KAFKA_RESP_ERR_NO_ERROR;
+        }
+      if (ready) return {};
+    }
+    rd_kafka_poll(handle.get(), 100);
+  }
+  return "partitions still without a leader after 15 s";
+}
+
+} // namespace
+
+std::string create_topics(const std::string& brokers,
+                          const std::vector<std::string>& topics,
+                          int partitions) {
+  char err[512];
+  std::vector<rd_kafka_NewTopic_t*> specs;
+  for (auto& t : topics) {
+    auto* spec = rd_kafka_NewTopic_new(t.c_str(), partitions, 1, err,
+                                       sizeof(err));
+    if (!spec) {
+      rd_kafka_NewTopic_destroy_array(specs.data(), specs.size());
+      return t + ": " + err;
+    }
+    specs.push_back(spec);
+  }
+  auto problem = run_admin(
+    brokers, RD_KAFKA_ADMIN_OP_CREATETOPICS,
+    [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+      rd_kafka_CreateTopics(rk, specs.data(), specs.size(), opts, q);
+    },
+    [](rd_kafka_event_t* ev, size_t* n) {
+      return rd_kafka_CreateTopics_result_topics(
+        rd_kafka_event_CreateTopics_result(ev), n);
+    },
+    RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS);
+  rd_kafka_NewTopic_destroy_array(specs.data(), specs.size());
+  if (!problem.empty()) return problem;
+  return wait_for_leaders(brokers, topics, partitions);
+}
+
+std::string delete_topics(const std::string& brokers,
+                          const std::vector<std::string>& topics) {
+  std::vector<rd_kafka_DeleteTopic_t*> specs;
+  for (auto& t : topics) specs.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
+  auto problem = run_admin(
+    brokers, RD_KAFKA_ADMIN_OP_DELETETOPICS,
+    [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+      rd_kafka_DeleteTopics(rk, specs.data(), specs.size(), opts, q);
+    },
+    [](rd_kafka_event_t* ev, size_t* n) {
+      return rd_kafka_DeleteTopics_result_topics(
+        rd_kafka_event_DeleteTopics_result(ev), n);
+    },
+    RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  rd_kafka_DeleteTopic_destroy_array(specs.data(), specs.size());
+  return problem;
+}
+
+} // namespace semiasync::bench
