@@ -29,24 +29,6 @@ std::vector<std::string> with(std::vector<std::string> flags,
   return flags;
 }
 
-/// Waits until every partition of `topic` has a leader that answers, as
-/// the server needs at start-up: it positions a reader at the end of each
-/// partition and gives up (exit 1) on "Not leader for partition", which a
-/// topic created a moment ago still reports.
-void wait_until_readable(const std::string& topic) {
-  auto deadline = clock_type::now() + 30s;
-  for (;;) {
-    try {
-      topic_capture probe{topic};
-      return;
-    } catch (const std::runtime_error& err) {
-      if (clock_type::now() >= deadline)
-        throw std::runtime_error("topic " + topic
-                                 + " has no leaders after 30 s: " + err.what());
-    }
-    std::this_thread::sleep_for(200ms);
-  }
-}
 
 } // namespace
 

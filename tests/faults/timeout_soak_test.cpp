@@ -10,7 +10,7 @@
 
 #include "tests/faults/audit.hpp"
 #include "tests/faults/load.hpp"
-#include "tests/faults/pause_guard.hpp"
+#include "tests/integration/pause_guard.hpp"
 #include "tests/faults/probes.hpp"
 #include "tests/faults/rig.hpp"
 #include "tests/faults/scale.hpp"

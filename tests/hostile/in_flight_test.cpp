@@ -9,6 +9,7 @@
 
 #include "tests/hostile/hostile_stack.hpp"
 #include "tests/integration/checks.hpp"
+#include "tests/integration/pause_guard.hpp"
 #include "tests/integration/pipeline.hpp"
 
 using namespace semiasync;
@@ -16,31 +17,6 @@ using namespace semiasync::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Sends SIGSTOP to a process and SIGCONT when resumed or destroyed, so a
-/// failing test never leaves the worker frozen.
-class paused_process {
-public:
-  explicit paused_process(pid_t pid) : pid_(pid) {
-    REQUIRE(::kill(pid_, SIGSTOP) == 0);
-  }
-
-  ~paused_process() {
-    resume();
-  }
-
-  paused_process(const paused_process&) = delete;
-  paused_process& operator=(const paused_process&) = delete;
-
-  /// Lets the process run again. Idempotent.
-  void resume() {
-    if (pid_ > 0) ::kill(pid_, SIGCONT);
-    pid_ = -1;
-  }
-
-private:
-  pid_t pid_;
-};
 
 /// What one of the concurrent clients got.
 struct client_result {
@@ -59,7 +35,7 @@ TEST_CASE("beyond max in-flight requests: 503 with Retry-After",
   hostile_stack stack{
     "in-flight",
     {"--max-in-flight=" + std::to_string(limit), "--reply-timeout-ms=10000"}};
-  paused_process pause{stack.worker().pid()};
+  pause_guard pause{stack.worker().pid()};
   std::vector<std::future<client_result>> futures;
   for (size_t i = 0; i < clients; ++i)
     futures.push_back(std::async(std::launch::async, [&stack] {

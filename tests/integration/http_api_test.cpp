@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "tests/integration/checks.hpp"
+#include "tests/integration/pause_guard.hpp"
 #include "tests/integration/pipeline.hpp"
 
 #ifndef SEMIASYNC_IT_STACK_SCRIPT
@@ -217,31 +218,6 @@ private:
   std::vector<std::string> topics_;
   server_instance server_;
   std::unique_ptr<child_process> worker_;
-};
-
-/// Sends SIGSTOP to a process and SIGCONT when released or destroyed, so a
-/// failing test never leaves a worker frozen.
-class paused_process {
-public:
-  explicit paused_process(pid_t pid) : pid_(pid) {
-    REQUIRE(::kill(pid_, SIGSTOP) == 0);
-  }
-
-  ~paused_process() {
-    resume();
-  }
-
-  paused_process(const paused_process&) = delete;
-  paused_process& operator=(const paused_process&) = delete;
-
-  /// Lets the process run again. Idempotent.
-  void resume() {
-    if (pid_ > 0) ::kill(pid_, SIGCONT);
-    pid_ = -1;
-  }
-
-private:
-  pid_t pid_;
 };
 
 // -- Prometheus text exposition -----------------------------------------------
@@ -632,7 +608,7 @@ TEST_CASE("Prefer wait bounds the wait while the worker is paused",
   p.start_worker();
   p.warm_up();
   INFO(p.log_tails());
-  paused_process paused{p.worker().pid()};
+  pause_guard paused{p.worker().pid()};
 
   auto sync_name = unique_name("wait-sync");
   auto start = clock_type::now();

@@ -362,6 +362,21 @@ void produce(const kafka::outgoing_record& rec) {
     throw std::runtime_error("produce: delivery failed: " + describe(*verdict));
 }
 
+void wait_until_readable(const std::string& topic) {
+  auto deadline = clock_type::now() + 30s;
+  for (;;) {
+    try {
+      topic_capture probe{topic};
+      return;
+    } catch (const std::runtime_error& err) {
+      if (clock_type::now() >= deadline)
+        throw std::runtime_error("topic " + topic
+                                 + " has no leaders after 30 s: " + err.what());
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+}
+
 void create_topic(const std::string& topic, int partitions) {
   char err[512];
   kafka_ptr<rd_kafka_NewTopic_t> spec{

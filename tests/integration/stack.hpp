@@ -126,6 +126,11 @@ void produce(const kafka::outgoing_record& rec);
 /// Creates `topic` (replication 1), waiting for the broker.
 void create_topic(const std::string& topic, int partitions);
 
+/// Waits up to 30 s until every partition of `topic` has a leader that
+/// answers (a topic created a moment ago may still say "not leader"), by
+/// positioning a reader at each partition's end; throws when none comes.
+void wait_until_readable(const std::string& topic);
+
 /// Deletes `topic`; failures are ignored (cleanup only).
 void delete_topic(const std::string& topic) noexcept;
 

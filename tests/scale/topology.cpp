@@ -65,20 +65,6 @@ std::vector<std::string> scale_topics::worker_flags() const {
                                "--worker-group=" + group});
 }
 
-void wait_until_readable(const std::string& topic) {
-  auto deadline = clock_type::now() + 30s;
-  for (;;) {
-    try {
-      topic_capture probe{topic};
-      return;
-    } catch (const std::runtime_error& err) {
-      if (clock_type::now() >= deadline)
-        throw std::runtime_error("topic " + topic
-                                 + " has no leaders after 30 s: " + err.what());
-    }
-    std::this_thread::sleep_for(200ms);
-  }
-}
 
 void add_partitions(const std::string& topic, int partitions) {
   char err[512];

@@ -45,9 +45,6 @@ public:
   int partitions;
 };
 
-/// Waits until every partition of `topic` has a leader that answers.
-void wait_until_readable(const std::string& topic);
-
 /// Grows `topic` to `partitions` partitions (Kafka's CreatePartitions).
 void add_partitions(const std::string& topic, int partitions);
 

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <signal.h>
+#include <stdexcept>
+#include <string>
 #include <sys/types.h>
 
 namespace semiasync::testing {
@@ -10,9 +12,11 @@ namespace semiasync::testing {
 /// a process frozen behind it.
 class pause_guard {
 public:
-  /// Sends SIGSTOP to `pid`.
+  /// Sends SIGSTOP to `pid`; throws when the process cannot be signalled,
+  /// so a test never believes a process paused that runs on.
   explicit pause_guard(pid_t pid) : pid_(pid) {
-    ::kill(pid_, SIGSTOP);
+    if (::kill(pid_, SIGSTOP) != 0)
+      throw std::runtime_error("cannot pause process " + std::to_string(pid));
   }
 
   /// Sends SIGCONT unless `resume` did.
