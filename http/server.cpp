@@ -18,6 +18,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <restinio/all.hpp>
+#include <thread>
 
 namespace semiasync::http {
 
@@ -30,6 +31,9 @@ constexpr auto request_timeout_margin = std::chrono::seconds{2};
 /// RESTinio closes connections whose body exceeds this hard cap; bodies
 /// between our configured limit and the cap get a proper 413.
 constexpr uint64_t body_hard_cap = 1024 * 1024;
+
+/// How long stopping waits for answers already posted to the I/O context.
+constexpr auto unsent_grace = std::chrono::seconds{1};
 
 /// How long a read endpoint waits for the database.
 constexpr auto read_timeout = std::chrono::seconds{5};
@@ -177,6 +181,11 @@ public:
 
   void stop() override {
     if (!instance_) return;
+    // Answers posted but not yet written would die with the connections
+    // that stopping closes: let them out first (they take microseconds).
+    auto deadline = std::chrono::steady_clock::now() + unsent_grace;
+    while (unsent_ > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds{1});
     instance_->stop();
     instance_->wait();
     instance_.reset();
@@ -237,7 +246,11 @@ private:
     // Posted, never written inline: RESTinio 0.6.16 closes a connection
     // whose handler answers before returning while pipelined requests wait
     // in its buffer ("response_context_table is full"), dropping them.
-    restinio::asio_ns::post(*io_, [req, a, id] { send(req, a, id); });
+    ++unsent_;
+    restinio::asio_ns::post(*io_, [this, req, a, id] {
+      send(req, a, id);
+      --unsent_;
+    });
   }
 
   /// Runs `body` in a short-lived actor that answers through `reply`
@@ -388,6 +401,8 @@ private:
   std::atomic<bool> draining_{false};
   /// Create-user requests spawned and not yet answered.
   std::atomic<size_t> in_flight_{0};
+  /// Answers posted to the I/O context and not yet handed to RESTinio.
+  std::atomic<size_t> unsent_{0};
   /// Signals `wait_until_idle` when `in_flight_` drops to zero.
   std::mutex idle_mutex_;
   std::condition_variable idle_;
