@@ -8,13 +8,13 @@
 
 #include "config/load.hpp"
 #include "config/setting_table.hpp"
-#include "fuzz/text_input.hpp"
-
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <string>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <variant>
+
+#include "fuzz/text_input.hpp"
 
 namespace {
 
@@ -36,8 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   SEMIASYNC_FUZZ_CHECK(ftruncate(fd, 0) == 0);
   size_t written = 0;
   while (written < size) {
-    auto n = pwrite(fd, data + written, size - written,
-                    static_cast<off_t>(written));
+    auto n
+      = pwrite(fd, data + written, size - written, static_cast<off_t>(written));
     SEMIASYNC_FUZZ_CHECK(n > 0);
     written += static_cast<size_t>(n);
   }

@@ -13,11 +13,12 @@
 #include "domain/user_name_rules.hpp"
 #include "domain/uuid.hpp"
 #include "domain/wire_codec.hpp"
-#include "fuzz/text_input.hpp"
 #include "http/create_user_input.hpp"
 
 #include <cctype>
 #include <nlohmann/json.hpp>
+
+#include "fuzz/text_input.hpp"
 
 namespace {
 

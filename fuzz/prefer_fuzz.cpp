@@ -3,11 +3,12 @@
 // server allows, and that an empty preference appended changes nothing
 // (RFC 7240: empty and unknown preferences are ignored).
 
-#include "fuzz/text_input.hpp"
 #include "http/prefer.hpp"
 
 #include <chrono>
 #include <string>
+
+#include "fuzz/text_input.hpp"
 
 using namespace std::chrono_literals;
 
@@ -26,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   SEMIASYNC_FUZZ_CHECK(deadline >= 0ms);
   SEMIASYNC_FUZZ_CHECK(deadline <= max_wait || deadline == reply_timeout);
   if (!prefs.wait)
-    SEMIASYNC_FUZZ_CHECK(deadline == (prefs.respond_async ? 0ms : reply_timeout));
+    SEMIASYNC_FUZZ_CHECK(deadline
+                         == (prefs.respond_async ? 0ms : reply_timeout));
 
   auto again = parse_prefer(std::string{header} + ",");
   SEMIASYNC_FUZZ_CHECK(again.respond_async == prefs.respond_async);

@@ -71,7 +71,7 @@ inline text_input split_text_input(const uint8_t* data, size_t size) {
 #define SEMIASYNC_FUZZ_CHECK(condition)                                        \
   do {                                                                         \
     if (!(condition)) {                                                        \
-      std::fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__,      \
+      std::fprintf(stderr, "invariant failed at %s:%d: %s\n", __FILE__,        \
                    __LINE__, #condition);                                      \
       std::abort();                                                            \
     }                                                                          \

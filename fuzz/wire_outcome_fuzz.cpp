@@ -9,10 +9,11 @@
 #include "domain/error.hpp"
 #include "domain/uuid.hpp"
 #include "domain/wire_codec.hpp"
-#include "fuzz/wire_record.hpp"
 #include "http/answer.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include "fuzz/wire_record.hpp"
 
 namespace {
 

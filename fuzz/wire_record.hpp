@@ -5,6 +5,7 @@
 // the value. See text_input.hpp.
 
 #include "domain/wire_message.hpp"
+
 #include "fuzz/text_input.hpp"
 
 namespace semiasync::fuzz {

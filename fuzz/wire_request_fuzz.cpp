@@ -14,6 +14,7 @@
 #include "domain/user_name_rules.hpp"
 #include "domain/uuid.hpp"
 #include "domain/wire_codec.hpp"
+
 #include "fuzz/wire_record.hpp"
 
 namespace {
@@ -49,13 +50,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     SEMIASYNC_FUZZ_CHECK(again);
     SEMIASYNC_FUZZ_CHECK(again->request == decoded->request);
     SEMIASYNC_FUZZ_CHECK(again->name == decoded->name);
-    check_round_trip(user_created{decoded->request,
-                                  user_uuid{"6ab12d0d-da5f-40b9-ac75-c78f87ae02f8"},
-                                  decoded->name});
+    check_round_trip(user_created{
+      decoded->request, user_uuid{"6ab12d0d-da5f-40b9-ac75-c78f87ae02f8"},
+      decoded->name});
     check_round_trip(user_duplicated{decoded->request, decoded->name});
     return 0;
   }
-  SEMIASYNC_FUZZ_CHECK(code_of(decoded.error()) == error_code::malformed_record);
+  SEMIASYNC_FUZZ_CHECK(code_of(decoded.error())
+                       == error_code::malformed_record);
   // As actors/worker.cpp answers a record it cannot decode.
   if (salvaged)
     check_round_trip(user_rejected{*salvaged, user_name{},
