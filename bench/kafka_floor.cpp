@@ -20,7 +20,7 @@
 // defaults (make_conf's overrides), to try a setting before changing it.
 
 #include "bench/histogram.hpp"
-#include "bench/kafka_admin.hpp"
+#include "kafka/admin.hpp"
 #include "kafka/client_config.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/producer.hpp"
@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
     else fail("unknown argument " + a);
   }
   if (opt.topic.empty()) fail("--topic is required");
-  if (auto p = bench::create_topics(opt.brokers, {opt.topic}, opt.partitions);
+  if (auto p = kafka::create_topics(opt.brokers, {opt.topic}, opt.partitions);
       !p.empty())
     fail("create topic: " + p);
 
@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
   double secs = std::chrono::duration<double>(last - t0).count();
   uint64_t got = read - base;
 
-  if (!opt.keep_topic) bench::delete_topics(opt.brokers, {opt.topic});
+  if (!opt.keep_topic) kafka::delete_topics(opt.brokers, {opt.topic});
   std::lock_guard<std::mutex> guard{ack_mutex};
   std::printf(
     "{\"tool\":\"kafka_floor\",\"partitions\":%d,\"messages\":%llu,"

@@ -4,7 +4,7 @@
 // Usage: semiasync_bench_topics create|delete --brokers=127.0.0.1:9093
 //          [--partitions=6] <topic>...
 
-#include "bench/kafka_admin.hpp"
+#include "kafka/admin.hpp"
 
 #include <cstdio>
 #include <string>
@@ -29,9 +29,9 @@ int main(int argc, char** argv) {
   }
   std::string problem;
   if (command == "create")
-    problem = semiasync::bench::create_topics(brokers, topics, partitions);
+    problem = semiasync::kafka::create_topics(brokers, topics, partitions);
   else if (command == "delete")
-    problem = semiasync::bench::delete_topics(brokers, topics);
+    problem = semiasync::kafka::delete_topics(brokers, topics);
   else problem = "unknown command " + command;
   if (!problem.empty()) {
     std::fprintf(stderr, "semiasync_bench_topics %s: %s\n", command.c_str(),

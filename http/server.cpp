@@ -223,7 +223,7 @@ private:
     else if (path == "/metrics")
       respond(req, route,
               {200,
-               deps_.metrics ? deps_.metrics->render() : std::string{},
+               deps_.metrics->render(),
                "text/plain; version=0.0.4; charset=utf-8",
                {}});
     else if (auto user = id_after(path, users_prefix))
@@ -236,13 +236,12 @@ private:
   /// Sends `a` and counts it by route and status.
   void respond(const restinio::request_handle_t& req, std::string_view route,
                const answer& a, const request_id& id = request_id{}) {
-    if (deps_.metrics)
-      deps_.metrics
-        ->get_counter("semiasync_http_requests_total",
-                      "HTTP requests answered, by route and status",
-                      {{"route", std::string{route}},
-                       {"status", std::to_string(a.status)}})
-        .inc();
+    deps_.metrics
+      ->get_counter("semiasync_http_requests_total",
+                    "HTTP requests answered, by route and status",
+                    {{"route", std::string{route}},
+                     {"status", std::to_string(a.status)}})
+      .inc();
     // Posted, never written inline: RESTinio 0.6.16 closes a connection
     // whose handler answers before returning while pipelined requests wait
     // in its buffer ("response_context_table is full"), dropping them.

@@ -60,7 +60,7 @@ struct server_dependencies {
   /// block: it runs on an I/O thread.
   std::function<std::optional<std::string>()> not_ready;
   /// The process's metrics: rendered by `/metrics`, and where the server
-  /// counts requests by route and status. Outlives the server.
+  /// counts requests by route and status. Required; outlives the server.
   metrics::registry* metrics = nullptr;
   /// Latencies and failures of create-user requests. Outlives the server.
   request_metrics* requests = nullptr;

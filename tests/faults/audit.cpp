@@ -216,4 +216,21 @@ void check_delivery(const delivery_audit& audit) {
   CHECK(audit.outcomes_missing == 0);
 }
 
+drained_audit audit_after_drain(const std::vector<request_record>& records,
+                                const std::string& prefix,
+                                topic_capture& outcomes,
+                                const storage_rule& must_store,
+                                std::chrono::milliseconds rows_timeout) {
+  std::set<std::string> expected;
+  for (auto& rec : records)
+    if (must_store(rec)) expected.insert(rec.name);
+  drained_audit result;
+  result.drained = wait_for_rows(prefix, expected, rows_timeout);
+  auto index = wait_for_outcomes(outcomes, result.drained.rows,
+                                 std::chrono::seconds{30});
+  result.audit
+    = audit_delivery(records, result.drained.rows, &index, must_store);
+  return result;
+}
+
 } // namespace semiasync::testing

@@ -110,6 +110,23 @@ delivery_audit audit_delivery(const std::vector<request_record>& records,
                               const outcome_index* outcomes,
                               const storage_rule& must_store);
 
+/// The database and the topic after a load, and what the audit found.
+struct drained_audit {
+  /// The rows once every name `must_store` names arrived (or the timeout).
+  drain_result drained;
+  /// The audit of the load against those rows and the captured outcomes.
+  delivery_audit audit;
+};
+
+/// The end of every scenario: waits up to `rows_timeout` for the rows of
+/// the names `must_store` names (under `prefix`), then up to 30 s for their
+/// outcomes on `outcomes`, and audits the load's `records` against both.
+drained_audit audit_after_drain(const std::vector<request_record>& records,
+                                const std::string& prefix,
+                                topic_capture& outcomes,
+                                const storage_rule& must_store,
+                                std::chrono::milliseconds rows_timeout);
+
 /// Adds rows, duplicates and the violation counts to `line`.
 void add_to(summary& line, const delivery_audit& audit);
 

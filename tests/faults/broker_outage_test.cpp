@@ -42,13 +42,8 @@ TEST_CASE("a broker killed with SIGKILL gets 503s while down and the "
   const auto worker_pid = rig.worker().pid();
   const auto down_for = scaled(10s, 30s);
 
-  load_plan plan;
-  plan.port = rig.port();
-  plan.label = rig.load_label();
-  plan.clients = 4;
-  plan.requests_per_second = 20;
+  auto plan = rig.plan_load();
   plan.duration = 600s; // ended by stop() below
-  plan.client_timeout = 8s;
   load_run load{plan};
   std::this_thread::sleep_for(4s);
 
@@ -96,13 +91,8 @@ TEST_CASE("a broker killed with SIGKILL gets 503s while down and the "
   // that was published after all must not hide: the settle time lets such
   // a request reach the database before the rows are read.
   std::this_thread::sleep_for(5s);
-  std::set<std::string> expected;
-  for (auto& rec : records)
-    if (answered_by_worker(rec)) expected.insert(rec.name);
-  auto drained = wait_for_rows(rig.name_prefix(), expected, 60s);
-  auto index = wait_for_outcomes(outcomes, drained.rows, 30s);
-  auto audit
-    = audit_delivery(records, drained.rows, &index, answered_by_worker);
+  auto [drained, audit] = audit_after_drain(records, rig.name_prefix(),
+                                            outcomes, answered_by_worker, 60s);
 
   summary line{"broker-outage"};
   line.add(counts);

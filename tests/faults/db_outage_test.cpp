@@ -35,13 +35,8 @@ TEST_CASE("a database outage during load loses nothing and the same worker "
   const auto worker_pid = rig.worker().pid();
   const auto down_for = scaled(20s, 60s);
 
-  load_plan plan;
-  plan.port = rig.port();
-  plan.label = rig.load_label();
-  plan.clients = 4;
-  plan.requests_per_second = 20;
+  auto plan = rig.plan_load();
   plan.duration = 600s; // ended by stop() below
-  plan.client_timeout = 8s;
   load_run load{plan};
   std::this_thread::sleep_for(4s);
 
@@ -61,13 +56,8 @@ TEST_CASE("a database outage during load loses nothing and the same worker "
   auto records = load.wait();
   auto counts = tally(records);
 
-  std::set<std::string> expected;
-  for (auto& rec : records)
-    if (published_for_sure(rec)) expected.insert(rec.name);
-  auto drained = wait_for_rows(rig.name_prefix(), expected, 120s);
-  auto index = wait_for_outcomes(outcomes, drained.rows, 30s);
-  auto audit
-    = audit_delivery(records, drained.rows, &index, published_for_sure);
+  auto [drained, audit] = audit_after_drain(records, rig.name_prefix(),
+                                            outcomes, published_for_sure, 120s);
   // A request that met the outage must be retried, not dead-lettered.
   collect(dead_letters, 1s);
   auto dead_lettered = dead_letters.records().size();

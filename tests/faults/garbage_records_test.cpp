@@ -144,9 +144,7 @@ TEST_CASE("garbage records among real requests go to the dead-letter topic "
   topic_capture outcomes{rig.topics().outcomes};
   const int rounds = scaled(3, 15);
 
-  load_plan plan;
-  plan.port = rig.port();
-  plan.label = rig.load_label();
+  auto plan = rig.plan_load();
   plan.clients = 2;
   plan.requests_per_second = 10;
   plan.duration = scaled(8s, 40s);
@@ -195,13 +193,8 @@ TEST_CASE("garbage records among real requests go to the dead-letter topic "
       problems.push_back(item.what + (":" + problem));
   }
 
-  std::set<std::string> expected;
-  for (auto& rec : records)
-    if (published_for_sure(rec)) expected.insert(rec.name);
-  auto drained = wait_for_rows(rig.name_prefix(), expected, 60s);
-  auto index = wait_for_outcomes(outcomes, drained.rows, 30s);
-  auto audit
-    = audit_delivery(records, drained.rows, &index, published_for_sure);
+  auto [drained, audit] = audit_after_drain(records, rig.name_prefix(),
+                                            outcomes, published_for_sure, 60s);
   auto garbage_rows
     = users_with_prefix(run_prefix() + "-" + garbage_name_label + "-").size();
 

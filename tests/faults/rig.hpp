@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/faults/load.hpp"
 #include "tests/integration/child_process.hpp"
 #include "tests/integration/stack.hpp"
 
@@ -74,6 +75,14 @@ public:
   /// The scenario's topics.
   const scenario_topics& topics() const noexcept {
     return topics_;
+  }
+
+  /// A load plan aimed at this rig's server and names (defaults otherwise).
+  load_plan plan_load() const {
+    load_plan plan;
+    plan.port = port();
+    plan.label = load_label();
+    return plan;
   }
 
   /// The label for load names: `unique_name(load_label())`.

@@ -50,9 +50,7 @@ TEST_CASE("a server stopped with SIGTERM during load answers every request "
   topic_capture outcomes{rig.topics().outcomes};
   const auto steady = scaled(4s, 20s);
 
-  load_plan plan;
-  plan.port = rig.port();
-  plan.label = rig.load_label();
+  auto plan = rig.plan_load();
   plan.clients = 6;
   plan.requests_per_second = 40;
   // Requests keep coming while it drains and after it is gone.
@@ -116,13 +114,8 @@ TEST_CASE("a server stopped with SIGTERM during load answers every request "
       ++waiting_answered;
   }
 
-  std::set<std::string> expected;
-  for (auto& rec : records)
-    if (published_for_sure(rec)) expected.insert(rec.name);
-  auto drained = wait_for_rows(rig.name_prefix(), expected, 60s);
-  auto index = wait_for_outcomes(outcomes, drained.rows, 30s);
-  auto audit
-    = audit_delivery(records, drained.rows, &index, published_for_sure);
+  auto [drained, audit] = audit_after_drain(records, rig.name_prefix(),
+                                            outcomes, published_for_sure, 60s);
 
   summary line{"server-shutdown"};
   line.add(counts);

@@ -38,9 +38,7 @@ const std::string in_flight_gauge = "semiasync_requests_in_flight";
 constexpr long rss_growth_limit_kib = 64 * 1024;
 
 load_plan soak_plan(const fault_rig& rig) {
-  load_plan plan;
-  plan.port = rig.port();
-  plan.label = rig.load_label();
+  auto plan = rig.plan_load();
   plan.clients = 4;
   plan.requests_per_second = 40;
   plan.client_timeout = reply_timeout + 4s;
@@ -105,13 +103,8 @@ TEST_CASE("a soak with paused worker and short reply timeout leaves an "
   auto rss_growth = rss_after - rss_before;
 
   // Requests that timed out were published: their users exist by now.
-  std::set<std::string> expected;
-  for (auto& rec : records)
-    if (published_for_sure(rec)) expected.insert(rec.name);
-  auto drained = wait_for_rows(rig.name_prefix(), expected, 60s);
-  auto index = wait_for_outcomes(outcomes, drained.rows, 30s);
-  auto audit
-    = audit_delivery(records, drained.rows, &index, published_for_sure);
+  auto [drained, audit] = audit_after_drain(records, rig.name_prefix(),
+                                            outcomes, published_for_sure, 60s);
 
   summary line{"timeout-soak"};
   line.add(counts);

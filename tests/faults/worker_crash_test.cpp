@@ -39,9 +39,7 @@ TEST_CASE("a worker killed with SIGKILL during load loses and duplicates "
   const int kills = scaled(3, 8);
   const auto steady = scaled(4s, 15s);
 
-  load_plan plan;
-  plan.port = rig.port();
-  plan.label = rig.load_label();
+  auto plan = rig.plan_load();
   plan.clients = 4;
   plan.requests_per_second = 25;
   // Ended by stop() below; the duration only bounds a run gone wrong.
@@ -70,13 +68,8 @@ TEST_CASE("a worker killed with SIGKILL during load loses and duplicates "
   auto records = load.wait();
   auto counts = tally(records);
 
-  std::set<std::string> expected;
-  for (auto& rec : records)
-    if (published_for_sure(rec)) expected.insert(rec.name);
-  auto drained = wait_for_rows(rig.name_prefix(), expected, 120s);
-  auto index = wait_for_outcomes(outcomes, drained.rows, 30s);
-  auto audit
-    = audit_delivery(records, drained.rows, &index, published_for_sure);
+  auto [drained, audit] = audit_after_drain(records, rig.name_prefix(),
+                                            outcomes, published_for_sure, 120s);
 
   summary line{"worker-crash"};
   line.add(counts).add("kills", kills);

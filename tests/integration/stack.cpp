@@ -3,6 +3,7 @@
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
 #include "domain/uuid.hpp"
+#include "kafka/admin.hpp"
 #include "kafka/producer.hpp"
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
-#include <librdkafka/rdkafka.h>
 #include <mutex>
 #include <mysql++/mysql++.h>
 #include <netinet/in.h>
@@ -84,69 +84,6 @@ std::string server_failure(const char* what, child_process& proc) {
          + proc.log_tail();
 }
 
-// -- librdkafka admin handles -------------------------------------------------
-
-struct kafka_deleter {
-  void operator()(rd_kafka_t* x) const {
-    rd_kafka_destroy(x);
-  }
-  void operator()(rd_kafka_queue_t* x) const {
-    rd_kafka_queue_destroy(x);
-  }
-  void operator()(rd_kafka_event_t* x) const {
-    rd_kafka_event_destroy(x);
-  }
-  void operator()(rd_kafka_AdminOptions_t* x) const {
-    rd_kafka_AdminOptions_destroy(x);
-  }
-  void operator()(rd_kafka_NewTopic_t* x) const {
-    rd_kafka_NewTopic_destroy(x);
-  }
-  void operator()(rd_kafka_DeleteTopic_t* x) const {
-    rd_kafka_DeleteTopic_destroy(x);
-  }
-};
-
-template <class T>
-using kafka_ptr = std::unique_ptr<T, kafka_deleter>;
-
-/// Runs one admin operation: `start` issues it on the handle and queue it
-/// gets; returns the error text of the result, empty on success.
-template <class Start, class Results>
-std::string run_admin(rd_kafka_admin_op_t op, Start start, Results results) {
-  char err[512];
-  auto* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", stack().kafka.c_str(), err,
-                        sizeof(err))
-      != RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    return err;
-  }
-  kafka_ptr<rd_kafka_t> handle{
-    rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err))};
-  if (!handle) {
-    rd_kafka_conf_destroy(conf);
-    return err;
-  }
-  kafka_ptr<rd_kafka_queue_t> queue{rd_kafka_queue_new(handle.get())};
-  kafka_ptr<rd_kafka_AdminOptions_t> options{
-    rd_kafka_AdminOptions_new(handle.get(), op)};
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), 15000, err,
-                                            sizeof(err));
-  rd_kafka_AdminOptions_set_operation_timeout(options.get(), 15000, err,
-                                              sizeof(err));
-  start(handle.get(), options.get(), queue.get());
-  kafka_ptr<rd_kafka_event_t> event{rd_kafka_queue_poll(queue.get(), 30000)};
-  if (!event) return "no answer from the broker";
-  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return rd_kafka_event_error_string(event.get());
-  size_t count = 0;
-  auto** topics = results(event.get(), &count);
-  for (size_t i = 0; i < count; ++i)
-    if (rd_kafka_topic_result_error(topics[i]) != RD_KAFKA_RESP_ERR_NO_ERROR)
-      return rd_kafka_topic_result_error_string(topics[i]);
-  return {};
-}
 
 } // namespace
 
@@ -378,37 +315,17 @@ void wait_until_readable(const std::string& topic) {
 }
 
 void create_topic(const std::string& topic, int partitions) {
-  char err[512];
-  kafka_ptr<rd_kafka_NewTopic_t> spec{
-    rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, err, sizeof(err))};
-  if (!spec) throw std::runtime_error("create_topic: " + std::string{err});
-  auto problem = run_admin(
-    RD_KAFKA_ADMIN_OP_CREATETOPICS,
-    [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
-      auto* raw = spec.get();
-      rd_kafka_CreateTopics(rk, &raw, 1, opts, q);
-    },
-    [](rd_kafka_event_t* ev, size_t* n) {
-      return rd_kafka_CreateTopics_result_topics(
-        rd_kafka_event_CreateTopics_result(ev), n);
-    });
+  auto problem = kafka::create_topics(stack().kafka, {topic}, partitions);
   if (!problem.empty())
     throw std::runtime_error("create_topic " + topic + ": " + problem);
 }
 
 void delete_topic(const std::string& topic) noexcept {
-  kafka_ptr<rd_kafka_DeleteTopic_t> spec{
-    rd_kafka_DeleteTopic_new(topic.c_str())};
-  run_admin(
-    RD_KAFKA_ADMIN_OP_DELETETOPICS,
-    [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
-      auto* raw = spec.get();
-      rd_kafka_DeleteTopics(rk, &raw, 1, opts, q);
-    },
-    [](rd_kafka_event_t* ev, size_t* n) {
-      return rd_kafka_DeleteTopics_result_topics(
-        rd_kafka_event_DeleteTopics_result(ev), n);
-    });
+  try {
+    kafka::delete_topics(stack().kafka, {topic});
+  } catch (...) {
+    // Cleanup only: a failure here must not mask the test's own result.
+  }
 }
 
 topic_capture::topic_capture(const std::string& topic) : topic_(topic) {

@@ -1,8 +1,9 @@
 #include "tests/scale/topology.hpp"
 
+#include "kafka/admin.hpp"
+
 #include <catch2/catch.hpp>
 #include <fstream>
-#include <librdkafka/rdkafka.h>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -67,48 +68,7 @@ std::vector<std::string> scale_topics::worker_flags() const {
 
 
 void add_partitions(const std::string& topic, int partitions) {
-  char err[512];
-  auto* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", stack().kafka.c_str(), err,
-                        sizeof(err))
-      != RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    throw std::runtime_error(std::string{"add_partitions: "} + err);
-  }
-  auto* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    throw std::runtime_error(std::string{"add_partitions: "} + err);
-  }
-  auto* queue = rd_kafka_queue_new(rk);
-  auto* spec = rd_kafka_NewPartitions_new(
-    topic.c_str(), static_cast<size_t>(partitions), err, sizeof(err));
-  std::string problem;
-  if (spec == nullptr) {
-    problem = err;
-  } else {
-    rd_kafka_CreatePartitions(rk, &spec, 1, nullptr, queue);
-    auto* event = rd_kafka_queue_poll(queue, 30000);
-    if (event == nullptr) {
-      problem = "no answer from the broker";
-    } else {
-      if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        problem = rd_kafka_event_error_string(event);
-      } else {
-        size_t count = 0;
-        auto** results = rd_kafka_CreatePartitions_result_topics(
-          rd_kafka_event_CreatePartitions_result(event), &count);
-        for (size_t i = 0; i < count; ++i)
-          if (rd_kafka_topic_result_error(results[i])
-              != RD_KAFKA_RESP_ERR_NO_ERROR)
-            problem = rd_kafka_topic_result_error_string(results[i]);
-      }
-      rd_kafka_event_destroy(event);
-    }
-    rd_kafka_NewPartitions_destroy(spec);
-  }
-  rd_kafka_queue_destroy(queue);
-  rd_kafka_destroy(rk);
+  auto problem = kafka::add_partitions(stack().kafka, topic, partitions);
   if (!problem.empty())
     throw std::runtime_error("add_partitions " + topic + ": " + problem);
 }

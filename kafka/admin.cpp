@@ -1,10 +1,10 @@
-#include "bench/kafka_admin.hpp"
+#include "kafka/admin.hpp"
 
 #include <librdkafka/rdkafka.h>
 
 #include <memory>
 
-namespace semiasync::bench {
+namespace semiasync::kafka {
 
 namespace {
 
@@ -171,4 +171,24 @@ std::string delete_topics(const std::string& brokers,
   return problem;
 }
 
-} // namespace semiasync::bench
+std::string add_partitions(const std::string& brokers, const std::string& topic,
+                           int partitions) {
+  char err[512];
+  auto* spec = rd_kafka_NewPartitions_new(
+    topic.c_str(), static_cast<size_t>(partitions), err, sizeof(err));
+  if (!spec) return topic + ": " + err;
+  auto problem = run_admin(
+    brokers, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS,
+    [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+      rd_kafka_CreatePartitions(rk, &spec, 1, opts, q);
+    },
+    [](rd_kafka_event_t* ev, size_t* n) {
+      return rd_kafka_CreatePartitions_result_topics(
+        rd_kafka_event_CreatePartitions_result(ev), n);
+    },
+    RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_NewPartitions_destroy(spec);
+  return problem;
+}
+
+} // namespace semiasync::kafka
