@@ -27,17 +27,6 @@ constexpr auto shutdown_flush = std::chrono::seconds{5};
 /// to memory.
 constexpr size_t backlog_batches = 4;
 
-/// What processing one record came to.
-enum class step {
-  /// Published (or queued for publishing): the record leaves the backlog.
-  done,
-  /// The database failed transiently: the record stays first in line.
-  retry_database,
-  /// The producer refused a publish at once: the record left the backlog
-  /// and comes back through its failed delivery report.
-  publish_refused,
-};
-
 /// Why the worker waits.
 enum class retry_cause { database, publish };
 
@@ -47,6 +36,24 @@ struct plan {
   record_outcome outcome;
   bool dead_letter = false;
   reply_steering steering = reply_steering::none;
+};
+
+/// What deciding the front of the backlog came to.
+struct decided_batch {
+  /// Plans for the first `plans.size()` records of the backlog, in order;
+  /// their database work is durable.
+  std::vector<plan> plans;
+  /// Why the record after them could not be decided (transient), if so.
+  caf::error failure;
+};
+
+/// Whether a batch's database work runs in one transaction.
+enum class batching {
+  /// One transaction, one commit: the fast path.
+  together,
+  /// Each call on its own, so one record the database refuses cannot void
+  /// the work done for the others.
+  one_by_one,
 };
 
 /// Where a record's outcome goes: an explicit partition, or -1 for "by key".
@@ -193,8 +200,11 @@ plan refused(const worker_state& st, const kafka::record& rec,
     true};
 }
 
-/// Decides what `rec` turns into; fails only with transient errors.
-caf::expected<plan> decide(worker_state& st, const kafka::record& rec) {
+/// Decides what `rec` turns into. Fails with transient errors and, in a
+/// transaction, with `database_rejected`: the refused statement took the
+/// transaction with it.
+caf::expected<plan> decide(worker_state& st, const kafka::record& rec,
+                           batching mode) {
   auto request = decode_request(rec.message);
   auto reply = reply_target_of(st, rec);
   // A record answered by a dead letter only has no outcome to steer.
@@ -210,7 +220,11 @@ caf::expected<plan> decide(worker_state& st, const kafka::record& rec) {
     return steered(undecodable(st, rec, request.error(), reply.partition));
   auto result = create_user(*st.users, *st.ids, *request);
   if (!result) {
-    if (is_transient(code_of(result.error()))) return std::move(result.error());
+    auto code = code_of(result.error());
+    if (is_transient(code)
+        || (mode == batching::together
+            && code == error_code::database_rejected))
+      return std::move(result.error());
     return steered(refused(st, rec, *request, result.error(), reply.partition));
   }
   return steered(plan{
@@ -249,12 +263,57 @@ bool publish_all(worker_state& st, const kafka::record& rec, plan p) {
   return accepted;
 }
 
-/// Runs one record through decode, the create-user rule and publishing.
-step process(worker_state& st, const kafka::record& rec) {
-  auto decided = decide(st, rec);
-  if (!decided) return step::retry_database;
-  return publish_all(st, rec, std::move(*decided)) ? step::done
-                                                   : step::publish_refused;
+/// Decides the first `n` records of the backlog in one transaction: all of
+/// them, or none when any database call fails.
+caf::expected<std::vector<plan>> decide_together(worker_state& st, size_t n) {
+  if (auto err = st.users->begin()) return err;
+  std::vector<plan> plans;
+  plans.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto decided = decide(st, st.backlog[i], batching::together);
+    if (!decided) {
+      st.users->rollback();
+      return std::move(decided.error());
+    }
+    plans.push_back(std::move(*decided));
+  }
+  if (auto err = st.users->commit()) {
+    st.users->rollback();
+    return err;
+  }
+  return plans;
+}
+
+/// Decides records of the backlog one at a time, each call committing on
+/// its own, until `n` are decided or one fails transiently.
+decided_batch decide_one_by_one(worker_state& st, size_t n) {
+  decided_batch result;
+  for (size_t i = 0; i < n; ++i) {
+    auto decided = decide(st, st.backlog[i], batching::one_by_one);
+    if (!decided) {
+      result.failure = std::move(decided.error());
+      break;
+    }
+    result.plans.push_back(std::move(*decided));
+  }
+  return result;
+}
+
+/// Decides up to `n` records from the front of the backlog: together, or
+/// one by one when a record the database refuses voided the transaction
+/// (that record is then dead-lettered on its own).
+decided_batch decide_batch(worker_state& st, size_t n) {
+  // A lone record commits on its own: BEGIN and COMMIT would only add two
+  // round trips to its latency.
+  if (n <= 1) return decide_one_by_one(st, n);
+  auto together = decide_together(st, n);
+  if (together) return {std::move(*together), {}};
+  if (code_of(together.error()) != error_code::database_rejected)
+    return {{}, std::move(together.error())};
+  log(log_level::info, "worker",
+      "the database refused a record of a batch of " + std::to_string(n)
+        + ": deciding its records one by one");
+  return decide_one_by_one(st, n);
 }
 
 /// Counts a record whose publishes were all acknowledged, and lets its
@@ -418,27 +477,32 @@ void turn(self_pointer self) {
                       std::chrono::duration_cast<std::chrono::milliseconds>(
                         st.cfg.poll_timeout));
   // At most one batch per turn, so delivery reports and system messages
-  // (a shutdown) get their turn under a steady stream too.
-  for (size_t n = 0; n < st.cfg.batch_size && !st.backlog.empty(); ++n) {
-    auto result = process(st, st.backlog.front());
-    if (result == step::retry_database) {
-      ++st.stats.retries;
-      st.metrics->database_retries.inc();
-      back_off(self, retry_cause::database,
-               "database unavailable at "
-                 + kafka::position_of(st.backlog.front()));
-      sleep_until_retry(self);
-      return;
-    }
-    st.database_backoff.reset();
+  // (a shutdown) get their turn under a steady stream too. Its outcomes are
+  // published only once its database work is committed.
+  auto batch = decide_batch(st, std::min(st.cfg.batch_size, st.backlog.size()));
+  if (!batch.plans.empty()) st.database_backoff.reset();
+  for (auto& decided : batch.plans) {
+    auto rec = std::move(st.backlog.front());
     st.backlog.pop_front();
-    if (result == step::publish_refused) {
+    // A refused publish comes back through its failed delivery report; the
+    // records behind it stay in line, in order, and are decided again
+    // (idempotently) after the wait.
+    if (!publish_all(st, rec, std::move(decided))) {
       back_off(self, retry_cause::publish, "the producer refused a publish");
       sleep_until_retry(self);
       return;
     }
-    keep_alive(self);
   }
+  if (batch.failure) {
+    ++st.stats.retries;
+    st.metrics->database_retries.inc();
+    back_off(self, retry_cause::database,
+             "database unavailable at " + kafka::position_of(st.backlog.front())
+               + " (" + reason_of(batch.failure) + ")");
+    sleep_until_retry(self);
+    return;
+  }
+  keep_alive(self);
   self->send(self, poll_atom::value);
 }
 

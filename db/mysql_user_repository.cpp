@@ -37,6 +37,9 @@ constexpr const char* find_duplicate_sql
   = "SELECT name FROM request_outcomes WHERE request_uuid = %0q "
     "AND event_type = 'UserDuplicated' LIMIT 1";
 
+constexpr const char* read_committed_sql
+  = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+
 // Error numbers are spelled out: the macro names in mysqld_error.h and
 // errmsg.h differ between MySQL and MariaDB headers.
 
@@ -101,6 +104,11 @@ struct mysql_user_repository::impl {
   /// and never carries state from a broken connection.
   std::unique_ptr<mysqlpp::Connection> connection;
 
+  /// Between `begin` and `commit` or `rollback`. A connection lost meanwhile
+  /// took the transaction with it: calls fail until the caller rolls back,
+  /// instead of reconnecting and carrying on outside any transaction.
+  bool in_transaction = false;
+
   // -- member functions -------------------------------------------------------
 
   explicit impl(connection_settings x) : settings(std::move(x)) {
@@ -110,6 +118,9 @@ struct mysql_user_repository::impl {
   /// Connects unless connected. Any failure here is transient (see header).
   caf::error connect() {
     if (connection) return {};
+    if (in_transaction)
+      return make_error(error_code::database_unavailable,
+                        "transaction lost with its connection");
     // 0 would mean "no timeout" to the C client.
     auto seconds = static_cast<unsigned>(
       std::max<std::chrono::seconds::rep>(settings.timeout.count(), 1));
@@ -126,6 +137,9 @@ struct mysql_user_repository::impl {
       fresh->connect(settings.database.c_str(), settings.host.c_str(),
                      settings.user.c_str(), settings.password.c_str(),
                      settings.port);
+      // A batch's transaction must see rows other workers committed after
+      // it started: the insert-race rule reads again after a taken key.
+      fresh->query(read_committed_sql).execute();
     } catch (const mysqlpp::ConnectionFailed& e) {
       return make_error(error_code::database_unavailable,
                         describe("connect", e.errnum()));
@@ -164,6 +178,16 @@ struct mysql_user_repository::impl {
     }
   }
 
+  /// Runs `sql`, which takes no arguments and returns no rows.
+  caf::error execute(const char* operation, const char* sql) {
+    auto result = run<bool>(operation, [sql](mysqlpp::Connection& conn) {
+      conn.query(sql).execute();
+      return true;
+    });
+    if (!result) return std::move(result.error());
+    return {};
+  }
+
   /// Runs one of the SELECTs above with `key` as its only argument.
   caf::expected<std::optional<stored_user>>
   find_one(const char* operation, const char* sql, const std::string& key) {
@@ -182,6 +206,33 @@ mysql_user_repository::mysql_user_repository(connection_settings settings)
 }
 
 mysql_user_repository::~mysql_user_repository() = default;
+
+caf::error mysql_user_repository::begin() {
+  if (auto err = impl_->execute("begin", "START TRANSACTION")) return err;
+  impl_->in_transaction = true;
+  return {};
+}
+
+caf::error mysql_user_repository::commit() {
+  // Whatever COMMIT answers, the transaction is over. A failure leaves it
+  // unknown whether it took effect; the caller redoes the batch, which the
+  // create-user rule answers the same either way.
+  auto err = impl_->execute("commit", "COMMIT");
+  impl_->in_transaction = false;
+  return err;
+}
+
+void mysql_user_repository::rollback() {
+  if (impl_->connection && impl_->in_transaction) {
+    try {
+      impl_->connection->query("ROLLBACK").execute();
+    } catch (const std::exception&) {
+      // Closing the connection discards the transaction as well.
+      impl_->connection.reset();
+    }
+  }
+  impl_->in_transaction = false;
+}
 
 caf::expected<std::optional<stored_user>>
 mysql_user_repository::find_by_name(const user_name& name) {
@@ -246,13 +297,8 @@ mysql_user_repository::find_duplicate(const request_id& request) {
 }
 
 caf::error mysql_user_repository::ping() {
-  auto result = impl_->run<bool>("ping", [](mysqlpp::Connection& conn) {
-    // A statement, not mysql_ping: it proves the session and the database.
-    conn.query("DO 1").execute();
-    return true;
-  });
-  if (!result) return std::move(result.error());
-  return {};
+  // A statement, not mysql_ping: it proves the session and the database.
+  return impl_->execute("ping", "DO 1");
 }
 
 } // namespace semiasync::db

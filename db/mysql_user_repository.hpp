@@ -42,6 +42,15 @@ public:
   mysql_user_repository(const mysql_user_repository&) = delete;
   mysql_user_repository& operator=(const mysql_user_repository&) = delete;
 
+  /// `START TRANSACTION` (sessions run read committed).
+  caf::error begin() override;
+
+  /// `COMMIT`; the transaction is over even when this fails.
+  caf::error commit() override;
+
+  /// `ROLLBACK`, or dropping the connection when that fails.
+  void rollback() override;
+
   /// The user with this name, as the database compares names.
   caf::expected<std::optional<stored_user>>
   find_by_name(const user_name& name) override;

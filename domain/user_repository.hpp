@@ -31,9 +31,27 @@ enum class insert_result {
 /// additive `request_outcomes` table). The real one lives in db/; tests use
 /// fakes. Every call may fail with `database_unavailable` (retry) or
 /// `database_rejected` (do not retry).
+///
+/// Calls outside a transaction take effect one by one. Between `begin` and
+/// `commit` they form one unit of work: the worker decides a whole batch of
+/// requests in one transaction, so the batch costs one durable commit
+/// instead of one per record. Reads inside a transaction see committed
+/// writes of others (read committed), so a lost insert race is resolved by
+/// reading again, as outside one. Any failure inside a transaction other
+/// than an `insert` meeting a taken key voids it: the caller rolls back.
 class user_repository {
 public:
   virtual ~user_repository() = default;
+
+  /// Starts a transaction.
+  virtual caf::error begin() = 0;
+
+  /// Makes the transaction's writes durable and visible.
+  virtual caf::error commit() = 0;
+
+  /// Discards the transaction's writes; never fails (a broken connection
+  /// discards them too).
+  virtual void rollback() = 0;
 
   /// The user with this name, as the database compares names.
   virtual caf::expected<std::optional<stored_user>>

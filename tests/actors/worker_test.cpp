@@ -304,6 +304,98 @@ TEST_CASE("data the database refuses is dead-lettered and rejected") {
   CHECK(f.source->marked().front() == std::make_pair(1, int64_t{4}));
 }
 
+// -- batches: one transaction, outcomes after the commit ----------------------
+
+TEST_CASE("a batch is decided in one transaction and published after its "
+          "commit") {
+  worker_fixture f;
+  f.source->queue({request_record(0, 1, 1, "ann"), request_record(0, 2, 2, "bo"),
+                   request_record(1, 7, 3, "ann")});
+  f.run_steps(steps);
+  CHECK(f.users->calls(method::begin) == 1);
+  CHECK(f.users->calls(method::commit) == 1);
+  CHECK_FALSE(f.users->in_transaction());
+  REQUIRE(f.publisher->published.size() == 3);
+  CHECK(std::holds_alternative<user_created>(f.outcome_at(0)));
+  CHECK(std::holds_alternative<user_created>(f.outcome_at(1)));
+  // The first request for a name in offset order wins, within a batch too.
+  CHECK(std::holds_alternative<user_duplicated>(f.outcome_at(2)));
+  CHECK(f.users->rows().size() == 2);
+  CHECK(f.users->duplicates().size() == 1);
+}
+
+TEST_CASE("a lone record commits on its own, without a transaction") {
+  worker_fixture f;
+  f.source->queue({request_record(0, 1, 1, "solo")});
+  f.run_steps(steps);
+  CHECK(f.users->calls(method::begin) == 0);
+  REQUIRE(f.publisher->published.size() == 1);
+  CHECK(f.users->rows().size() == 1);
+}
+
+TEST_CASE("a failed commit publishes nothing and redoes the whole batch "
+          "after the backoff") {
+  worker_fixture f;
+  f.users->fail_next(method::commit,
+                     make_error(error_code::database_unavailable, "gone"));
+  f.source->queue(
+    {request_record(0, 1, 1, "first"), request_record(0, 2, 2, "second")});
+  f.run_steps(steps);
+  CHECK(f.publisher->published.empty());
+  CHECK(f.users->rows().empty());
+  CHECK(f.users->rollbacks() == 1);
+  f.sched.advance_time(min_backoff);
+  f.run_steps(steps);
+  REQUIRE(f.publisher->published.size() == 2);
+  CHECK(request_of(f.outcome_at(0)) == numbered_request_id(1));
+  CHECK(request_of(f.outcome_at(1)) == numbered_request_id(2));
+  CHECK(f.users->rows().size() == 2);
+  CHECK(f.sink.database_retries.value() == 1);
+}
+
+TEST_CASE("a database failure in the middle of a batch rolls it all back") {
+  worker_fixture f;
+  f.users->fail_next(method::insert,
+                     make_error(error_code::database_unavailable, "lock wait"),
+                     1);
+  f.source->queue(
+    {request_record(0, 1, 1, "kept"), request_record(0, 2, 2, "failed")});
+  f.run_steps(steps);
+  CHECK(f.publisher->published.empty());
+  CHECK(f.users->rows().empty());
+  f.sched.advance_time(min_backoff);
+  f.run_steps(steps);
+  REQUIRE(f.publisher->published.size() == 2);
+  CHECK(f.users->rows().size() == 2);
+  f.publisher->ack(0);
+  f.publisher->ack(1);
+  f.run_steps(steps);
+  REQUIRE_FALSE(f.source->marked().empty());
+  CHECK(f.source->marked().back() == std::make_pair(0, int64_t{2}));
+}
+
+TEST_CASE("a record the database refuses voids only its own work: the batch "
+          "is redone one by one") {
+  worker_fixture f;
+  f.users->refuse_name("refused", make_error(error_code::database_rejected,
+                                             "insert failed (errno 1406)"));
+  f.source->queue({request_record(0, 1, 1, "before"),
+                   request_record(0, 2, 2, "refused"),
+                   request_record(0, 3, 3, "after")});
+  f.run_steps(steps);
+  CHECK(f.users->rollbacks() == 1);
+  CHECK(f.users->rows().size() == 2);
+  // before, the dead letter and rejection of "refused", after.
+  REQUIRE(f.publisher->published.size() == 4);
+  CHECK(std::holds_alternative<user_created>(f.outcome_at(0)));
+  CHECK(f.publisher->published[1].record.topic == "requests.dlq");
+  REQUIRE(std::holds_alternative<user_rejected>(f.outcome_at(2)));
+  CHECK(std::get<user_rejected>(f.outcome_at(2)).reason
+        == error_code::database_rejected);
+  CHECK(std::holds_alternative<user_created>(f.outcome_at(3)));
+  CHECK(f.sink.database_retries.value() == 0);
+}
+
 TEST_CASE("when one of a record's two publishes fails, both are redone") {
   worker_fixture f;
   f.source->queue({garbage_with_id(0, 9, 4)});
@@ -536,9 +628,10 @@ TEST_CASE("a publish the producer refuses at once backs off, then retries "
   f.source->queue(
     {request_record(0, 1, 1, "refused"), request_record(0, 2, 2, "behind")});
   f.run_steps(steps);
-  // Stopped at the refusal: the record behind was not processed.
+  // Stopped at the refusal: the record behind was decided in the same
+  // transaction but not published.
   CHECK(pub->inner.published.empty());
-  CHECK(f.users->calls(method::find_by_name) == 1);
+  CHECK(f.users->calls(method::find_by_name) == 2);
   f.sched.advance_time(min_backoff - 1ns);
   f.run_steps(steps);
   CHECK(pub->inner.published.empty());

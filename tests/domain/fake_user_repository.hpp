@@ -33,6 +33,8 @@ public:
     insert,
     remember_duplicate,
     find_duplicate,
+    begin,
+    commit,
   };
 
   // -- test controls ----------------------------------------------------------
@@ -48,6 +50,12 @@ public:
   /// first, then the insert runs against the table it left behind.
   void lose_next_insert_race_to(stored_user winner) {
     race_winner_ = std::move(winner);
+  }
+
+  /// Makes every `insert` of `name` (compared as names are) fail with
+  /// `err`, as a database refusing that data for good does.
+  void refuse_name(std::string name, caf::error err) {
+    refused_name_ = std::make_pair(std::move(name), std::move(err));
   }
 
   /// Adds a row directly, as a previous request would have.
@@ -76,7 +84,40 @@ public:
     return i == calls_.end() ? 0 : i->second;
   }
 
+  /// Transactions rolled back.
+  size_t rollbacks() const {
+    return rollbacks_;
+  }
+
+  /// Whether a transaction is open.
+  bool in_transaction() const {
+    return snapshot_.has_value();
+  }
+
   // -- user_repository --------------------------------------------------------
+
+  /// Remembers the tables, for `rollback` to restore.
+  caf::error begin() override {
+    if (auto err = enter(method::begin)) return std::move(*err);
+    snapshot_ = tables{rows_, duplicates_};
+    return {};
+  }
+
+  /// Keeps the writes; a failed commit discards them, as a lost connection
+  /// would.
+  caf::error commit() override {
+    auto err = enter(method::commit);
+    if (err) restore();
+    snapshot_.reset();
+    return err ? std::move(*err) : caf::error{};
+  }
+
+  /// Restores the tables as `begin` found them.
+  void rollback() override {
+    ++rollbacks_;
+    restore();
+    snapshot_.reset();
+  }
 
   caf::expected<std::optional<stored_user>>
   find_by_name(const user_name& name) override {
@@ -104,6 +145,8 @@ public:
 
   caf::expected<insert_result> insert(const stored_user& row) override {
     if (auto err = enter(method::insert)) return std::move(*err);
+    if (refused_name_ && same_name(refused_name_->first, row.name.value))
+      return refused_name_->second;
     if (race_winner_) {
       auto winner = std::move(*race_winner_);
       race_winner_.reset();
@@ -166,6 +209,18 @@ private:
     return std::nullopt;
   }
 
+  /// The tables as a transaction found them.
+  struct tables {
+    std::vector<stored_user> rows;
+    std::map<request_id, user_name> duplicates;
+  };
+
+  void restore() {
+    if (!snapshot_) return;
+    rows_ = std::move(snapshot_->rows);
+    duplicates_ = std::move(snapshot_->duplicates);
+  }
+
   /// True when `row` collides with a stored row on any unique key.
   bool takes_a_key_of(const stored_user& row) const {
     for (auto& x : rows_)
@@ -182,6 +237,9 @@ private:
   std::map<method, std::pair<size_t, caf::error>> failures_;
   std::map<method, size_t> calls_;
   std::optional<stored_user> race_winner_;
+  std::optional<tables> snapshot_;
+  std::optional<std::pair<std::string, caf::error>> refused_name_;
+  size_t rollbacks_ = 0;
 };
 
 /// Predictable UUIDs: queued ones first, then 00000000-0000-4000-8000-<n>
