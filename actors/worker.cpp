@@ -4,6 +4,7 @@
 #include "domain/create_user.hpp"
 #include "domain/error.hpp"
 #include "domain/log.hpp"
+#include "domain/prefetched_users.hpp"
 #include "domain/wire_codec.hpp"
 
 #include <caf/system_messages.hpp>
@@ -203,9 +204,10 @@ plan refused(const worker_state& st, const kafka::record& rec,
 /// Decides what `rec` turns into. Fails with transient errors and, in a
 /// transaction, with `database_rejected`: the refused statement took the
 /// transaction with it.
-caf::expected<plan> decide(worker_state& st, const kafka::record& rec,
+caf::expected<plan> decide(worker_state& st, user_repository& users,
+                           const kafka::record& rec,
+                           const caf::expected<create_user_requested>& request,
                            batching mode) {
-  auto request = decode_request(rec.message);
   auto reply = reply_target_of(st, rec);
   // A record answered by a dead letter only has no outcome to steer.
   auto steered = [&st, &reply](plan p) {
@@ -218,7 +220,7 @@ caf::expected<plan> decide(worker_state& st, const kafka::record& rec,
   };
   if (!request)
     return steered(undecodable(st, rec, request.error(), reply.partition));
-  auto result = create_user(*st.users, *st.ids, *request);
+  auto result = create_user(users, *st.ids, *request);
   if (!result) {
     auto code = code_of(result.error());
     if (is_transient(code)
@@ -264,13 +266,28 @@ bool publish_all(worker_state& st, const kafka::record& rec, plan p) {
 }
 
 /// Decides the first `n` records of the backlog in one transaction: all of
-/// them, or none when any database call fails.
+/// them, or none when any database call fails. What the rule reads comes
+/// from one lookup for the whole batch (see `prefetched_users`).
 caf::expected<std::vector<plan>> decide_together(worker_state& st, size_t n) {
+  std::vector<caf::expected<create_user_requested>> requests;
+  std::vector<create_user_requested> valid;
+  requests.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    requests.push_back(decode_request(st.backlog[i].message));
+    if (requests.back()) valid.push_back(*requests.back());
+  }
   if (auto err = st.users->begin()) return err;
+  auto found = st.users->look_up(valid);
+  if (!found) {
+    st.users->rollback();
+    return std::move(found.error());
+  }
+  prefetched_users users{*st.users, valid, std::move(*found)};
   std::vector<plan> plans;
   plans.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    auto decided = decide(st, st.backlog[i], batching::together);
+    auto decided
+      = decide(st, users, st.backlog[i], requests[i], batching::together);
     if (!decided) {
       st.users->rollback();
       return std::move(decided.error());
@@ -289,7 +306,9 @@ caf::expected<std::vector<plan>> decide_together(worker_state& st, size_t n) {
 decided_batch decide_one_by_one(worker_state& st, size_t n) {
   decided_batch result;
   for (size_t i = 0; i < n; ++i) {
-    auto decided = decide(st, st.backlog[i], batching::one_by_one);
+    auto& rec = st.backlog[i];
+    auto decided = decide(st, *st.users, rec, decode_request(rec.message),
+                          batching::one_by_one);
     if (!decided) {
       result.failure = std::move(decided.error());
       break;

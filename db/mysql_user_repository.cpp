@@ -91,6 +91,90 @@ std::optional<stored_user> first_user(const mysqlpp::StoreQueryResult& rows) {
                      request_id{text_of(row.at(2))}};
 }
 
+/// `text` as an SQL string literal, escaped for `query`'s connection
+/// (length-aware: a name may hold any byte, NUL included).
+void append_literal(const mysqlpp::Query& query, std::string& sql,
+                    const std::string& text) {
+  sql += '\'';
+  if (!text.empty()) {
+    std::string escaped;
+    query.escape_string(&escaped, text.data(), text.size());
+    sql += escaped;
+  }
+  sql += '\'';
+}
+
+/// A canonical request ID from the database: lowercase, as ours are (the
+/// column compares case-insensitively, so stored case must not matter).
+std::string folded_uuid(const mysqlpp::String& column) {
+  auto text = text_of(column);
+  for (auto& c : text)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return text;
+}
+
+/// The statement behind `look_up`: one row per hit, tagged with what it
+/// answers (0 by name, 1 by request, 2 duplicate) and, for names, the index
+/// of the request that asked. Names are point lookups, each compared as the
+/// column's collation says, so every hit maps back to exactly the requests
+/// whose names it matches; request IDs are canonical, so IN suffices.
+std::string look_up_sql(const mysqlpp::Query& query,
+                        const std::vector<create_user_requested>& batch) {
+  std::string sql;
+  sql.reserve(batch.size() * 160);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (i > 0) sql += " UNION ALL ";
+    sql += "SELECT 0, ";
+    sql += std::to_string(i);
+    sql += ", uuid, name, request_uuid FROM users WHERE name = ";
+    append_literal(query, sql, batch[i].name.value);
+  }
+  std::string ids;
+  for (auto& request : batch) {
+    if (!ids.empty()) ids += ", ";
+    append_literal(query, ids, request.request.value);
+  }
+  sql += " UNION ALL SELECT 1, 0, uuid, name, request_uuid FROM users "
+         "WHERE request_uuid IN (";
+  sql += ids;
+  sql += ") UNION ALL SELECT 2, 0, '', name, request_uuid FROM "
+         "request_outcomes WHERE event_type = 'UserDuplicated' AND "
+         "request_uuid IN (";
+  sql += ids;
+  sql += ')';
+  return sql;
+}
+
+/// Spreads the rows of `look_up_sql` over the requests they answer.
+batch_lookup spread(const mysqlpp::StoreQueryResult& rows,
+                    const std::vector<create_user_requested>& batch) {
+  batch_lookup result;
+  result.by_name.resize(batch.size());
+  result.by_request.resize(batch.size());
+  result.duplicate.resize(batch.size());
+  for (size_t r = 0; r < rows.num_rows(); ++r) {
+    const auto& row = rows.at(r);
+    auto kind = row.at(0).conv(0);
+    stored_user user{user_uuid{text_of(row.at(2))},
+                     user_name{text_of(row.at(3))},
+                     request_id{text_of(row.at(4))}};
+    if (kind == 0) {
+      result.by_name.at(row.at(1).conv(size_t{0})) = std::move(user);
+      continue;
+    }
+    // A request ID may come twice in a batch (a client's retry).
+    auto id = folded_uuid(row.at(4));
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].request.value != id) continue;
+      if (kind == 1)
+        result.by_request[i] = user;
+      else
+        result.duplicate[i] = user.name;
+    }
+  }
+  return result;
+}
+
 } // namespace
 
 struct mysql_user_repository::impl {
@@ -232,6 +316,16 @@ void mysql_user_repository::rollback() {
     }
   }
   impl_->in_transaction = false;
+}
+
+caf::expected<batch_lookup>
+mysql_user_repository::look_up(const std::vector<create_user_requested>& batch) {
+  if (batch.empty()) return batch_lookup{};
+  return impl_->run<batch_lookup>("look_up", [&](mysqlpp::Connection& conn) {
+    auto query = conn.query();
+    auto sql = look_up_sql(query, batch);
+    return spread(query.store(sql.data(), sql.size()), batch);
+  });
 }
 
 caf::expected<std::optional<stored_user>>

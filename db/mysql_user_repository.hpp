@@ -51,6 +51,12 @@ public:
   /// `ROLLBACK`, or dropping the connection when that fails.
   void rollback() override;
 
+  /// One statement for the whole batch: a point lookup per name (so each
+  /// compares as the column's collation does), and IN lists of the
+  /// request IDs in `users` and `request_outcomes`.
+  caf::expected<batch_lookup>
+  look_up(const std::vector<create_user_requested>& batch) override;
+
   /// The user with this name, as the database compares names.
   caf::expected<std::optional<stored_user>>
   find_by_name(const user_name& name) override;

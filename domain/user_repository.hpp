@@ -1,11 +1,13 @@
 #pragma once
 
+#include "domain/events.hpp"
 #include "domain/types.hpp"
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
 #include <optional>
+#include <vector>
 
 namespace semiasync {
 
@@ -25,6 +27,17 @@ enum class insert_result {
   inserted,
   /// A unique key (name, request ID or user ID) was already taken.
   duplicate,
+};
+
+/// What the database holds for a batch of requests, looked up in one go:
+/// per request, index-aligned with the batch.
+struct batch_lookup {
+  /// The user holding the request's name, as the database compares names.
+  std::vector<std::optional<stored_user>> by_name;
+  /// The user the request's ID created.
+  std::vector<std::optional<stored_user>> by_request;
+  /// The name the request's ID ended as a duplicate of, byte for byte.
+  std::vector<std::optional<user_name>> duplicate;
 };
 
 /// Access to the users table and to the outcomes that created no user (the
@@ -52,6 +65,11 @@ public:
   /// Discards the transaction's writes; never fails (a broken connection
   /// discards them too).
   virtual void rollback() = 0;
+
+  /// Answers `find_by_name`, `find_by_request` and `find_duplicate` for
+  /// every request of `batch` at once (one round trip for a whole batch).
+  virtual caf::expected<batch_lookup>
+  look_up(const std::vector<create_user_requested>& batch) = 0;
 
   /// The user with this name, as the database compares names.
   virtual caf::expected<std::optional<stored_user>>

@@ -779,3 +779,51 @@ TEST_CASE_METHOD(fixture, "a connection lost inside a transaction fails every "
   via_proxy.rollback();
   CHECK_FALSE(ok(via_proxy.find_by_name(row.name)).has_value());
 }
+
+TEST_CASE_METHOD(fixture, "one look_up answers each request of a batch as the "
+                          "single lookups do",
+                 "[db]") {
+  auto alice = make_row(name("Alice"));
+  auto quoted = make_row(name("o'brien \\ \"x\" ; --"));
+  REQUIRE(ok(repo.insert(alice)) == insert_result::inserted);
+  REQUIRE(ok(repo.insert(quoted)) == insert_result::inserted);
+  auto dup_request = request_id{random_uuid()};
+  auto dup_name = user_name{name("alice") + "  "};
+  REQUIRE_FALSE(repo.remember_duplicate(dup_request, dup_name));
+  auto fresh = request_id{random_uuid()};
+  std::vector<create_user_requested> batch{
+    {fresh, user_name{name("ALICE")}},            // 0: collation-equal name
+    {alice.request, user_name{name("other")}},    // 1: the request created one
+    {dup_request, dup_name},                      // 2: a recorded duplicate
+    {request_id{random_uuid()}, quoted.name},     // 3: quotes and backslashes
+    {fresh, user_name{name("nobody")}},           // 4: nothing, ID twice
+    {request_id{random_uuid()}, user_name{name(std::string("n\0ul", 4))}},
+  };
+  auto found = ok(repo.look_up(batch));
+  REQUIRE(found.by_name.size() == batch.size());
+  REQUIRE(found.by_request.size() == batch.size());
+  REQUIRE(found.duplicate.size() == batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    INFO("request " << i);
+    auto by_name = ok(repo.find_by_name(batch[i].name));
+    auto by_request = ok(repo.find_by_request(batch[i].request));
+    auto duplicate = ok(repo.find_duplicate(batch[i].request));
+    REQUIRE(found.by_name[i].has_value() == by_name.has_value());
+    if (by_name) CHECK(same_row(*found.by_name[i], *by_name));
+    REQUIRE(found.by_request[i].has_value() == by_request.has_value());
+    if (by_request) CHECK(same_row(*found.by_request[i], *by_request));
+    CHECK(found.duplicate[i] == duplicate);
+  }
+  // And the answers are the expected ones, not just consistent.
+  REQUIRE(found.by_name[0]);
+  CHECK(same_row(*found.by_name[0], alice));
+  REQUIRE(found.by_request[1]);
+  CHECK(same_row(*found.by_request[1], alice));
+  CHECK(found.duplicate[2] == dup_name);
+  REQUIRE(found.by_name[3]);
+  CHECK(same_row(*found.by_name[3], quoted));
+  CHECK_FALSE(found.by_name[4]);
+  CHECK_FALSE(found.by_request[4]);
+  CHECK_FALSE(found.by_name[5]);
+  CHECK(ok(repo.look_up({})).by_name.empty());
+}

@@ -1,0 +1,87 @@
+#pragma once
+
+#include "domain/events.hpp"
+#include "domain/user_repository.hpp"
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace semiasync {
+
+/// The users table as the create-user rule sees it while deciding one
+/// batch: `find_by_name`, `find_by_request` and `find_duplicate` for the
+/// batch's requests are answered from one `look_up` made up front and kept
+/// current with the batch's own writes; everything else goes to the real
+/// repository.
+///
+/// The answers stay exact because the only way a looked-up answer can go
+/// stale is a write to the same key: the batch's own writes update it, and a
+/// write by someone else or a name equal to another only under the
+/// collation ("Alice" after "alice") is caught by the unique index, as an
+/// insert meeting a taken key. From that moment every lookup asks the
+/// database again, so the rule's "read again after a lost race" reads
+/// fresh rows. Request IDs are canonical lowercase UUIDs, so byte equality
+/// is the database's equality for them.
+class prefetched_users final : public user_repository {
+public:
+  /// Serves `batch`'s lookups from `found` (`inner.look_up(batch)`); `inner`
+  /// must outlive this.
+  prefetched_users(user_repository& inner,
+                   const std::vector<create_user_requested>& batch,
+                   batch_lookup found);
+
+  /// Forwards to the real repository.
+  caf::error begin() override;
+
+  /// Forwards to the real repository.
+  caf::error commit() override;
+
+  /// Forwards to the real repository.
+  void rollback() override;
+
+  /// Forwards to the real repository.
+  caf::expected<batch_lookup>
+  look_up(const std::vector<create_user_requested>& batch) override;
+
+  /// From the batch's lookup when it asked for exactly this name.
+  caf::expected<std::optional<stored_user>>
+  find_by_name(const user_name& name) override;
+
+  /// From the batch's lookup when it asked for this request ID.
+  caf::expected<std::optional<stored_user>>
+  find_by_request(const request_id& request) override;
+
+  /// Forwards to the real repository.
+  caf::expected<std::optional<stored_user>>
+  find_by_uuid(const user_uuid& user) override;
+
+  /// Inserts through the real repository and remembers the row; a taken key
+  /// stops answering from the lookup.
+  caf::expected<insert_result> insert(const stored_user& row) override;
+
+  /// Records through the real repository and remembers the record.
+  caf::error remember_duplicate(const request_id& request,
+                                const user_name& name) override;
+
+  /// From the batch's lookup when it asked for this request ID.
+  caf::expected<std::optional<user_name>>
+  find_duplicate(const request_id& request) override;
+
+  /// Whether lookups are still answered from the batch's lookup.
+  bool serving_from_lookup() const {
+    return trusted_;
+  }
+
+private:
+  user_repository& inner_;
+  /// Keyed by the exact bytes asked for.
+  std::unordered_map<std::string, std::optional<stored_user>> by_name_;
+  std::unordered_map<std::string, std::optional<stored_user>> by_request_;
+  std::unordered_map<std::string, std::optional<user_name>> duplicates_;
+  /// False once a write met a taken key.
+  bool trusted_ = true;
+};
+
+} // namespace semiasync
