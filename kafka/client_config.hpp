@@ -23,7 +23,7 @@ inline int to_ms(std::chrono::milliseconds timeout) {
 /// librdkafka configuration properties by name, e.g. `acks` -> `all`.
 using properties = std::map<std::string, std::string>;
 
-/// Our producer defaults: idempotent, `acks=all`, short linger, and
+/// Our producer defaults: idempotent, `acks=all`, no linger, and
 /// `message.timeout.ms` = `delivery_timeout` (librdkafka's 5 minutes would
 /// outlive any HTTP request waiting on the delivery).
 properties producer_defaults(const std::string& brokers,
