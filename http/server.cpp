@@ -53,6 +53,13 @@ constexpr size_t max_header_fields = 100;
 /// Longest header field name.
 constexpr size_t max_header_name_bytes = 256;
 
+/// Each connection's read buffer. RESTinio's 4 KiB default is held by every
+/// open connection, and a waiting create request keeps its connection: at
+/// 10,000 in flight, 1 KiB saved 30 MiB of RSS (bench/results). A create
+/// request with its headers is a few hundred bytes, so one read still
+/// takes it whole; longer ones are parsed across reads.
+constexpr size_t read_buffer_bytes = 1024;
+
 /// Writes `a` as the response to `req`. RESTinio dispatches the write onto
 /// the connection's strand, so any thread may call this once per request.
 void send(const restinio::request_handle_t& req, const answer& a,
@@ -147,6 +154,7 @@ public:
           .read_next_http_message_timelimit(cfg_.read_timeout)
           .write_http_response_timelimit(cfg_.write_timeout)
           .max_parallel_connections(cfg_.max_connections)
+          .buffer_size(read_buffer_bytes)
           .incoming_http_msg_limits(
             restinio::incoming_http_msg_limits_t{}
               .max_body_size(
