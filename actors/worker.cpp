@@ -267,8 +267,12 @@ bool publish_all(worker_state& st, const kafka::record& rec, plan p) {
 
 /// Decides the first `n` records of the backlog in one transaction: all of
 /// them, or none when any database call fails. What the rule reads comes
-/// from one lookup for the whole batch (see `prefetched_users`).
-caf::expected<std::vector<plan>> decide_together(worker_state& st, size_t n) {
+/// from one lookup for the whole batch, and the inserts it makes of names
+/// that lookup found free go in as one statement (see `prefetched_users`);
+/// when that statement meets a taken key after all, the batch is decided
+/// again, inserting row by row.
+caf::expected<std::vector<plan>> decide_together(worker_state& st, size_t n,
+                                                 bool defer_inserts = true) {
   std::vector<caf::expected<create_user_requested>> requests;
   std::vector<create_user_requested> valid;
   requests.reserve(n);
@@ -282,22 +286,21 @@ caf::expected<std::vector<plan>> decide_together(worker_state& st, size_t n) {
     st.users->rollback();
     return std::move(found.error());
   }
-  prefetched_users users{*st.users, valid, std::move(*found)};
+  prefetched_users users{*st.users, valid, std::move(*found), defer_inserts};
+  auto fail = [&](caf::error err) -> caf::expected<std::vector<plan>> {
+    users.rollback();
+    if (users.deferred_insert_failed()) return decide_together(st, n, false);
+    return err;
+  };
   std::vector<plan> plans;
   plans.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     auto decided
       = decide(st, users, st.backlog[i], requests[i], batching::together);
-    if (!decided) {
-      st.users->rollback();
-      return std::move(decided.error());
-    }
+    if (!decided) return fail(std::move(decided.error()));
     plans.push_back(std::move(*decided));
   }
-  if (auto err = st.users->commit()) {
-    st.users->rollback();
-    return err;
-  }
+  if (auto err = users.commit()) return fail(std::move(err));
   return plans;
 }
 

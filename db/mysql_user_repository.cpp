@@ -359,6 +359,33 @@ mysql_user_repository::insert(const stored_user& row) {
   });
 }
 
+caf::expected<insert_result>
+mysql_user_repository::insert_all(const std::vector<stored_user>& rows) {
+  if (rows.empty()) return insert_result::inserted;
+  return impl_->run<insert_result>("insert_all", [&](mysqlpp::Connection& conn) {
+    auto query = conn.query();
+    std::string sql = "INSERT INTO users (uuid, name, request_uuid) VALUES ";
+    sql.reserve(rows.size() * 120);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      sql += i == 0 ? "(" : ", (";
+      append_literal(query, sql, rows[i].user.value);
+      sql += ", ";
+      append_literal(query, sql, rows[i].name.value);
+      sql += ", ";
+      append_literal(query, sql, rows[i].request.value);
+      sql += ')';
+    }
+    try {
+      query.execute(sql.data(), sql.size());
+    } catch (const mysqlpp::BadQuery& e) {
+      // As for one row: a taken key is an answer; the connection stays good.
+      if (e.errnum() != duplicate_entry) throw;
+      return insert_result::duplicate;
+    }
+    return insert_result::inserted;
+  });
+}
+
 caf::error mysql_user_repository::remember_duplicate(const request_id& request,
                                                      const user_name& name) {
   auto result

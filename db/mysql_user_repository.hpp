@@ -72,6 +72,11 @@ public:
   /// Inserts `row`; a taken name, request ID or user ID gives `duplicate`.
   caf::expected<insert_result> insert(const stored_user& row) override;
 
+  /// One multi-row INSERT; a taken key anywhere leaves every row out (the
+  /// statement is undone, a surrounding transaction goes on).
+  caf::expected<insert_result>
+  insert_all(const std::vector<stored_user>& rows) override;
+
   /// Inserts a `UserDuplicated` row for `request` unless one exists; an
   /// existing row is left unchanged and counts as success.
   caf::error remember_duplicate(const request_id& request,

@@ -24,21 +24,30 @@ namespace semiasync {
 /// database again, so the rule's "read again after a lost race" reads
 /// fresh rows. Request IDs are canonical lowercase UUIDs, so byte equality
 /// is the database's equality for them.
+///
+/// With `defer_inserts`, an insert the lookup says must succeed (its name
+/// and request ID were free) is answered `inserted` at once and written
+/// later, together with the others, in one multi-row INSERT: before any
+/// other call reaches the database, and at `commit`. When that INSERT meets
+/// a taken key after all (a name equal to another only under the collation,
+/// or another writer), the answers given were wrong: the call fails,
+/// `deferred_insert_failed` says so, and the caller rolls the transaction
+/// back and decides the batch again without deferring.
 class prefetched_users final : public user_repository {
 public:
   /// Serves `batch`'s lookups from `found` (`inner.look_up(batch)`); `inner`
   /// must outlive this.
   prefetched_users(user_repository& inner,
                    const std::vector<create_user_requested>& batch,
-                   batch_lookup found);
+                   batch_lookup found, bool defer_inserts = false);
 
   /// Forwards to the real repository.
   caf::error begin() override;
 
-  /// Forwards to the real repository.
+  /// Writes the deferred inserts, then commits.
   caf::error commit() override;
 
-  /// Forwards to the real repository.
+  /// Drops the deferred inserts and rolls back.
   void rollback() override;
 
   /// Forwards to the real repository.
@@ -57,9 +66,14 @@ public:
   caf::expected<std::optional<stored_user>>
   find_by_uuid(const user_uuid& user) override;
 
-  /// Inserts through the real repository and remembers the row; a taken key
-  /// stops answering from the lookup.
+  /// Inserts through the real repository, or defers the insert (see the
+  /// class), and remembers the row; a taken key stops answering from the
+  /// lookup.
   caf::expected<insert_result> insert(const stored_user& row) override;
+
+  /// Forwards to the real repository.
+  caf::expected<insert_result>
+  insert_all(const std::vector<stored_user>& rows) override;
 
   /// Records through the real repository and remembers the record.
   caf::error remember_duplicate(const request_id& request,
@@ -74,8 +88,25 @@ public:
     return trusted_;
   }
 
+  /// Whether the deferred inserts met a taken key: every answer given since
+  /// `begin` is void.
+  bool deferred_insert_failed() const {
+    return deferred_failed_;
+  }
+
 private:
+  /// Writes the deferred inserts; fails when they met a taken key.
+  caf::error flush();
+
+  /// Whether the lookup found neither a holder of exactly this name nor a
+  /// row of this request ID.
+  bool surely_free(const stored_user& row) const;
+
   user_repository& inner_;
+  /// Inserts answered but not written yet.
+  std::vector<stored_user> deferred_;
+  bool defer_inserts_;
+  bool deferred_failed_ = false;
   /// Keyed by the exact bytes asked for.
   std::unordered_map<std::string, std::optional<stored_user>> by_name_;
   std::unordered_map<std::string, std::optional<stored_user>> by_request_;

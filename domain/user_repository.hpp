@@ -86,6 +86,11 @@ public:
   /// Inserts `row`, reporting a taken unique key as `duplicate`.
   virtual caf::expected<insert_result> insert(const stored_user& row) = 0;
 
+  /// Inserts every row in one statement, or none of them when any meets a
+  /// taken unique key (`duplicate`, also for two rows of `rows` alike).
+  virtual caf::expected<insert_result>
+  insert_all(const std::vector<stored_user>& rows) = 0;
+
   /// Records that `request` ended as a duplicate of `name`, with the name
   /// byte for byte as the request carried it. Insert-if-absent: when the
   /// request already has a record, that record stays as it is (the first

@@ -353,11 +353,10 @@ TEST_CASE("a failed commit publishes nothing and redoes the whole batch "
   CHECK(f.sink.database_retries.value() == 1);
 }
 
-TEST_CASE("a database failure in the middle of a batch rolls it all back") {
+TEST_CASE("a failed batch insert rolls the batch back and redoes it") {
   worker_fixture f;
-  f.users->fail_next(method::insert,
-                     make_error(error_code::database_unavailable, "lock wait"),
-                     1);
+  f.users->fail_next(method::insert_all,
+                     make_error(error_code::database_unavailable, "lock wait"));
   f.source->queue(
     {request_record(0, 1, 1, "kept"), request_record(0, 2, 2, "failed")});
   f.run_steps(steps);
@@ -372,6 +371,28 @@ TEST_CASE("a database failure in the middle of a batch rolls it all back") {
   f.run_steps(steps);
   REQUIRE_FALSE(f.source->marked().empty());
   CHECK(f.source->marked().back() == std::make_pair(0, int64_t{2}));
+}
+
+TEST_CASE("names equal only under the collation in one batch: the batch "
+          "insert meets the key and the batch is decided again row by row") {
+  worker_fixture f;
+  f.source->queue({request_record(0, 1, 1, "ann"), request_record(0, 2, 2, "ANN"),
+                   request_record(0, 3, 3, "bo")});
+  f.run_steps(steps);
+  CHECK(f.users->calls(method::insert_all) == 1);
+  CHECK(f.users->rollbacks() == 1);
+  REQUIRE(f.publisher->published.size() == 3);
+  CHECK(std::holds_alternative<user_created>(f.outcome_at(0)));
+  CHECK(std::holds_alternative<user_duplicated>(f.outcome_at(1)));
+  CHECK(std::holds_alternative<user_created>(f.outcome_at(2)));
+  REQUIRE(f.users->rows().size() == 2);
+  // Each created outcome names the row that was stored for it.
+  CHECK(std::get<user_created>(f.outcome_at(0)).user
+        == f.users->rows()[0].user);
+  CHECK(std::get<user_created>(f.outcome_at(2)).user
+        == f.users->rows()[1].user);
+  // No retry wait: the second pass runs at once.
+  CHECK(f.sink.database_retries.value() == 0);
 }
 
 TEST_CASE("a record the database refuses voids only its own work: the batch "

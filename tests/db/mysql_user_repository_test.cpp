@@ -827,3 +827,27 @@ TEST_CASE_METHOD(fixture, "one look_up answers each request of a batch as the "
   CHECK_FALSE(found.by_name[5]);
   CHECK(ok(repo.look_up({})).by_name.empty());
 }
+
+TEST_CASE_METHOD(fixture, "insert_all writes every row, or none when one "
+                          "meets a taken key",
+                 "[db]") {
+  auto taken = make_row(name("all-taken"));
+  REQUIRE(ok(repo.insert(taken)) == insert_result::inserted);
+  std::vector<stored_user> rows{make_row(name("all-1")),
+                                make_row(name("all-'2\\")),
+                                make_row(name("all-3"))};
+  REQUIRE_FALSE(repo.begin());
+  auto clash = rows;
+  clash.push_back(make_row(name("ALL-TAKEN")));
+  CHECK(ok(repo.insert_all(clash)) == insert_result::duplicate);
+  CHECK_FALSE(ok(repo.find_by_name(rows[0].name)).has_value());
+  // The transaction goes on after the refused statement.
+  CHECK(ok(repo.insert_all(rows)) == insert_result::inserted);
+  REQUIRE_FALSE(repo.commit());
+  for (auto& row : rows) {
+    auto found = ok(repo.find_by_request(row.request));
+    REQUIRE(found);
+    CHECK(same_row(*found, row));
+  }
+  CHECK(ok(repo.insert_all({})) == insert_result::inserted);
+}

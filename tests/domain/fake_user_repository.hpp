@@ -36,6 +36,7 @@ public:
     begin,
     commit,
     look_up,
+    insert_all,
   };
 
   // -- test controls ----------------------------------------------------------
@@ -176,6 +177,25 @@ public:
     }
     if (takes_a_key_of(row)) return insert_result::duplicate;
     rows_.push_back(row);
+    return insert_result::inserted;
+  }
+
+  /// All rows or none, as one multi-row statement.
+  caf::expected<insert_result>
+  insert_all(const std::vector<stored_user>& rows) override {
+    if (auto err = enter(method::insert_all)) return std::move(*err);
+    auto before = rows_.size();
+    for (auto& row : rows) {
+      if (refused_name_ && same_name(refused_name_->first, row.name.value)) {
+        rows_.resize(before);
+        return refused_name_->second;
+      }
+      if (takes_a_key_of(row)) {
+        rows_.resize(before);
+        return insert_result::duplicate;
+      }
+      rows_.push_back(row);
+    }
     return insert_result::inserted;
   }
 

@@ -59,16 +59,25 @@ decided one_by_one(fake_user_repository& users, const batch& requests) {
   return result;
 }
 
-/// `requests` decided as the worker decides a batch: one lookup, then the
-/// rule over prefetched_users.
-decided prefetched(fake_user_repository& users, const batch& requests) {
+/// `requests` decided as the worker decides a batch: one transaction, one
+/// lookup, the rule over prefetched_users and, with `defer`, one multi-row
+/// insert; decided again without deferring when that insert meets a key.
+decided prefetched(fake_user_repository& users, const batch& requests,
+                   bool defer = false) {
   fake_uuid_source ids;
+  REQUIRE_FALSE(users.begin());
   auto found = users.look_up(requests);
   REQUIRE(found);
-  prefetched_users view{users, requests, std::move(*found)};
+  prefetched_users view{users, requests, std::move(*found), defer};
   decided result;
   for (auto& request : requests)
     result.outcomes.push_back(describe(create_user(view, ids, request)));
+  auto committed = view.commit();
+  if (view.deferred_insert_failed()) {
+    view.rollback();
+    return prefetched(users, requests, false);
+  }
+  REQUIRE_FALSE(committed);
   result.rows = users.rows();
   result.duplicates = users.duplicates();
   return result;
@@ -106,10 +115,40 @@ TEST_CASE("a prefetched batch decides exactly as one by one does") {
   seed_history(plain);
   seed_history(batched);
   auto expected = one_by_one(plain, requests);
-  auto got = prefetched(batched, requests);
+  auto defer = GENERATE(false, true);
+  INFO("deferred inserts: " << defer);
+  auto got = prefetched(batched, requests, defer);
   CHECK(got.outcomes == expected.outcomes);
   CHECK(same_rows(got.rows, expected.rows));
   CHECK(got.duplicates == expected.duplicates);
+}
+
+TEST_CASE("deferred, a batch of fresh names is one lookup and one insert") {
+  batch requests{command(1, "a"), command(2, "b"), command(3, "c")};
+  fake_user_repository users;
+  auto got = prefetched(users, requests, true);
+  CHECK(users.calls(method::look_up) == 1);
+  CHECK(users.calls(method::insert_all) == 1);
+  CHECK(users.calls(method::insert) == 0);
+  CHECK(users.calls(method::find_by_name) == 0);
+  CHECK(got.rows.size() == 3);
+  CHECK(got.outcomes[2] == "created " + numbered_request_id(3).value + " c");
+}
+
+TEST_CASE("deferred inserts beside a recorded duplicate decide as one by one "
+          "does") {
+  // "b" exists already under another request: the rule reads the database
+  // for it (the duplicate path), and must see "a" inserted by then.
+  batch requests{command(1, "a"), command(2, "B"), command(1, "b")};
+  fake_user_repository users;
+  users.seed({user_uuid{"cccccccc-0000-4000-8000-000000000001"},
+              user_name{"b"}, numbered_request_id(80)});
+  fake_user_repository plain;
+  plain.seed(users.rows().front());
+  auto expected = one_by_one(plain, requests);
+  auto got = prefetched(users, requests, true);
+  CHECK(got.outcomes == expected.outcomes);
+  CHECK(users.calls(method::insert_all) == 1);
 }
 
 TEST_CASE("a batch of fresh names costs one lookup and an insert each") {
