@@ -188,6 +188,11 @@ int main(int argc, char** argv) {
   double secs = std::chrono::duration<double>(last - t0).count();
   uint64_t got = read - base;
 
+  // The clients go before their topic: librdkafka 2.0.2 could hang in a
+  // consumer's destructor once the topic it was assigned was deleted.
+  producer.flush(5s);
+  made->reset();
+  opened->reset();
   if (!opt.keep_topic) kafka::delete_topics(opt.brokers, {opt.topic});
   std::lock_guard<std::mutex> guard{ack_mutex};
   std::printf(
