@@ -73,6 +73,9 @@ struct settings {
   std::chrono::milliseconds write_timeout{10000};
   /// HTTP server threads (httpThreads).
   std::size_t http_threads = 2;
+  /// Threads of the actor scheduler (actorThreads); 0: CAF's default (one
+  /// per core, at least 4).
+  std::size_t actor_threads = 0;
   /// One of debug, info, warn, error (logLevel).
   std::string log_level = "info";
   /// First retry wait of a worker after a transient failure (retryMinMs).
