@@ -154,7 +154,8 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   auto request_counters = request_metrics::bind(metrics);
   auto verdict = std::make_shared<readiness>();
   std::unique_ptr<http::server> http;
-  system_config sys_cfg{cfg.actor_threads};
+  system_config sys_cfg{
+    actor_threads_for(process_role::server, cfg.actor_threads)};
   caf::actor_system sys{sys_cfg};
   auto registry_handle
     = sys.spawn(registry, registry_settings{100000, &request_counters});

@@ -90,7 +90,8 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
     = std::make_shared<db::mysql_user_repository>(db::connection_settings{
       cfg.db_host, cfg.db_port, cfg.db_user, cfg.db_password, cfg.db_name});
 
-  system_config sys_cfg{cfg.actor_threads};
+  system_config sys_cfg{
+    actor_threads_for(process_role::worker, cfg.actor_threads)};
   caf::actor_system sys{sys_cfg};
   worker_settings worker_cfg{
     cfg.outcome_topic,    cfg.effective_dead_letter_topic(),

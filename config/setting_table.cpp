@@ -286,8 +286,8 @@ std::vector<setting> make_table() {
            &s::write_timeout, 100, 600000),
     number("httpThreads", "Threads serving HTTP", &s::http_threads, 1, 256),
     number("actorThreads",
-           "Threads running the actors (CAF scheduler); 0: CAF's default, one "
-           "per core but at least 4",
+           "Threads running the actors (CAF scheduler); 0: one per core for "
+           "the server, one for the consumer",
            &s::actor_threads, 0, 256),
     text("logLevel", "One of debug, info, warn, error", &s::log_level,
          log_level),

@@ -73,8 +73,8 @@ struct settings {
   std::chrono::milliseconds write_timeout{10000};
   /// HTTP server threads (httpThreads).
   std::size_t http_threads = 2;
-  /// Threads of the actor scheduler (actorThreads); 0: CAF's default (one
-  /// per core, at least 4).
+  /// Threads of the actor scheduler (actorThreads); 0: one per core for the
+  /// server, one for the consumer (see `actor_threads_for`).
   std::size_t actor_threads = 0;
   /// One of debug, info, warn, error (logLevel).
   std::string log_level = "info";

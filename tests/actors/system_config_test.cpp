@@ -1,4 +1,5 @@
-// actorThreads reaches CAF's scheduler; 0 leaves CAF's own default.
+// actorThreads reaches CAF's scheduler; unset, each process gets its own
+// default instead of CAF's.
 
 #include "actors/system_config.hpp"
 
@@ -23,4 +24,12 @@ TEST_CASE("actorThreads 0 keeps CAF's default: one thread per core, at "
   caf::actor_system sys{fallback};
   auto cores = std::max(std::thread::hardware_concurrency(), 4u);
   CHECK(sys.scheduler().num_workers() == cores);
+}
+
+TEST_CASE("unset, a server gets one actor thread per core, a worker one") {
+  auto cores = std::max(std::thread::hardware_concurrency(), 1u);
+  CHECK(actor_threads_for(process_role::server, 0) == cores);
+  CHECK(actor_threads_for(process_role::worker, 0) == 1);
+  CHECK(actor_threads_for(process_role::server, 3) == 3);
+  CHECK(actor_threads_for(process_role::worker, 3) == 3);
 }
