@@ -160,7 +160,7 @@ namespace semiasync {
 using request_actor = caf::typed_actor<
   // An outcome for this request, routed by the registry.
   caf::reacts_to<outcome_atom, outcome>,
-  // The request's own deadline (sent to itself).
+  // The request's deadline, passed on by the registry.
   caf::reacts_to<deadline_atom>>;
 
 /// Routes outcomes to the request actors waiting for them.
@@ -169,6 +169,9 @@ using registry_actor = caf::typed_actor<
   caf::replies_to<enroll_atom, request_id, request_actor>::with<caf::ok_atom>,
   // Forgets the request actor, wherever it is registered.
   caf::reacts_to<withdraw_atom, request_actor>,
+  // A request's deadline, by the actor's ID (a handle inside the delayed
+  // message would keep the actor alive): passed on while it is registered.
+  caf::reacts_to<deadline_atom, caf::actor_id>,
   // Hands an outcome to whoever waits for it, or drops and counts it.
   caf::reacts_to<outcome_atom, outcome>,
   // Remembers a published request as pending (for GET /requests/<id>).

@@ -8,7 +8,7 @@ namespace semiasync {
 
 void registry_state::add(request_id id, request_actor who) {
   ids_by_actor.emplace(who.id(), id);
-  waiting[std::move(id)].push_back(std::move(who));
+  waiting[std::move(id)].actors.push_back(std::move(who));
   report_size();
 }
 
@@ -18,7 +18,7 @@ void registry_state::remove(const caf::actor_addr& who) {
   auto i = waiting.find(entry->second);
   ids_by_actor.erase(entry);
   if (i == waiting.end()) return;
-  auto& actors = i->second;
+  auto& actors = i->second.actors;
   actors.erase(std::remove_if(actors.begin(), actors.end(),
                               [&](const request_actor& x) {
                                 return x.address() == who;
@@ -28,12 +28,33 @@ void registry_state::remove(const caf::actor_addr& who) {
   report_size();
 }
 
+std::optional<request_actor> registry_state::find(caf::actor_id who) const {
+  auto entry = ids_by_actor.find(who);
+  if (entry == ids_by_actor.end()) return std::nullopt;
+  auto i = waiting.find(entry->second);
+  if (i == waiting.end()) return std::nullopt;
+  for (auto& x : i->second.actors)
+    if (x.id() == who) return x;
+  return std::nullopt;
+}
+
 void registry_state::remember_pending(request_id id) {
+  if (auto i = waiting.find(id); i != waiting.end() && i->second.answered)
+    return;
   if (!pending.insert(id).second) return;
   pending_order.push_back(std::move(id));
-  while (pending_order.size() > cfg.max_pending) {
+  while (pending.size() > cfg.max_pending && !pending_order.empty()) {
     pending.erase(pending_order.front());
     pending_order.pop_front();
+  }
+  // Most IDs in the order are long resolved under steady traffic: drop them
+  // once they outnumber the pending ones, keeping the order of the rest.
+  // Amortised O(1): a rebuild happens after at least as many insertions.
+  if (pending_order.size() > 2 * pending.size() + 1024) {
+    std::deque<request_id> kept;
+    for (auto& x : pending_order)
+      if (pending.count(x) > 0) kept.push_back(std::move(x));
+    pending_order.swap(kept);
   }
 }
 
@@ -59,6 +80,10 @@ registry(registry_actor::stateful_pointer<registry_state> self,
       self->demonitor(who.address());
       self->state.remove(who.address());
     },
+    [self](deadline_atom, caf::actor_id who) {
+      if (auto target = self->state.find(who))
+        self->send(*target, deadline_atom::value);
+    },
     [self](outcome_atom, outcome& result) {
       auto& st = self->state;
       st.pending.erase(request_of(result));
@@ -70,7 +95,8 @@ registry(registry_actor::stateful_pointer<registry_state> self,
       }
       ++st.stats.routed;
       if (st.cfg.metrics) st.cfg.metrics->outcomes_routed.inc();
-      for (auto& who : i->second)
+      i->second.answered = true;
+      for (auto& who : i->second.actors)
         self->send(who, outcome_atom::value, result);
     },
     [self](accepted_atom, request_id& id) {

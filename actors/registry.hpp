@@ -8,6 +8,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <deque>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -22,6 +23,16 @@ struct registry_settings {
   request_metrics* metrics = nullptr;
 };
 
+/// The request actors waiting under one request ID.
+struct waiting_requests {
+  /// Usually one; a client that retries with the same Idempotency-Key while
+  /// the first attempt still waits adds a second, and both get the outcome.
+  std::vector<request_actor> actors;
+  /// Set once their outcome was routed: a publish acknowledgement that
+  /// arrives after it must not mark the request pending again.
+  bool answered = false;
+};
+
 /// State of the registry: who waits for which request ID.
 struct registry_state {
   // -- member variables -------------------------------------------------------
@@ -29,10 +40,8 @@ struct registry_state {
   /// Fixed settings.
   registry_settings cfg;
 
-  /// Waiting request actors by request ID. Usually one per ID; a client that
-  /// retries with the same Idempotency-Key while the first attempt still
-  /// waits adds a second, and both get the outcome.
-  std::unordered_map<request_id, std::vector<request_actor>> waiting;
+  /// Waiting request actors by request ID.
+  std::unordered_map<request_id, waiting_requests> waiting;
 
   /// The request ID each waiting actor registered under, so a down message
   /// (common: actors quit right after withdrawing) finds its entry directly.
@@ -44,7 +53,9 @@ struct registry_state {
   std::unordered_set<request_id> pending;
 
   /// `pending`'s IDs in the order they came, to forget the oldest first.
-  /// May hold IDs already removed; bounded by `cfg.max_pending` all the same.
+  /// May hold IDs already removed, at most about as many as `pending` has
+  /// (see `remember_pending`), so its memory follows the requests really
+  /// pending, not the traffic.
   std::deque<request_id> pending_order;
 
   /// Counters reported by `stats`.
@@ -61,7 +72,12 @@ struct registry_state {
   /// Forgets `who`, wherever it waits; a no-op when it waits nowhere.
   void remove(const caf::actor_addr& who);
 
-  /// Remembers `id` as pending, forgetting the oldest beyond the bound.
+  /// The waiting request actor with ID `who`, if it still waits.
+  std::optional<request_actor> find(caf::actor_id who) const;
+
+  /// Remembers `id` as pending, forgetting the oldest beyond the bound; not
+  /// when its outcome has been routed already (it overtook the publish
+  /// acknowledgement).
   void remember_pending(request_id id);
 
   /// Reports the number of waiting requests to the metrics.

@@ -101,7 +101,14 @@ request_actor::behavior_type create_user_request(self_pointer self,
                                                  request_context ctx) {
   auto shared = std::make_shared<request_context>(std::move(ctx));
   self->state.started = clock_type::now();
-  self->delayed_send(self, shared->deadline, deadline_atom::value);
+  // The deadline goes through the registry, not to this actor directly: a
+  // pending delayed message keeps its receiver alive until it fires, and
+  // most requests end long before their deadline. Sent to the registry,
+  // each costs a small message instead of keeping a finished actor (about
+  // 1.2 KiB) alive for the rest of its deadline: at 9,000 requests/s and a
+  // 5 s deadline, 55 MiB of RSS.
+  self->delayed_send(shared->registry, shared->deadline, deadline_atom::value,
+                     self->id());
   // Register first, publish second: the outcome cannot overtake a
   // registration that completed before the request left this process.
   auto me = caf::actor_cast<request_actor>(self);

@@ -267,6 +267,47 @@ TEST_CASE("the registry remembers published requests as pending") {
   }
 }
 
+TEST_CASE("an outcome that overtakes the publish acknowledgement leaves "
+          "nothing pending") {
+  flow_fixture f;
+  f.log->mode = publish_mode::hold;
+  f.start_request(numbered_request_id(4), "fast");
+  f.sched.run();
+  REQUIRE(f.log->held.size() == 1);
+  // The request actor takes the acknowledgement first, but its "accepted"
+  // reaches the registry only after the outcome did.
+  caf::anon_send(f.producer_handle, delivered_atom::value, uint64_t{0},
+                 caf::error{});
+  f.sched.run_once();
+  caf::anon_send(f.registry_handle, outcome_atom::value,
+                 outcome{created(numbered_request_id(4), "fast")});
+  f.sched.run_once();
+  f.sched.run();
+  REQUIRE(f.only_reply(numbered_request_id(4)));
+  CHECK_FALSE(f.pending(numbered_request_id(4)));
+}
+
+TEST_CASE("the order of pending IDs shrinks with the pending set") {
+  registry_state st;
+  st.cfg.max_pending = 100000;
+  for (int i = 0; i < 5000; ++i) {
+    auto id = numbered_request_id(i);
+    st.remember_pending(id);
+    // Resolved at once, as under steady traffic.
+    if (i % 100 != 0) st.pending.erase(id);
+  }
+  CHECK(st.pending.size() == 50);
+  CHECK(st.pending_order.size() <= 2 * st.pending.size() + 1024);
+  // The oldest still go first.
+  // The bound counts requests really pending; the oldest go first.
+  st.cfg.max_pending = 50;
+  st.remember_pending(numbered_request_id(9999));
+  CHECK(st.pending.size() == 50);
+  CHECK(st.pending.count(numbered_request_id(0)) == 0);
+  CHECK(st.pending.count(numbered_request_id(100)) == 1);
+  CHECK(st.pending.count(numbered_request_id(9999)) == 1);
+}
+
 TEST_CASE("a request that was never published is not pending") {
   flow_fixture f;
   f.log->mode = publish_mode::fail;
