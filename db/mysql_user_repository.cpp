@@ -24,8 +24,6 @@ constexpr const char* find_by_request_sql
     "LIMIT 1";
 constexpr const char* find_by_uuid_sql
   = "SELECT uuid, name, request_uuid FROM users WHERE uuid = %0q LIMIT 1";
-constexpr const char* insert_sql
-  = "INSERT INTO users (uuid, name, request_uuid) VALUES (%0q, %1q, %2q)";
 // A plain INSERT whose duplicate-key error means "already recorded", not
 // INSERT IGNORE: IGNORE also downgrades strict mode's data errors to
 // warnings, so a name too long or not utf8mb4 would be stored truncated or
@@ -272,6 +270,34 @@ struct mysql_user_repository::impl {
     return {};
   }
 
+  /// One INSERT of every row of `rows` (not empty); a taken key anywhere is
+  /// `duplicate`, an answer rather than a failure: the statement is undone
+  /// and the connection stays good.
+  caf::expected<insert_result> insert_rows(const char* operation,
+                                           const std::vector<stored_user>& rows) {
+    return run<insert_result>(operation, [&](mysqlpp::Connection& conn) {
+      auto query = conn.query();
+      std::string sql = "INSERT INTO users (uuid, name, request_uuid) VALUES ";
+      sql.reserve(rows.size() * 120);
+      for (size_t i = 0; i < rows.size(); ++i) {
+        sql += i == 0 ? "(" : ", (";
+        append_literal(query, sql, rows[i].user.value);
+        sql += ", ";
+        append_literal(query, sql, rows[i].name.value);
+        sql += ", ";
+        append_literal(query, sql, rows[i].request.value);
+        sql += ')';
+      }
+      try {
+        query.execute(sql.data(), sql.size());
+      } catch (const mysqlpp::BadQuery& e) {
+        if (e.errnum() != duplicate_entry) throw;
+        return insert_result::duplicate;
+      }
+      return insert_result::inserted;
+    });
+  }
+
   /// Runs one of the SELECTs above with `key` as its only argument.
   caf::expected<std::optional<stored_user>>
   find_one(const char* operation, const char* sql, const std::string& key) {
@@ -345,45 +371,13 @@ mysql_user_repository::find_by_uuid(const user_uuid& user) {
 
 caf::expected<insert_result>
 mysql_user_repository::insert(const stored_user& row) {
-  return impl_->run<insert_result>("insert", [&](mysqlpp::Connection& conn) {
-    auto query = conn.query(insert_sql);
-    query.parse();
-    try {
-      query.execute(row.user.value, row.name.value, row.request.value);
-    } catch (const mysqlpp::BadQuery& e) {
-      // A taken key is an answer, not a failure; the connection stays good.
-      if (e.errnum() != duplicate_entry) throw;
-      return insert_result::duplicate;
-    }
-    return insert_result::inserted;
-  });
+  return impl_->insert_rows("insert", {row});
 }
 
 caf::expected<insert_result>
 mysql_user_repository::insert_all(const std::vector<stored_user>& rows) {
   if (rows.empty()) return insert_result::inserted;
-  return impl_->run<insert_result>("insert_all", [&](mysqlpp::Connection& conn) {
-    auto query = conn.query();
-    std::string sql = "INSERT INTO users (uuid, name, request_uuid) VALUES ";
-    sql.reserve(rows.size() * 120);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      sql += i == 0 ? "(" : ", (";
-      append_literal(query, sql, rows[i].user.value);
-      sql += ", ";
-      append_literal(query, sql, rows[i].name.value);
-      sql += ", ";
-      append_literal(query, sql, rows[i].request.value);
-      sql += ')';
-    }
-    try {
-      query.execute(sql.data(), sql.size());
-    } catch (const mysqlpp::BadQuery& e) {
-      // As for one row: a taken key is an answer; the connection stays good.
-      if (e.errnum() != duplicate_entry) throw;
-      return insert_result::duplicate;
-    }
-    return insert_result::inserted;
-  });
+  return impl_->insert_rows("insert_all", rows);
 }
 
 caf::error mysql_user_repository::remember_duplicate(const request_id& request,

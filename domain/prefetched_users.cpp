@@ -103,8 +103,7 @@ prefetched_users::insert_all(const std::vector<stored_user>& rows) {
 caf::expected<insert_result> prefetched_users::insert(const stored_user& row) {
   if (defer_inserts_ && trusted_ && surely_free(row)) {
     deferred_.push_back(row);
-    by_name_[row.name.value] = row;
-    by_request_[row.request.value] = row;
+    remember_row(row);
     return insert_result::inserted;
   }
   if (auto err = flush()) return err;
@@ -114,9 +113,13 @@ caf::expected<insert_result> prefetched_users::insert(const stored_user& row) {
     trusted_ = false;
     return result;
   }
+  remember_row(row);
+  return result;
+}
+
+void prefetched_users::remember_row(const stored_user& row) {
   by_name_[row.name.value] = row;
   by_request_[row.request.value] = row;
-  return result;
 }
 
 caf::error prefetched_users::remember_duplicate(const request_id& request,

@@ -98,6 +98,9 @@ private:
   /// Writes the deferred inserts; fails when they met a taken key.
   caf::error flush();
 
+  /// Answers later lookups of `row`'s name and request ID with `row`.
+  void remember_row(const stored_user& row);
+
   /// Whether the lookup found neither a holder of exactly this name nor a
   /// row of this request ID.
   bool surely_free(const stored_user& row) const;
