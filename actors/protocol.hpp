@@ -165,12 +165,15 @@ using request_actor = caf::typed_actor<
 
 /// Routes outcomes to the request actors waiting for them.
 using registry_actor = caf::typed_actor<
-  // Registers `request_actor` under the ID; answers once it is routable.
-  caf::replies_to<enroll_atom, request_id, request_actor>::with<caf::ok_atom>,
+  // Registers `request_actor` under the ID and schedules its deadline
+  // (after this long); answers once it is routable.
+  caf::replies_to<enroll_atom, request_id, request_actor,
+                  caf::timespan>::with<caf::ok_atom>,
   // Forgets the request actor, wherever it is registered.
   caf::reacts_to<withdraw_atom, request_actor>,
-  // A request's deadline, by the actor's ID (a handle inside the delayed
-  // message would keep the actor alive): passed on while it is registered.
+  // Internal: a request's deadline, by the actor's ID (a handle inside the
+  // delayed message would keep the actor alive): passed on while it is
+  // registered.
   caf::reacts_to<deadline_atom, caf::actor_id>,
   // Hands an outcome to whoever waits for it, or drops and counts it.
   caf::reacts_to<outcome_atom, outcome>,

@@ -71,7 +71,13 @@ registry(registry_actor::stateful_pointer<registry_state> self,
     self->state.remove(msg.source);
   });
   return {
-    [self](enroll_atom, request_id& id, request_actor& who) {
+    [self](enroll_atom, request_id& id, request_actor& who,
+           caf::timespan deadline) {
+      // The deadline is scheduled here, after the enrollment, so it cannot
+      // arrive before it: scheduled by the request actor, a short deadline
+      // (zero for respond-async) could reach this mailbox first through the
+      // clock's thread, find nobody, and leave the request waiting forever.
+      self->delayed_send(self, deadline, deadline_atom::value, who.id());
       self->monitor(who);
       self->state.add(std::move(id), std::move(who));
       return caf::ok_atom::value;

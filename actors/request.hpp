@@ -25,7 +25,8 @@ struct request_context {
   create_user_requested command;
   /// Where requests go.
   std::string request_topic;
-  /// When to give up waiting for the outcome, from spawn.
+  /// When to give up waiting for the outcome, from the enrollment at the
+  /// registry (which keeps the deadline).
   caf::timespan deadline;
   /// The client prefers a 202 to waiting (`Prefer: respond-async`): a
   /// deadline that passes before the broker acknowledged the request waits

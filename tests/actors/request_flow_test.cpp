@@ -179,6 +179,28 @@ TEST_CASE("the deadline fires exactly at the deadline with a timeout") {
   }
 }
 
+TEST_CASE("a deadline is scheduled only once the registry has enrolled "
+          "the request") {
+  flow_fixture f;
+  REQUIRE_FALSE(f.sched.clock().has_pending_timeout());
+  auto handle = f.start_request(numbered_request_id(1), "early", true, 0ms);
+  // Only the request actor's first step: it asks the registry to enroll it.
+  REQUIRE(f.sched.prioritize(handle));
+  f.sched.run_once();
+  // A deadline scheduled now would, in a real system, fire on the clock's
+  // own thread and could reach the registry before the enrollment: found
+  // nobody, and the respond-async request would wait forever.
+  CHECK_FALSE(f.sched.clock().has_pending_timeout());
+  f.sched.run();
+  CHECK(f.sched.clock().has_pending_timeout());
+  f.sched.advance_time(1ms);
+  f.sched.run();
+  auto& reply = f.only_reply(numbered_request_id(1));
+  REQUIRE_FALSE(reply);
+  CHECK(code_of(reply.error()) == error_code::reply_timeout);
+  CHECK(f.stats().waiting == 0);
+}
+
 TEST_CASE("a publish error answers 503-worthy and deregisters") {
   flow_fixture f;
   f.log->mode = publish_mode::fail;
