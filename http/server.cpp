@@ -8,6 +8,7 @@
 #include "domain/log.hpp"
 #include "domain/uuid.hpp"
 #include "http/answer.hpp"
+#include "http/answer_counters.hpp"
 #include "http/create_user_input.hpp"
 #include "http/prefer.hpp"
 
@@ -115,11 +116,12 @@ caf::error as_read_failure(const caf::error& err) {
 
 /// The route label of a path, bounded so metrics cannot explode.
 std::string_view route_of(std::string_view path) {
-  for (auto fixed : {"/", "/users", "/healthz", "/readyz", "/metrics"})
+  for (auto fixed : {routes::root, routes::users, routes::healthz,
+                     routes::readyz, routes::metrics})
     if (path == fixed) return fixed;
-  if (id_after(path, users_prefix)) return "/users/{uuid}";
-  if (id_after(path, requests_prefix)) return "/requests/{id}";
-  return "other";
+  if (id_after(path, users_prefix)) return routes::user;
+  if (id_after(path, requests_prefix)) return routes::request;
+  return routes::other;
 }
 
 std::optional<std::string_view> header_of(const restinio::request_handle_t& req,
@@ -134,6 +136,7 @@ public:
   restinio_server(const server_settings& cfg, server_dependencies deps)
     : cfg_(cfg),
       deps_(std::move(deps)),
+      answers_(*deps_.metrics),
       io_(std::make_shared<restinio::asio_ns::io_context>()) {
     // nop
   }
@@ -216,7 +219,7 @@ private:
         respond(req, route, method_not_allowed("POST"));
       return restinio::request_accepted();
     }
-    if (route == "other") {
+    if (route == routes::other) {
       respond(req, route, fresh_problem(404, "no such resource"));
       return restinio::request_accepted();
     }
@@ -244,12 +247,7 @@ private:
   /// Sends `a` and counts it by route and status.
   void respond(const restinio::request_handle_t& req, std::string_view route,
                const answer& a, const request_id& id = request_id{}) {
-    deps_.metrics
-      ->get_counter("semiasync_http_requests_total",
-                    "HTTP requests answered, by route and status",
-                    {{"route", std::string{route}},
-                     {"status", std::to_string(a.status)}})
-      .inc();
+    answers_.count(route, a.status);
     // Posted, never written inline: RESTinio 0.6.16 closes a connection
     // whose handler answers before returning while pipelined requests wait
     // in its buffer ("response_context_table is full"), dropping them.
@@ -401,6 +399,8 @@ private:
 
   server_settings cfg_;
   server_dependencies deps_;
+  /// Answers by route and status, in `deps_.metrics`.
+  answer_counters answers_;
   /// Outlives RESTinio's threads: late answers post here (see the header).
   std::shared_ptr<restinio::asio_ns::io_context> io_;
   restinio::running_server_handle_t<traits> instance_;
