@@ -43,7 +43,7 @@ void registry_state::remember_pending(request_id id) {
     return;
   if (!pending.insert(id).second) return;
   pending_order.push_back(std::move(id));
-  while (pending.size() > cfg.max_pending && !pending_order.empty()) {
+  while (pending.size() > max_pending && !pending_order.empty()) {
     pending.erase(pending_order.front());
     pending_order.pop_front();
   }
@@ -59,14 +59,14 @@ void registry_state::remember_pending(request_id id) {
 }
 
 void registry_state::report_size() {
-  if (cfg.metrics)
-    cfg.metrics->in_flight.set(static_cast<int64_t>(waiting.size()));
+  metrics->in_flight.set(static_cast<int64_t>(waiting.size()));
 }
 
 registry_actor::behavior_type
 registry(registry_actor::stateful_pointer<registry_state> self,
          registry_settings cfg) {
-  self->state.cfg = cfg;
+  self->state.max_pending = cfg.max_pending;
+  self->state.metrics = &cfg.metrics;
   self->set_down_handler([self](const caf::down_msg& msg) {
     self->state.remove(msg.source);
   });
@@ -96,11 +96,11 @@ registry(registry_actor::stateful_pointer<registry_state> self,
       auto i = st.waiting.find(request_of(result));
       if (i == st.waiting.end()) {
         ++st.stats.dropped;
-        if (st.cfg.metrics) st.cfg.metrics->outcomes_dropped.inc();
+        st.metrics->outcomes_dropped.inc();
         return;
       }
       ++st.stats.routed;
-      if (st.cfg.metrics) st.cfg.metrics->outcomes_routed.inc();
+      st.metrics->outcomes_routed.inc();
       i->second.answered = true;
       for (auto& who : i->second.actors)
         self->send(who, outcome_atom::value, result);

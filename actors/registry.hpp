@@ -17,10 +17,10 @@ namespace semiasync {
 
 /// Fixed settings of a registry.
 struct registry_settings {
+  /// Where the registry reports its size and counters.
+  request_metrics& metrics;
   /// Most published requests remembered as pending; the oldest go first.
   size_t max_pending = 100000;
-  /// Where the registry reports its size and counters; may be null (tests).
-  request_metrics* metrics = nullptr;
 };
 
 /// The request actors waiting under one request ID.
@@ -37,8 +37,13 @@ struct waiting_requests {
 struct registry_state {
   // -- member variables -------------------------------------------------------
 
-  /// Fixed settings.
-  registry_settings cfg;
+  /// Most published requests remembered as pending (from the settings).
+  size_t max_pending = 0;
+
+  /// Where the registry reports its size and counters: set from the
+  /// settings at spawn, never null after that. (State is default-constructed
+  /// in CAF 0.17, so it cannot hold the settings' reference.)
+  request_metrics* metrics = nullptr;
 
   /// Waiting request actors by request ID.
   std::unordered_map<request_id, waiting_requests> waiting;

@@ -26,14 +26,12 @@ void finish(self_pointer self, const request_context& ctx,
   auto& st = self->state;
   if (st.answered) return;
   st.answered = true;
-  if (auto m = ctx.metrics) {
-    auto now = clock_type::now();
-    m->total.observe(seconds_between(st.started, now));
-    if (result && st.published)
-      m->outcome_wait.observe(seconds_between(st.acknowledged, now));
-    if (!result && code_of(result.error()) == error_code::reply_timeout)
-      m->deadline_expiries.inc();
-  }
+  auto now = clock_type::now();
+  ctx.metrics.total.observe(seconds_between(st.started, now));
+  if (result && st.published)
+    ctx.metrics.outcome_wait.observe(seconds_between(st.acknowledged, now));
+  if (!result && code_of(result.error()) == error_code::reply_timeout)
+    ctx.metrics.deadline_expiries.inc();
   ctx.reply(std::move(result));
   self->send(ctx.registry, withdraw_atom::value,
              caf::actor_cast<request_actor>(self));
@@ -69,8 +67,7 @@ void on_published(self_pointer self, const request_context& ctx) {
   auto& st = self->state;
   st.published = true;
   st.acknowledged = clock_type::now();
-  if (ctx.metrics)
-    ctx.metrics->publish_ack.observe(
+  ctx.metrics.publish_ack.observe(
       seconds_between(st.started, st.acknowledged));
   // The outcome may have overtaken this message at the registry; then the
   // ID stays "pending" there until the bound pushes it out, which is
@@ -84,7 +81,7 @@ void on_published(self_pointer self, const request_context& ctx) {
 /// not is a 503.
 void on_publish_error(self_pointer self, const request_context& ctx,
                       const caf::error& err) {
-  if (ctx.metrics) ctx.metrics->publish_errors.inc();
+  ctx.metrics.publish_errors.inc();
   auto uncertain = code_of(err) == error_code::publish_uncertain
                    || err == caf::sec::request_timeout;
   if (!uncertain) {

@@ -40,8 +40,8 @@ struct request_context {
   producer_actor producer;
   /// Answers the client.
   reply_function reply;
-  /// Where latencies and failures are counted; may be null (tests).
-  request_metrics* metrics = nullptr;
+  /// Where latencies and failures are counted.
+  request_metrics& metrics;
   /// The outcome-topic partition this instance reads, named in the
   /// request's `replyPartition` header so the worker publishes the outcome
   /// there (steered routing); nothing adds no header (broadcast).

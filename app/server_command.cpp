@@ -158,7 +158,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     actor_threads_for(process_role::server, cfg.actor_threads)};
   caf::actor_system sys{sys_cfg};
   auto registry_handle
-    = sys.spawn(registry, registry_settings{100000, &request_counters});
+    = sys.spawn(registry, registry_settings{request_counters});
   auto producer_handle = sys.spawn(producer, publisher);
   // Only a broadcast reader follows the topic's growth: a steered one reads
   // the partitions its requests name, and those exist already.

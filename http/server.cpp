@@ -364,7 +364,7 @@ private:
         respond(req, route, a, id);
         release();
       },
-      deps_.requests,
+      *deps_.requests,
       deps_.reply_partition ? deps_.reply_partition() : std::nullopt};
     deps_.system->spawn(create_user_request, std::move(ctx));
   }

@@ -62,7 +62,8 @@ struct server_dependencies {
   /// The process's metrics: rendered by `/metrics`, and where the server
   /// counts requests by route and status. Required; outlives the server.
   metrics::registry* metrics = nullptr;
-  /// Latencies and failures of create-user requests. Outlives the server.
+  /// Latencies and failures of create-user requests. Required; outlives the
+  /// server.
   request_metrics* requests = nullptr;
   /// The outcome partition the next request names for its reply (steered
   /// routing), called once per request on an I/O thread; empty or nothing:

@@ -66,7 +66,9 @@ TEST_CASE("the producer answers only once the broker acknowledged") {
 TEST_CASE("the outcome consumer hands decoded outcomes to the registry") {
   actor_fixture f;
   auto source = std::make_shared<fake_record_source>();
-  auto reg = f.sys.spawn(registry, registry_settings{});
+  metrics::registry metrics;
+  auto counters = request_metrics::bind(metrics);
+  auto reg = f.sys.spawn(registry, registry_settings{counters});
   request_id id{"00000000-0000-4000-8000-000000000001"};
   outcome created = user_created{
     id, user_uuid{"00000000-0000-4000-8000-0000000000aa"}, user_name{"bob"}};

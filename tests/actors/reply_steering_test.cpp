@@ -279,8 +279,9 @@ TEST_CASE("a rejection answering a malformed request is steered too, "
 TEST_CASE("the outcome consumer counts every record it reads, ours or not") {
   actor_fixture f;
   auto source = std::make_shared<fake_record_source>();
-  auto reg = f.sys.spawn(registry, registry_settings{});
   metrics::registry metrics;
+  auto counters = request_metrics::bind(metrics);
+  auto reg = f.sys.spawn(registry, registry_settings{counters});
   auto& read = metrics.get_counter("read", "records read");
   outcome created = user_created{
     numbered_request_id(1), user_uuid{"00000000-0000-4000-8000-0000000000aa"},
@@ -308,7 +309,9 @@ TEST_CASE("the outcome consumer looks for new partitions once per interval, "
           "and never when the interval is zero") {
   actor_fixture f;
   auto source = std::make_shared<fake_record_source>();
-  auto reg = f.sys.spawn(registry, registry_settings{});
+  metrics::registry metrics;
+  auto counters = request_metrics::bind(metrics);
+  auto reg = f.sys.spawn(registry, registry_settings{counters});
   outcome_consumer_settings cfg;
   cfg.poll_timeout = 10ms;
   SECTION("every interval") {

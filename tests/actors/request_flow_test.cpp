@@ -32,7 +32,7 @@ struct flow_fixture : actor_fixture {
     : log(std::make_shared<fake_producer_log>()),
       counters(request_metrics::bind(metrics)),
       registry_handle(
-        sys.spawn(registry, registry_settings{max_pending, &counters})),
+        sys.spawn(registry, registry_settings{counters, max_pending})),
       producer_handle(sys.spawn(fake_producer, log)) {
     sched.run();
   }
@@ -51,7 +51,7 @@ struct flow_fixture : actor_fixture {
                         [this, id](caf::expected<outcome> result) {
                           replies[id.value].push_back(std::move(result));
                         },
-                        &counters,
+                        counters,
                         reply_partition};
     auto handle = sys.spawn(create_user_request, std::move(ctx));
     spawned.push_back(handle);
@@ -311,7 +311,7 @@ TEST_CASE("an outcome that overtakes the publish acknowledgement leaves "
 
 TEST_CASE("the order of pending IDs shrinks with the pending set") {
   registry_state st;
-  st.cfg.max_pending = 100000;
+  st.max_pending = 100000;
   for (int i = 0; i < 5000; ++i) {
     auto id = numbered_request_id(i);
     st.remember_pending(id);
@@ -320,9 +320,8 @@ TEST_CASE("the order of pending IDs shrinks with the pending set") {
   }
   CHECK(st.pending.size() == 50);
   CHECK(st.pending_order.size() <= 2 * st.pending.size() + 1024);
-  // The oldest still go first.
   // The bound counts requests really pending; the oldest go first.
-  st.cfg.max_pending = 50;
+  st.max_pending = 50;
   st.remember_pending(numbered_request_id(9999));
   CHECK(st.pending.size() == 50);
   CHECK(st.pending.count(numbered_request_id(0)) == 0);
