@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 using namespace semiasync;
 
@@ -22,6 +23,28 @@ TEST_CASE("random_uuid is canonical and fresh", "[uuid]") {
   auto y = source.next();
   CHECK(is_canonical_uuid(x));
   CHECK(x != y);
+}
+
+TEST_CASE("random_uuid's random digits all vary", "[uuid]") {
+  // 122 random bits: every hex digit but the version and the two fixed
+  // variant bits takes many values over a few hundred UUIDs.
+  std::vector<std::set<char>> digits(36);
+  for (int i = 0; i < 400; ++i) {
+    auto id = random_uuid();
+    for (size_t k = 0; k < id.size(); ++k)
+      digits[k].insert(id[k]);
+  }
+  for (size_t k = 0; k < digits.size(); ++k) {
+    CAPTURE(k);
+    if (k == 8 || k == 13 || k == 18 || k == 23)
+      CHECK(digits[k] == std::set<char>{'-'});
+    else if (k == 14)
+      CHECK(digits[k] == std::set<char>{'4'});
+    else if (k == 19)
+      CHECK(digits[k] == std::set<char>{'8', '9', 'a', 'b'});
+    else
+      CHECK(digits[k].size() >= 12);
+  }
 }
 
 TEST_CASE("name_based_uuid is a deterministic version 5 UUID", "[uuid]") {
