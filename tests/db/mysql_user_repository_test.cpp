@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "tests/db/tcp_proxy.hpp"
+#include "tests/support/admin_db.hpp"
 
 using namespace semiasync;
 using db::connection_settings;
@@ -119,11 +120,7 @@ uint16_t closed_port() {
 class admin_connection {
 public:
   admin_connection() {
-    auto s = test_settings();
-    conn_.set_option(new mysqlpp::ProtocolOption(MYSQL_PROTOCOL_TCP));
-    conn_.set_option(new mysqlpp::SetCharsetNameOption("utf8mb4"));
-    conn_.connect(s.database.c_str(), s.host.c_str(), s.user.c_str(),
-                  s.password.c_str(), s.port);
+    testing::connect_admin(conn_, test_settings());
   }
 
   /// The first column of the first row of a one-argument template query.

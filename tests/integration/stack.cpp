@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "tests/integration/http_client.hpp"
+#include "tests/support/admin_db.hpp"
 
 #ifndef SEMIASYNC_IT_DEFAULT_BINARY
 #  error "SEMIASYNC_IT_DEFAULT_BINARY must name the semiasync binary"
@@ -61,12 +62,7 @@ std::string next_log_path(const std::string& label) {
 class admin_connection {
 public:
   admin_connection() {
-    auto s = db_settings();
-    conn_.set_option(new mysqlpp::ProtocolOption(MYSQL_PROTOCOL_TCP));
-    conn_.set_option(new mysqlpp::SetCharsetNameOption("utf8mb4"));
-    conn_.set_option(new mysqlpp::ConnectTimeoutOption(5));
-    conn_.connect(s.database.c_str(), s.host.c_str(), s.user.c_str(),
-                  s.password.c_str(), s.port);
+    connect_admin(conn_, db_settings());
   }
 
   mysqlpp::Query query(const char* sql) {
