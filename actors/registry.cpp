@@ -12,11 +12,16 @@ void registry_state::add(request_id id, request_actor who) {
   report_size();
 }
 
+registry_state::waiting_map::iterator
+registry_state::waiting_of(caf::actor_id who) {
+  auto entry = ids_by_actor.find(who);
+  if (entry == ids_by_actor.end()) return waiting.end();
+  return waiting.find(entry->second);
+}
+
 void registry_state::remove(const caf::actor_addr& who) {
-  auto entry = ids_by_actor.find(who.id());
-  if (entry == ids_by_actor.end()) return;
-  auto i = waiting.find(entry->second);
-  ids_by_actor.erase(entry);
+  auto i = waiting_of(who.id());
+  ids_by_actor.erase(who.id());
   if (i == waiting.end()) return;
   auto& actors = i->second.actors;
   actors.erase(std::remove_if(actors.begin(), actors.end(),
@@ -28,10 +33,8 @@ void registry_state::remove(const caf::actor_addr& who) {
   report_size();
 }
 
-std::optional<request_actor> registry_state::find(caf::actor_id who) const {
-  auto entry = ids_by_actor.find(who);
-  if (entry == ids_by_actor.end()) return std::nullopt;
-  auto i = waiting.find(entry->second);
+std::optional<request_actor> registry_state::find(caf::actor_id who) {
+  auto i = waiting_of(who);
   if (i == waiting.end()) return std::nullopt;
   for (auto& x : i->second.actors)
     if (x.id() == who) return x;

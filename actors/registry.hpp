@@ -45,8 +45,11 @@ struct registry_state {
   /// in CAF 0.17, so it cannot hold the settings' reference.)
   request_metrics* metrics = nullptr;
 
+  /// The type of `waiting`.
+  using waiting_map = std::unordered_map<request_id, waiting_requests>;
+
   /// Waiting request actors by request ID.
-  std::unordered_map<request_id, waiting_requests> waiting;
+  waiting_map waiting;
 
   /// The request ID each waiting actor registered under, so a down message
   /// (common: actors quit right after withdrawing) finds its entry directly.
@@ -77,8 +80,11 @@ struct registry_state {
   /// Forgets `who`, wherever it waits; a no-op when it waits nowhere.
   void remove(const caf::actor_addr& who);
 
+  /// The entry the actor with ID `who` waits in, or `waiting.end()`.
+  waiting_map::iterator waiting_of(caf::actor_id who);
+
   /// The waiting request actor with ID `who`, if it still waits.
-  std::optional<request_actor> find(caf::actor_id who) const;
+  std::optional<request_actor> find(caf::actor_id who);
 
   /// Remembers `id` as pending, forgetting the oldest beyond the bound; not
   /// when its outcome has been routed already (it overtook the publish
