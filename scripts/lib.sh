@@ -9,6 +9,9 @@ SEMIASYNC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 # Service state (data, logs, pid files) lives in the ignored .state/ folder.
 SEMIASYNC_STATE="${SEMIASYNC_ROOT}/.state"
 export SEMIASYNC_ROOT SEMIASYNC_STATE
+# The script that sourced this file, as an absolute path (it may `cd` before it
+# prints its usage).
+SEMIASYNC_SCRIPT_FILE="$(cd "$(dirname "${BASH_SOURCE[-1]}")" && pwd -P)/${BASH_SOURCE[-1]##*/}"
 
 # Local stack ports (the reference's demo ports; the controller port is ours).
 KAFKA_PORT=9093            # PLAINTEXT host listener, what clients use
@@ -22,6 +25,36 @@ warn() { say "WARNING: $*"; }
 die() {
     say "ERROR: $*"
     exit 1
+}
+
+# Prints the script's leading comment block (after the shebang) without its "# "
+# prefixes: every script's header is its usage, so the two cannot drift apart.
+usage_text() {
+    awk 'NR == 1 && /^#!/ { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${SEMIASYNC_SCRIPT_FILE}"
+}
+
+# handle_help "$@": with -h or --help among the arguments (before a "--"), prints
+# the usage on stdout and exits 0. Scripts call it first, before any work, so
+# asking for help never installs, builds or starts anything.
+handle_help() {
+    local arg
+    for arg in "$@"; do
+        case ${arg} in
+        --) return 0 ;;
+        -h | --help)
+            usage_text
+            exit 0
+            ;;
+        esac
+    done
+}
+
+# usage_error <message>: a command line the script cannot read. The message and
+# the usage go to stderr; exit status 2, as getopt(1) and most tools use for it.
+usage_error() {
+    say "ERROR: $*"
+    usage_text >&2
+    exit 2
 }
 
 # Sets SUDO to "" (root) or "sudo" (non-root with sudo), or fails: package
