@@ -63,8 +63,16 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
   // answers while Kafka and the database are still being reached.
   std::unique_ptr<http::metrics_server> endpoint;
   if (cfg.worker_metrics_port != 0) {
-    auto started = http::metrics_server::start(
-      {cfg.worker_metrics_address, cfg.worker_metrics_port}, registry);
+    // The main port's limits: whatever reaches this port, one client can
+    // no more exhaust the worker than the server.
+    http::metrics_server_settings endpoint_cfg{
+      cfg.worker_metrics_address,
+      cfg.worker_metrics_port,
+      cfg.max_connections,
+      cfg.read_timeout,
+      cfg.write_timeout,
+      cfg.max_header_bytes};
+    auto started = http::metrics_server::start(endpoint_cfg, registry);
     if (!started) return fail("cannot serve metrics", started.error());
     endpoint = std::move(*started);
   }

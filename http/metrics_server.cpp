@@ -6,6 +6,8 @@
 #include "http/metrics_server.hpp"
 
 #include "domain/error.hpp"
+#include "domain/uuid.hpp"
+#include "http/answer.hpp"
 
 #include <restinio/all.hpp>
 
@@ -13,17 +15,62 @@ namespace semiasync::http {
 
 namespace {
 
-using traits = restinio::default_traits_t;
+/// RESTinio's defaults plus a limit on open connections, as the main port.
+struct traits : restinio::default_traits_t {
+  static constexpr bool use_connection_count_limiter = true;
+};
 
-/// Writes one complete answer; RESTinio dispatches it onto the connection.
-void reply(const restinio::request_handle_t& req,
-           restinio::http_status_line_t status, const char* content_type,
-           std::string body, const char* allow = nullptr) {
+/// The largest body a request may carry: the port reads none, and a body
+/// is buffered whole before the handler runs, so anything larger closes
+/// the connection as soon as its Content-Length (or its chunks) say so. A
+/// small one is read, so a POST with a little body still learns its 405.
+constexpr uint64_t max_body_bytes = 1024;
+
+/// Header fields a request may have (as the main port).
+constexpr size_t max_header_fields = 100;
+
+/// Longest header field name (as the main port).
+constexpr size_t max_header_name_bytes = 256;
+
+/// Each connection's read buffer: requests here are a GET line and a few
+/// headers.
+constexpr size_t read_buffer_bytes = 1024;
+
+/// The methods the port serves.
+constexpr const char* allowed_methods = "GET, HEAD";
+
+/// Writes `a` as the response to `req`; for HEAD, the same status and
+/// header fields with the length GET would send, and no body (RFC 9110
+/// 9.3.2: RESTinio sends a body for HEAD as for any method).
+void reply(const restinio::request_handle_t& req, const answer& a) {
+  restinio::http_status_line_t status{restinio::http_status_code_t{a.status},
+                                      std::string{reason_phrase(a.status)}};
+  auto fill = [&a](auto& resp) {
+    resp.append_header(restinio::http_field::content_type, a.content_type);
+    for (auto& [name, value] : a.headers)
+      resp.append_header(name, value);
+  };
+  if (req->header().method() == restinio::http_method_head()) {
+    auto resp
+      = req->create_response<restinio::user_controlled_output_t>(status);
+    fill(resp);
+    resp.set_content_length(a.body.size());
+    resp.done();
+    return;
+  }
   auto resp = req->create_response(std::move(status));
-  resp.append_header(restinio::http_field::content_type, content_type);
-  if (allow) resp.append_header(restinio::http_field::allow, allow);
-  resp.set_body(std::move(body));
+  fill(resp);
+  resp.set_body(a.body);
   resp.done();
+}
+
+/// A problem naming a fresh request ID, as the main port answers requests
+/// that reach no handler.
+answer fresh_problem(uint16_t status, std::string_view detail) {
+  request_id id{random_uuid()};
+  auto result = problem(status, detail, id);
+  result.headers.emplace_back("X-Request-Id", id.value);
+  return result;
 }
 
 class restinio_metrics_server final : public metrics_server {
@@ -45,6 +92,17 @@ public:
         restinio::server_settings_t<traits>{}
           .address(cfg_.address)
           .port(cfg_.port)
+          .read_next_http_message_timelimit(cfg_.read_timeout)
+          .write_http_response_timelimit(cfg_.write_timeout)
+          .max_parallel_connections(cfg_.max_connections)
+          .buffer_size(read_buffer_bytes)
+          .incoming_http_msg_limits(
+            restinio::incoming_http_msg_limits_t{}
+              .max_body_size(max_body_bytes)
+              .max_url_size(cfg_.max_header_bytes)
+              .max_field_value_size(cfg_.max_header_bytes)
+              .max_field_name_size(max_header_name_bytes)
+              .max_field_count(max_header_fields))
           .request_handler([this](const restinio::request_handle_t& req) {
             return handle(req);
           }),
@@ -67,24 +125,24 @@ public:
 private:
   restinio::request_handling_status_t
   handle(const restinio::request_handle_t& req) {
-    const auto path = req->header().path();
-    if (path != "/metrics" && path != "/healthz") {
-      reply(req, restinio::status_not_found(), "application/json",
-            R"({"status":"not found"})");
-      return restinio::request_accepted();
-    }
-    if (req->header().method() != restinio::http_method_get()) {
-      reply(req, restinio::status_method_not_allowed(), "application/json",
-            R"({"status":"method not allowed"})", "GET");
-      return restinio::request_accepted();
-    }
-    if (path == "/healthz")
-      reply(req, restinio::status_ok(), "application/json",
-            R"({"status":"ok"})");
-    else
-      reply(req, restinio::status_ok(), metrics::text::content_type,
-            registry_.render());
+    reply(req, answer_to(*req));
     return restinio::request_accepted();
+  }
+
+  answer answer_to(const restinio::request_t& req) const {
+    const auto path = req.header().path();
+    if (path != "/metrics" && path != "/healthz")
+      return fresh_problem(404, "no such resource");
+    const auto method = req.header().method();
+    if (method != restinio::http_method_get()
+        && method != restinio::http_method_head()) {
+      auto refused
+        = fresh_problem(405, std::string{"allowed: "} + allowed_methods);
+      refused.headers.emplace_back("Allow", allowed_methods);
+      return refused;
+    }
+    if (path == "/healthz") return json_answer(200, R"({"status":"ok"})");
+    return {200, registry_.render(), metrics::text::content_type, {}};
   }
 
   metrics_server_settings cfg_;

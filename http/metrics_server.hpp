@@ -2,6 +2,8 @@
 
 #include <caf/expected.hpp>
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -10,18 +12,29 @@
 
 namespace semiasync::http {
 
-/// Where a metrics endpoint listens.
+/// Where a metrics endpoint listens, and the limits it serves with (the
+/// main port's settings; a body limit of its own is fixed, it reads none).
 struct metrics_server_settings {
   /// Bind address.
   std::string address = "0.0.0.0";
   /// Listening port (the caller decides what 0 means; here it is a port).
   uint16_t port = 9091;
+  /// Open connections at once; beyond it, new ones wait to be accepted.
+  size_t max_connections = 64;
+  /// Time to receive a whole request.
+  std::chrono::milliseconds read_timeout{10000};
+  /// Time to send an answer.
+  std::chrono::milliseconds write_timeout{10000};
+  /// Largest URL and header field value.
+  size_t max_header_bytes = 8192;
 };
 
 /// A small HTTP server (RESTinio, its own I/O context and thread) for a
 /// process without the HTTP API, i.e. the worker: `GET /metrics` answers
-/// the registry's Prometheus text, `GET /healthz` says the process is up.
-/// Other methods on those paths get 405 with `Allow: GET`, other paths 404.
+/// the registry's Prometheus text, `GET /healthz` says the process is up,
+/// and `HEAD` answers as `GET` without the body. Other methods on those
+/// paths get a 405 problem with `Allow: GET, HEAD`, other paths a 404
+/// problem; a request with a body over 1 KiB has its connection closed.
 /// Stops in its destructor.
 class metrics_server {
 public:
