@@ -12,6 +12,7 @@
 #include "domain/error.hpp"
 #include "domain/log.hpp"
 #include "domain/uuid.hpp"
+#include "http/descriptor_limit.hpp"
 #include "http/server.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/producer.hpp"
@@ -177,12 +178,16 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
                        db_settings_of(cfg))),
     probe_interval, verdict);
 
+  // Connections beyond what the descriptor limit (raised to the hard
+  // limit) holds would fail their accept anyway: cap them, and say so.
+  auto max_connections
+    = http::connections_within_descriptor_limit(cfg.max_connections, "server");
   http::server_settings http_cfg{cfg.http_address,  cfg.http_port,
                                  cfg.http_threads,  cfg.max_body_bytes,
                                  cfg.request_topic, cfg.reply_timeout,
                                  cfg.max_wait,      cfg.produce_timeout,
                                  cfg.max_in_flight, cfg.max_header_bytes,
-                                 cfg.max_connections, cfg.read_timeout,
+                                 max_connections, cfg.read_timeout,
                                  cfg.write_timeout};
   http::server_dependencies deps{&sys,
                                  registry_handle,

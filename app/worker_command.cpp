@@ -7,6 +7,7 @@
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
 #include "domain/log.hpp"
+#include "http/descriptor_limit.hpp"
 #include "http/metrics_server.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/producer.hpp"
@@ -68,7 +69,7 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
     http::metrics_server_settings endpoint_cfg{
       cfg.worker_metrics_address,
       cfg.worker_metrics_port,
-      cfg.max_connections,
+      http::connections_within_descriptor_limit(cfg.max_connections, "worker"),
       cfg.read_timeout,
       cfg.write_timeout,
       cfg.max_header_bytes};

@@ -7,6 +7,7 @@
 
 #include "domain/error.hpp"
 #include "domain/uuid.hpp"
+#include "http/accept_recovery.hpp"
 #include "http/answer.hpp"
 
 #include <restinio/all.hpp>
@@ -19,6 +20,18 @@ namespace {
 struct traits : restinio::default_traits_t {
   static constexpr bool use_connection_count_limiter = true;
 };
+
+} // namespace
+
+} // namespace semiasync::http
+
+// An accept that fails (EMFILE, ...) is retried after a back-off instead of
+// ending accepting for good.
+SEMIASYNC_RECOVER_ACCEPT_ERRORS(semiasync::http::traits)
+
+namespace semiasync::http {
+
+namespace {
 
 /// The largest body a request may carry: the port reads none, and a body
 /// is buffered whole before the handler runs, so anything larger closes

@@ -7,6 +7,7 @@
 #include "domain/error.hpp"
 #include "domain/log.hpp"
 #include "domain/uuid.hpp"
+#include "http/accept_recovery.hpp"
 #include "http/answer.hpp"
 #include "http/answer_counters.hpp"
 #include "http/create_user_input.hpp"
@@ -47,6 +48,18 @@ constexpr std::string_view requests_prefix = "/requests/";
 struct traits : restinio::default_traits_t {
   static constexpr bool use_connection_count_limiter = true;
 };
+
+} // namespace
+
+} // namespace semiasync::http
+
+// An accept that fails (EMFILE, ...) is retried after a back-off instead of
+// ending accepting for good.
+SEMIASYNC_RECOVER_ACCEPT_ERRORS(semiasync::http::traits)
+
+namespace semiasync::http {
+
+namespace {
 
 /// Header fields a request may have; real clients send a dozen.
 constexpr size_t max_header_fields = 100;

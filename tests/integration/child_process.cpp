@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -46,7 +47,8 @@ std::vector<char*> pointers(std::vector<std::string>& texts) {
 
 child_process::child_process(std::vector<std::string> argv,
                              const environment_overrides& env,
-                             std::string log_path)
+                             std::string log_path,
+                             std::optional<uint64_t> descriptor_limit)
   : log_path_(std::move(log_path)) {
   if (argv.empty()) throw std::runtime_error("child_process: no program");
   // Everything the child needs is prepared before fork: between fork and
@@ -80,6 +82,15 @@ child_process::child_process(std::vector<std::string> argv,
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
+    if (descriptor_limit) {
+      rlimit limit{*descriptor_limit, *descriptor_limit};
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        const char msg[] = "child_process: setrlimit failed\n";
+        [[maybe_unused]] auto ignored
+          = ::write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        ::_exit(127);
+      }
+    }
     ::execve(args[0], args.data(), envp.data());
     const char msg[] = "child_process: execve failed\n";
     [[maybe_unused]] auto ignored

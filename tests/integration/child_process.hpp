@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <utility>
@@ -19,9 +21,13 @@ public:
   /// Starts `argv[0]` with `argv` and the test's environment plus `env`,
   /// writing its output to `log_path` (truncated). Throws std::runtime_error
   /// when the log cannot be opened or fork fails; an exec failure shows up
-  /// as exit code 127 and a line in the log.
+  /// as exit code 127 and a line in the log. A `descriptor_limit` sets the
+  /// child's RLIMIT_NOFILE (soft and hard) before exec; the child inherits
+  /// every descriptor of the test without close-on-exec, as a shell's child
+  /// would.
   child_process(std::vector<std::string> argv, const environment_overrides& env,
-                std::string log_path);
+                std::string log_path,
+                std::optional<uint64_t> descriptor_limit = std::nullopt);
 
   /// Stops the child if it still runs.
   ~child_process();
