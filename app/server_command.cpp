@@ -188,7 +188,8 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
                                  cfg.max_wait,      cfg.produce_timeout,
                                  cfg.max_in_flight, cfg.max_header_bytes,
                                  max_connections, cfg.read_timeout,
-                                 cfg.write_timeout};
+                                 cfg.write_timeout,   cfg.idempotency_secret,
+                                 cfg.idempotency_scope_header};
   http::server_dependencies deps{&sys,
                                  registry_handle,
                                  producer_handle,

@@ -10,6 +10,8 @@ find_package(restinio CONFIG REQUIRED)
 
 find_package(nlohmann_json 3 CONFIG REQUIRED)
 find_package(yaml-cpp CONFIG REQUIRED)
+# HMAC-SHA-256 of Idempotency-Keys (libcrypto only).
+find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)
 
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 pkg_check_modules(RDKAFKAXX REQUIRED IMPORTED_TARGET rdkafka++)

@@ -274,9 +274,19 @@ std::string help_text(std::string_view program) {
     out += "\n  " + flag_name(entry.key) + "=" + entry.hint;
     out += "\n      env " + env_name(entry.key) + ", yaml " + entry.key;
     if (entry.secret) {
-      out += ", secret (no default shown)\n      or from a file: "
-             + file_variant(flag_name(entry.key)) + ", "
-             + file_variant(env_name(entry.key)) + ", yaml "
+      // Only compiled-in defaults reach this text, never a configured
+      // value; still, a secret's default is shown only when it is empty or
+      // declared public (the demo's password), so the text stays true.
+      auto value = entry.show(defaults);
+      out += ", secret, default ";
+      if (value.empty())
+        out += "(empty)";
+      else if (!entry.public_default.empty())
+        out += value + " (" + entry.public_default + ")";
+      else
+        out += "not shown";
+      out += "\n      or from a file: " + file_variant(flag_name(entry.key))
+             + ", " + file_variant(env_name(entry.key)) + ", yaml "
              + file_variant(entry.key);
     } else {
       auto value = entry.show(defaults);

@@ -44,7 +44,8 @@ using load_outcome = std::variant<load_result, load_error>;
 load_outcome load(const std::vector<std::string>& args, const env_lookup& env);
 
 /// The --help text: every setting with its flag, env name, YAML key, default
-/// and description. Secrets show no default value.
+/// and description. A secret's default shows only when it is empty or
+/// declared public (the local demo's database password).
 std::string help_text(std::string_view program);
 
 } // namespace semiasync::config

@@ -106,6 +106,29 @@ problem partition_list(std::string& text) {
   return std::nullopt;
 }
 
+// The secret keys every request ID derived from an Idempotency-Key: a
+// short one could be found by trying them all against a known key's ID.
+problem idempotency_secret(std::string& text) {
+  if (text.empty()) return std::nullopt;
+  if (text.size() < 16)
+    return "must be empty or at least 16 bytes (e.g. openssl rand -hex 32)";
+  if (text.size() > 4096) return "must be at most 4096 bytes";
+  return std::nullopt;
+}
+
+// A field name is an RFC 9110 token; anything else never names a header a
+// request can carry, so the scope would silently be the anonymous one.
+problem header_name_or_empty(std::string& text) {
+  static constexpr std::string_view token_symbols = "!#$%&'*+-.^_`|~";
+  for (unsigned char c : text)
+    if (c > 0x7F
+        || (!std::isalnum(c)
+            && token_symbols.find(static_cast<char>(c))
+                 == std::string_view::npos))
+      return "expected a header name (letters, digits and !#$%&'*+-.^_`|~)";
+  return std::nullopt;
+}
+
 problem log_level(std::string& text) {
   if (text == "debug" || text == "info" || text == "warn" || text == "error")
     return std::nullopt;
@@ -154,6 +177,13 @@ problem property_list(std::string& text) {
   }
   text = std::move(joined);
   return std::nullopt;
+}
+
+// A secret whose default is published (the demo's password), so --help
+// shows it with `note`.
+setting public_default(setting entry, std::string note) {
+  entry.public_default = std::move(note);
+  return entry;
 }
 
 // The file may give this setting as a YAML map, joined as "k=v;k=v".
@@ -215,7 +245,9 @@ std::vector<setting> make_table() {
          &s::db_host, word),
     number("dbPort", "MariaDB TCP port", &s::db_port, 1, max_port, "<port>"),
     text("dbUser", "MariaDB user", &s::db_user, word),
-    text("dbPassword", "MariaDB password", &s::db_password, any_text, true),
+    public_default(
+      text("dbPassword", "MariaDB password", &s::db_password, any_text, true),
+      "the local demo's; set your own"),
     text("dbName", "MariaDB database holding the users", &s::db_name, word),
     listable(text(
       "kafkaBrokers",
@@ -228,6 +260,16 @@ std::vector<setting> make_table() {
     text("kafkaSaslPassword",
          "Kafka SASL password (sasl.password); prefer the _FILE variant",
          &s::kafka_sasl_password, any_text, true),
+    text("idempotencySecret",
+         "Key of the hash from an Idempotency-Key to its request ID, 16+ "
+         "bytes, the same on every server; empty: the public UUIDv5 of the "
+         "key, which anyone can compute",
+         &s::idempotency_secret, idempotency_secret, true),
+    text("idempotencyScopeHeader",
+         "Header naming the client, e.g. X-Client-Id or Authorization, whose "
+         "value scopes Idempotency-Keys (without it: the anonymous scope); "
+         "empty: keys are global",
+         &s::idempotency_scope_header, header_name_or_empty),
     number("httpPort", "HTTP port of the server", &s::http_port, 1, max_port,
            "<port>"),
     text("httpAddress", "HTTP address the server binds", &s::http_address,

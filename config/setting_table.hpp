@@ -22,8 +22,13 @@ struct setting {
   std::string description;
   /// Placeholder for the value in --help, e.g. `<port>`.
   std::string hint;
-  /// Secrets never appear in --help or in error messages.
+  /// Secrets' configured values never appear in --help or in error
+  /// messages; --help shows a secret's default only when it is empty or
+  /// `public_default` says why it is public.
   bool secret = false;
+  /// For a secret whose default is a published value (the local demo's
+  /// password): the note --help prints beside it. Empty: not shown.
+  std::string public_default;
   /// Whether the YAML file may give a list, joined with ','.
   bool list_allowed = false;
   /// Whether the YAML file may give a map, joined as "key=value;...".

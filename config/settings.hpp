@@ -17,7 +17,9 @@ struct settings {
   uint16_t db_port = 3306;
   /// MariaDB user (dbUser).
   std::string db_user = "root";
-  /// MariaDB password (dbPassword); a secret, never printed.
+  /// MariaDB password (dbPassword); a secret: a configured value is never
+  /// printed. The default is the local demo's (the reference's) and --help
+  /// says so.
   std::string db_password = "root";
   /// MariaDB database (dbName).
   std::string db_name = "app";
@@ -29,6 +31,13 @@ struct settings {
   /// Kafka SASL password (kafkaSaslPassword), passed as `sasl.password`; a
   /// secret, never printed.
   std::string kafka_sasl_password;
+  /// Key of the hash from an Idempotency-Key to its request ID
+  /// (idempotencySecret), the same on every server instance; a secret, never
+  /// printed. Empty: the public UUIDv5 of the key, which anyone can compute.
+  std::string idempotency_secret;
+  /// Header whose value scopes Idempotency-Keys to a client
+  /// (idempotencyScopeHeader), e.g. X-Client-Id; empty: keys are global.
+  std::string idempotency_scope_header;
   /// HTTP listening port (httpPort).
   uint16_t http_port = 8080;
   /// HTTP bind address (httpAddress).

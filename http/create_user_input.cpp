@@ -1,7 +1,7 @@
 #include "http/create_user_input.hpp"
 
+#include "domain/idempotency_key.hpp"
 #include "domain/user_name_rules.hpp"
-#include "domain/uuid.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -112,7 +112,8 @@ bool is_valid_key(std::string_view key) {
 
 std::variant<create_user_command, create_user_rejection>
 parse_create_user(const create_user_input& input, size_t max_body,
-                  const request_id& fresh_id) {
+                  const request_id& fresh_id,
+                  std::string_view idempotency_secret) {
   auto id = fresh_id;
   if (input.idempotency_key) {
     if (!is_valid_key(*input.idempotency_key))
@@ -120,7 +121,14 @@ parse_create_user(const create_user_input& input, size_t max_body,
                     "Idempotency-Key must be 1 to 255 printable ASCII "
                     "characters without spaces",
                     fresh_id);
-    id = request_id{name_based_uuid(*input.idempotency_key)};
+    auto derived = request_id_of_key(
+      idempotency_secret, input.idempotency_scope, *input.idempotency_key);
+    if (!derived)
+      return reject(500,
+                    "the request ID could not be derived from the "
+                    "Idempotency-Key",
+                    fresh_id);
+    id = request_id{std::move(*derived)};
   }
   if (input.body.size() > max_body)
     return reject(

@@ -18,6 +18,10 @@ struct create_user_input {
   std::optional<std::string_view> idempotency_key;
   /// The body.
   std::string_view body;
+  /// The client's identity that scopes its Idempotency-Keys: the value of
+  /// the configured `idempotencyScopeHeader` ("" when the request lacks
+  /// it); nothing when no scope header is configured.
+  std::optional<std::string_view> idempotency_scope;
 };
 
 /// A valid create-user request.
@@ -40,9 +44,12 @@ struct create_user_rejection {
 /// Validates a create-user request per the contract: 413 over `max_body`,
 /// 415 for a content type that is not JSON, 400 saying what is wrong with
 /// the body (a key repeated in the top-level object included) or the
-/// Idempotency-Key. Fresh request IDs come from `fresh_id`.
+/// Idempotency-Key. Fresh request IDs come from `fresh_id`; a key's request
+/// ID is `request_id_of_key(idempotency_secret, input.idempotency_scope,
+/// key)`.
 std::variant<create_user_command, create_user_rejection>
 parse_create_user(const create_user_input& input, size_t max_body,
-                  const request_id& fresh_id);
+                  const request_id& fresh_id,
+                  std::string_view idempotency_secret = {});
 
 } // namespace semiasync::http

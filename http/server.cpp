@@ -343,10 +343,20 @@ private:
 
   void create_user(const restinio::request_handle_t& req,
                    std::string_view route) {
+    // A request without the scope header is in the anonymous scope (""),
+    // shared by every such client as all clients shared one before, rather
+    // than refused: clients that never sent the header keep working, and a
+    // deployment that requires it enforces that where identities are
+    // checked (its gateway), which this header cannot do.
+    std::optional<std::string_view> scope;
+    if (!cfg_.idempotency_scope_header.empty())
+      scope = header_of(req, cfg_.idempotency_scope_header).value_or("");
     create_user_input input{header_of(req, "Content-Type"),
-                            header_of(req, "Idempotency-Key"), req->body()};
+                            header_of(req, "Idempotency-Key"), req->body(),
+                            scope};
     auto parsed = parse_create_user(input, cfg_.max_body_bytes,
-                                    request_id{random_uuid()});
+                                    request_id{random_uuid()},
+                                    cfg_.idempotency_secret);
     if (auto rejected = std::get_if<create_user_rejection>(&parsed)) {
       respond(req, route, rejected->response, rejected->request);
       return;

@@ -44,6 +44,11 @@ struct server_settings {
   std::chrono::milliseconds read_timeout{10000};
   /// Time to send an answer.
   std::chrono::milliseconds write_timeout{10000};
+  /// Key of the hash from an Idempotency-Key to its request ID; empty: the
+  /// key's public UUIDv5.
+  std::string idempotency_secret;
+  /// Header whose value scopes Idempotency-Keys per client; empty: none.
+  std::string idempotency_scope_header;
 };
 
 /// What the HTTP front end talks to.

@@ -270,28 +270,41 @@ TEST_CASE("--help lists every setting") {
       CHECK_THAT(text, Catch::Contains(entry.key));
     }
   }
-  SECTION("the password's default is not shown") {
+  SECTION("the password's default is the demo's, and says so") {
+    // It said "secret (no default shown)" while the default was root.
     auto text = help_text("semiasync");
-    auto begin = text.find("--db-password");
+    auto begin = text.find("--db-password=");
     REQUIRE(begin != std::string::npos);
     auto block = text.substr(begin, text.find("\n  --", begin) - begin);
-    CHECK_THAT(block, !Catch::Contains("root"));
-    CHECK_THAT(block, !Catch::Contains("default root"));
+    CHECK_THAT(block, Catch::Contains("secret, default root (the local "
+                                      "demo's; set your own)"));
+    CHECK_THAT(block, !Catch::Contains("no default shown"));
+  }
+  SECTION("secrets with empty defaults say so") {
+    auto text = help_text("semiasync");
+    for (auto flag : {"--kafka-sasl-password=", "--idempotency-secret="}) {
+      CAPTURE(flag);
+      auto begin = text.find(flag);
+      REQUIRE(begin != std::string::npos);
+      auto block = text.substr(begin, text.find("\n  --", begin) - begin);
+      CHECK_THAT(block, Catch::Contains("secret, default (empty)"));
+    }
   }
 }
 
 TEST_CASE("secrets can come from files, never shown") {
   temp_yaml secret_file{"from-file\n"};
   SECTION("an environment variable naming the file") {
-    auto v = ok(load({}, fake_env({{"SEMIASYNC_DB_PASSWORD_FILE",
-                                    secret_file.path()}})))
-               .values;
+    auto v
+      = ok(load({},
+                fake_env({{"SEMIASYNC_DB_PASSWORD_FILE", secret_file.path()}})))
+          .values;
     CHECK(v.db_password == "from-file");
   }
   SECTION("a flag naming the file") {
-    auto v = ok(load({"--db-password-file=" + secret_file.path()},
-                     fake_env({})))
-               .values;
+    auto v
+      = ok(load({"--db-password-file=" + secret_file.path()}, fake_env({})))
+          .values;
     CHECK(v.db_password == "from-file");
   }
   SECTION("a config key naming the file") {
@@ -333,8 +346,76 @@ TEST_CASE("--help names the file variants and shows no secret") {
   CHECK_THAT(text, Catch::Contains("SEMIASYNC_DB_PASSWORD_FILE"));
   CHECK_THAT(text, Catch::Contains("dbPasswordFile"));
   CHECK_THAT(text, Catch::Contains("SEMIASYNC_KAFKA_SASL_PASSWORD_FILE"));
-  // The default password of the local demo is "root": never printed.
-  CHECK(text.find("default root\n      MariaDB password") == std::string::npos);
+  CHECK_THAT(text, Catch::Contains("SEMIASYNC_IDEMPOTENCY_SECRET_FILE"));
+  CHECK_THAT(text, Catch::Contains("idempotencySecretFile"));
+}
+
+TEST_CASE("idempotencySecret is a secret of at least 16 bytes") {
+  SECTION("none by default") {
+    CHECK(ok(load({}, fake_env({}))).values.idempotency_secret.empty());
+  }
+  SECTION("a short one is refused, naming the key and not the value") {
+    auto message = error_of(
+      load({}, fake_env({{"SEMIASYNC_IDEMPOTENCY_SECRET", "hunter2-short"}})));
+    CHECK_THAT(message, Catch::Contains("idempotencySecret"));
+    CHECK_THAT(message, Catch::Contains("16 bytes"));
+    CHECK_THAT(message, !Catch::Contains("hunter2"));
+    CHECK_THAT(
+      error_of(load({"--idempotency-secret=0123456789abcde"}, fake_env({}))),
+      Catch::Contains("idempotencySecret"));
+  }
+  SECTION("16 bytes are enough") {
+    auto v = ok(load({"--idempotency-secret=0123456789abcdef"}, fake_env({})))
+               .values;
+    CHECK(v.idempotency_secret == "0123456789abcdef");
+  }
+  SECTION("from a file, by environment, flag or config key") {
+    temp_yaml secret_file{"0123456789abcdef-from-file\n"};
+    CHECK(ok(load({}, fake_env({{"SEMIASYNC_IDEMPOTENCY_SECRET_FILE",
+                                 secret_file.path()}})))
+            .values.idempotency_secret
+          == "0123456789abcdef-from-file");
+    CHECK(ok(load({"--idempotency-secret-file=" + secret_file.path()},
+                  fake_env({})))
+            .values.idempotency_secret
+          == "0123456789abcdef-from-file");
+    temp_yaml config{"idempotencySecretFile: " + secret_file.path() + "\n"};
+    CHECK(ok(load({"--config=" + config.path()}, fake_env({})))
+            .values.idempotency_secret
+          == "0123456789abcdef-from-file");
+  }
+  SECTION("a short one from a file is refused without its path's contents") {
+    temp_yaml secret_file{"tiny-secret\n"};
+    auto message = error_of(
+      load({"--idempotency-secret-file=" + secret_file.path()}, fake_env({})));
+    CHECK_THAT(message, Catch::Contains("idempotencySecret"));
+    CHECK_THAT(message, !Catch::Contains("tiny-secret"));
+  }
+}
+
+TEST_CASE("idempotencyScopeHeader is a header name or empty") {
+  SECTION("empty by default: keys are global") {
+    CHECK(ok(load({}, fake_env({}))).values.idempotency_scope_header.empty());
+  }
+  SECTION("a header name") {
+    for (std::string name : {"X-Client-Id", "Authorization", "x_tenant.id~1"}) {
+      CAPTURE(name);
+      CHECK(ok(load({"--idempotency-scope-header=" + name}, fake_env({})))
+              .values.idempotency_scope_header
+            == name);
+    }
+  }
+  SECTION("anything else is refused, naming the key") {
+    for (std::string name :
+         {"X-Client Id", "X-Client-Id:", "caf\xC3\xA9", "a\tb", "(id)"}) {
+      CAPTURE(name);
+      CHECK_THAT(error_of(load({}, fake_env({{"SEMIASYNC_IDEMPOTENCY_SCOPE_"
+                                              "HEADER",
+                                              name}}))),
+                 Catch::Contains("idempotencyScopeHeader")
+                   && Catch::Contains("header name"));
+    }
+  }
 }
 
 TEST_CASE("librdkafka properties pass through") {

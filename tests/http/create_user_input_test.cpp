@@ -26,8 +26,8 @@ auto parse(std::string_view body,
            std::optional<std::string_view> content_type = "application/json",
            std::optional<std::string_view> key = std::nullopt,
            size_t limit = max_body) {
-  return parse_create_user(create_user_input{content_type, key, body}, limit,
-                           fresh);
+  return parse_create_user(
+    create_user_input{content_type, key, body, std::nullopt}, limit, fresh);
 }
 
 create_user_command
@@ -102,8 +102,8 @@ TEST_CASE("an Idempotency-Key determines the request ID",
   CHECK(is_canonical_uuid(first.request.value));
   SECTION("the same key gives the same ID, whatever the fresh one") {
     auto again = parse_create_user(
-      {"application/json", std::string_view{"order-42"}, body}, max_body,
-      request_id{"11111111-1111-4111-8111-111111111111"});
+      {"application/json", std::string_view{"order-42"}, body, std::nullopt},
+      max_body, request_id{"11111111-1111-4111-8111-111111111111"});
     CHECK(accepted(again).request == first.request);
   }
   SECTION("another key gives another ID") {
@@ -121,6 +121,49 @@ TEST_CASE("an Idempotency-Key determines the request ID",
     auto x = rejection(parse("{}", "application/json", "order-42"));
     CHECK(x.status == 400);
     CHECK(x.request == first.request);
+  }
+}
+
+TEST_CASE("Idempotency-Keys of different clients never meet",
+          "[create_user_input]") {
+  // Before idempotencyScopeHeader and idempotencySecret, the request ID was
+  // the UUIDv5 of the key alone: two clients that picked "order-42" shared
+  // one request (and its outcome), and anyone could compute the ID.
+  auto body = R"({"name": "alice"})";
+  auto as_client = [&](std::optional<std::string_view> scope,
+                       std::string_view secret = {}) {
+    create_user_input input{"application/json", std::string_view{"order-42"},
+                            body, scope};
+    return accepted(parse_create_user(input, max_body, fresh, secret)).request;
+  };
+  SECTION("two clients with the same key get different request IDs") {
+    CHECK(as_client("client-a") != as_client("client-b"));
+    CHECK(as_client("client-a", "0123456789abcdef")
+          != as_client("client-b", "0123456789abcdef"));
+  }
+  SECTION("one client's retries keep their request ID") {
+    CHECK(as_client("client-a") == as_client("client-a"));
+    CHECK(as_client("client-a", "0123456789abcdef")
+          == as_client("client-a", "0123456789abcdef"));
+  }
+  SECTION("a request without the scope header is in the anonymous scope") {
+    CHECK(as_client("") == as_client(""));
+    CHECK(as_client("") != as_client("client-a"));
+  }
+  SECTION("with a secret, the key alone does not give the request ID") {
+    auto keyed = as_client(std::nullopt, "0123456789abcdef");
+    CHECK(is_canonical_uuid(keyed.value));
+    CHECK(keyed.value != name_based_uuid("order-42"));
+    CHECK(keyed != as_client(std::nullopt, "fedcba9876543210"));
+  }
+  SECTION("with neither, the request ID is the UUIDv5 of the key, as before") {
+    CHECK(as_client(std::nullopt).value == name_based_uuid("order-42"));
+  }
+  SECTION("a rejection names the scoped request ID") {
+    create_user_input input{"application/json", std::string_view{"order-42"},
+                            "{}", std::string_view{"client-a"}};
+    CHECK(rejection(parse_create_user(input, max_body, fresh)).request
+          == as_client("client-a"));
   }
 }
 
