@@ -27,12 +27,22 @@ decide_taken_by_other(user_repository& users,
   return user_duplicated{command.request, command.name};
 }
 
+/// The answer for a row this request ID created: the same user again for
+/// a redelivery (the very same bytes), a conflict for the ID reused with a
+/// name that only the collation equates ("ALICE" after "Alice"), whose 201
+/// would name bytes its request never carried.
+caf::expected<outcome> created_again(const stored_user& row,
+                                     const create_user_requested& command) {
+  if (row.name.value != command.name.value)
+    return conflict("request ID already created this name spelled otherwise");
+  return user_created{command.request, row.user, row.name};
+}
+
 /// Decides for a name that is already taken by `row`.
 caf::expected<outcome> decide_taken(user_repository& users,
                                     const stored_user& row,
                                     const create_user_requested& command) {
-  if (row.request == command.request)
-    return user_created{command.request, row.user, row.name};
+  if (row.request == command.request) return created_again(row, command);
   return decide_taken_by_other(users, command);
 }
 
@@ -60,7 +70,7 @@ caf::expected<outcome> create_user(user_repository& users, uuid_source& ids,
   if (!by_name) return std::move(by_name.error());
   // A redelivered creation is answered from this one lookup.
   if (*by_name && (*by_name)->request == command.request)
-    return user_created{command.request, (*by_name)->user, (*by_name)->name};
+    return created_again(**by_name, command);
   // Before anything is written: a request that already ended as a duplicate
   // must neither create a user now nor switch to another name.
   auto recorded = users.find_duplicate(command.request);

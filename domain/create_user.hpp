@@ -12,7 +12,10 @@ namespace semiasync {
 /// the first name it was used with (a client's Idempotency-Key derives it),
 /// and every later use answers as the first one did:
 /// 1. the name exists and this request created it (a redelivery):
-///    `user_created` again, with the stored user ID;
+///    `user_created` again, with the stored user ID, when the request
+///    carries the stored bytes; `request_id_conflict` when it spells the name
+///    otherwise (equal only under the collation), so an answer never names
+///    bytes its request did not carry;
 /// 2. this request already ended as a duplicate (`find_duplicate`): for the
 ///    byte-identical name, `user_duplicated` again; for any other name,
 ///    `request_id_conflict`;

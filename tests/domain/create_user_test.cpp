@@ -161,12 +161,16 @@ TEST_CASE("create_user is idempotent per request ID", "[create_user]") {
     CHECK(users.calls(method::find_by_name) == 2);
     CHECK(users.calls(method::find_duplicate) == 1);
   }
-  SECTION("a redelivery in another case still finds its row") {
-    auto again
-      = created(create_user(users, ids, command(first_request, "ALICE")));
-    CHECK(again.user == first.user);
-    CHECK(again.name.value == "Alice");
+  SECTION("the same request ID with the name in another case is another "
+          "request: refused, so no answer names bytes its request did not "
+          "carry") {
+    // A redelivery carries the very bytes it was sent with; "ALICE" under
+    // Alice's request ID is a key reused with another name (issue 14,
+    // item 1: its 201 would have named "Alice").
+    auto again = create_user(users, ids, command(first_request, "ALICE"));
+    CHECK(failure(again) == error_code::request_id_conflict);
     CHECK(users.rows().size() == 1);
+    CHECK(users.duplicates().empty());
   }
   SECTION("many redeliveries never add a row") {
     for (int i = 0; i < 5; ++i)
