@@ -1,5 +1,6 @@
 #include "db/mysql_user_repository.hpp"
 
+#include "db/failure_text.hpp"
 #include "domain/error.hpp"
 
 #include <algorithm>
@@ -58,19 +59,6 @@ bool is_rejection_of_the_data(int errnum) {
       return true;
     default: return false;
   }
-}
-
-/// "<operation> failed (errno N)": short, and free of SQL and user data,
-/// because details travel into logs and problem bodies.
-std::string describe(const char* operation, int errnum) {
-  std::string result = operation;
-  result += " failed";
-  if (errnum != 0) {
-    result += " (errno ";
-    result += std::to_string(errnum);
-    result += ')';
-  }
-  return result;
 }
 
 /// Copies a column byte for byte (a name may hold any UTF-8, even NUL).
@@ -224,10 +212,10 @@ struct mysql_user_repository::impl {
       fresh->query(read_committed_sql).execute();
     } catch (const mysqlpp::ConnectionFailed& e) {
       return make_error(error_code::database_unavailable,
-                        describe("connect", e.errnum()));
+                        describe_failure("connect", e.errnum()));
     } catch (const std::exception&) {
       return make_error(error_code::database_unavailable,
-                        describe("connect", fresh->errnum()));
+                        describe_failure("connect", fresh->errnum()));
     }
     connection = std::move(fresh);
     return {};
@@ -240,7 +228,7 @@ struct mysql_user_repository::impl {
     auto code = is_rejection_of_the_data(errnum)
                   ? error_code::database_rejected
                   : error_code::database_unavailable;
-    return make_error(code, describe(operation, errnum));
+    return make_error(code, describe_failure(operation, errnum));
   }
 
   /// Runs `f` on a connected `mysqlpp::Connection`, turning every exception
@@ -273,8 +261,8 @@ struct mysql_user_repository::impl {
   /// One INSERT of every row of `rows` (not empty); a taken key anywhere is
   /// `duplicate`, an answer rather than a failure: the statement is undone
   /// and the connection stays good.
-  caf::expected<insert_result> insert_rows(const char* operation,
-                                           const std::vector<stored_user>& rows) {
+  caf::expected<insert_result>
+  insert_rows(const char* operation, const std::vector<stored_user>& rows) {
     return run<insert_result>(operation, [&](mysqlpp::Connection& conn) {
       auto query = conn.query();
       std::string sql = "INSERT INTO users (uuid, name, request_uuid) VALUES ";
@@ -344,8 +332,8 @@ void mysql_user_repository::rollback() {
   impl_->in_transaction = false;
 }
 
-caf::expected<batch_lookup>
-mysql_user_repository::look_up(const std::vector<create_user_requested>& batch) {
+caf::expected<batch_lookup> mysql_user_repository::look_up(
+  const std::vector<create_user_requested>& batch) {
   if (batch.empty()) return batch_lookup{};
   return impl_->run<batch_lookup>("look_up", [&](mysqlpp::Connection& conn) {
     auto query = conn.query();
