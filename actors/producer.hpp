@@ -32,7 +32,10 @@ struct producer_state {
 
 /// Publishes records through `client` and answers each request once the
 /// broker acknowledged the record (or failed to). Never blocks: publishing
-/// only queues, and acknowledgements arrive as `delivered` messages.
+/// only queues, and acknowledgements arrive as `delivered` messages. Stops
+/// with the client's error when the client fails for good (see
+/// `kafka::publisher::on_fatal`); stopping answers the requests still
+/// waiting with `publish_uncertain`.
 producer_actor::behavior_type
 producer(producer_actor::stateful_pointer<producer_state> self,
          std::shared_ptr<kafka::publisher> client);

@@ -11,6 +11,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
+#include <caf/timestamp.hpp>
 #include <caf/type_id.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -165,9 +166,11 @@ using request_actor = caf::typed_actor<
 
 /// Routes outcomes to the request actors waiting for them.
 using registry_actor = caf::typed_actor<
-  // Registers `request_actor` under the ID and schedules its deadline
-  // (after this long); answers once it is routable.
-  caf::replies_to<enroll_atom, request_id, request_actor,
+  // Registers `request_actor` under the ID for the name it asks to create
+  // and schedules its deadline (after this long); answers once it is
+  // routable, or `request_id_conflict` when the ID already waits here for
+  // another name.
+  caf::replies_to<enroll_atom, request_id, user_name, request_actor,
                   caf::timespan>::with<caf::ok_atom>,
   // Forgets the request actor, wherever it is registered.
   caf::reacts_to<withdraw_atom, request_actor>,
@@ -175,7 +178,8 @@ using registry_actor = caf::typed_actor<
   // delayed message would keep the actor alive): passed on while it is
   // registered.
   caf::reacts_to<deadline_atom, caf::actor_id>,
-  // Hands an outcome to whoever waits for it, or drops and counts it.
+  // Hands an outcome to whoever waits for it under its request ID and name,
+  // or drops and counts it.
   caf::reacts_to<outcome_atom, outcome>,
   // Remembers a published request as pending (for GET /requests/<id>).
   caf::reacts_to<accepted_atom, request_id>,
@@ -191,12 +195,16 @@ using producer_actor = caf::typed_actor<
   // Internal: the delivery report of the record with this correlation ID.
   caf::reacts_to<delivered_atom, uint64_t, caf::error>>;
 
-/// Answers the read endpoints from the database (blocking; detached).
+/// Answers the read endpoints from the database (blocking; detached). Each
+/// lookup names when its asker stops waiting: a lookup found past that
+/// point is dropped unread, so a backlog built while the database was away
+/// cannot keep the reader busy with answers nobody reads.
 using reader_actor = caf::typed_actor<
   // The user with this ID, if any.
-  caf::replies_to<find_user_atom, user_uuid>::with<user_lookup>,
+  caf::replies_to<find_user_atom, user_uuid, caf::timestamp>::with<user_lookup>,
   // The stored outcome of this request, if any.
-  caf::replies_to<find_request_atom, request_id>::with<request_lookup>>;
+  caf::replies_to<find_request_atom, request_id,
+                  caf::timestamp>::with<request_lookup>>;
 
 /// Reads a topic in a loop of `poll` messages it sends itself (consumers).
 using poller_actor = caf::typed_actor<caf::reacts_to<poll_atom>>;

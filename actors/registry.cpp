@@ -1,15 +1,26 @@
 #include "actors/registry.hpp"
 
+#include "domain/error.hpp"
+
 #include <caf/system_messages.hpp>
 
 #include <algorithm>
 
 namespace semiasync {
 
-void registry_state::add(request_id id, request_actor who) {
-  ids_by_actor.emplace(who.id(), id);
-  waiting[std::move(id)].actors.push_back(std::move(who));
+caf::error registry_state::add(request_id id, user_name name,
+                               request_actor who) {
+  auto& entry = waiting[id];
+  if (entry.actors.empty())
+    entry.name = std::move(name);
+  else if (entry.name != name)
+    // Answering both would hand one of them the other's outcome.
+    return make_error(error_code::request_id_conflict,
+                      "request ID already waits for another name");
+  ids_by_actor.emplace(who.id(), std::move(id));
+  entry.actors.push_back(std::move(who));
   report_size();
+  return {};
 }
 
 registry_state::waiting_map::iterator
@@ -73,16 +84,29 @@ registry(registry_actor::stateful_pointer<registry_state> self,
   self->set_down_handler([self](const caf::down_msg& msg) {
     self->state.remove(msg.source);
   });
+  // The deadlines live here: a registry that stops would take every waiting
+  // request's deadline with it and leave those actors (and the actor
+  // system's shutdown, which waits for them) waiting for ever. Their
+  // deadlines come now instead.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& [id, entry] : self->state.waiting)
+      for (auto& who : entry.actors)
+        self->send(who, deadline_atom::value);
+    self->quit(msg.reason);
+  });
   return {
-    [self](enroll_atom, request_id& id, request_actor& who,
-           caf::timespan deadline) {
+    [self](enroll_atom, request_id& id, user_name& name, request_actor& who,
+           caf::timespan deadline) -> caf::result<caf::ok_atom> {
+      auto handle = who;
+      if (auto err
+          = self->state.add(std::move(id), std::move(name), std::move(who)))
+        return err;
       // The deadline is scheduled here, after the enrollment, so it cannot
       // arrive before it: scheduled by the request actor, a short deadline
       // (zero for respond-async) could reach this mailbox first through the
       // clock's thread, find nobody, and leave the request waiting forever.
-      self->delayed_send(self, deadline, deadline_atom::value, who.id());
-      self->monitor(who);
-      self->state.add(std::move(id), std::move(who));
+      self->delayed_send(self, deadline, deadline_atom::value, handle.id());
+      self->monitor(handle);
       return caf::ok_atom::value;
     },
     [self](withdraw_atom, const request_actor& who) {
@@ -97,7 +121,9 @@ registry(registry_actor::stateful_pointer<registry_state> self,
       auto& st = self->state;
       st.pending.erase(request_of(result));
       auto i = st.waiting.find(request_of(result));
-      if (i == st.waiting.end()) {
+      // Under a shared Idempotency-Key, an outcome for another name answers
+      // another request (here or on another instance), never these waiters.
+      if (i == st.waiting.end() || i->second.name != name_of(result)) {
         ++st.stats.dropped;
         st.metrics->outcomes_dropped.inc();
         return;

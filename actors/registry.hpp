@@ -23,8 +23,12 @@ struct registry_settings {
   size_t max_pending = 100000;
 };
 
-/// The request actors waiting under one request ID.
+/// The request actors waiting under one request ID, all for one name.
 struct waiting_requests {
+  /// The name every waiter under this ID asks to create, byte for byte: a
+  /// request for another name under the same ID is refused at enrollment,
+  /// and an outcome naming another name reaches nobody here.
+  user_name name;
   /// Usually one; a client that retries with the same Idempotency-Key while
   /// the first attempt still waits adds a second, and both get the outcome.
   std::vector<request_actor> actors;
@@ -74,8 +78,9 @@ struct registry_state {
 
   // -- member functions -------------------------------------------------------
 
-  /// Registers `who` as waiting for `id`.
-  void add(request_id id, request_actor who);
+  /// Registers `who` as waiting for `id` to create `name`; refuses with
+  /// `request_id_conflict` when `id` already waits here for another name.
+  caf::error add(request_id id, user_name name, request_actor who);
 
   /// Forgets `who`, wherever it waits; a no-op when it waits nowhere.
   void remove(const caf::actor_addr& who);

@@ -15,17 +15,49 @@ namespace {
 using self_pointer = request_actor::stateful_pointer<request_state>;
 using clock_type = std::chrono::steady_clock;
 
+/// The context of one request actor, shared by its handlers. It answers the
+/// client itself when the actor ends without having answered (killed, or
+/// an exception in a handler): CAF destroys the handlers, and with them the
+/// last reference, when the actor terminates, so no exit path leaves the
+/// HTTP request unanswered or its in-flight slot taken.
+struct request_session {
+  explicit request_session(request_context context) : ctx(std::move(context)) {
+    // nop
+  }
+
+  request_session(const request_session&) = delete;
+  request_session& operator=(const request_session&) = delete;
+
+  ~request_session() {
+    if (answered) return;
+    try {
+      ctx.reply(make_error(error_code::unavailable,
+                           "the request ended without an answer"));
+    } catch (...) {
+      // Nothing is left to tell: the answer could not even be built.
+    }
+  }
+
+  request_context ctx;
+  /// Set once `ctx.reply` was called.
+  bool answered = false;
+};
+
+using session_ptr = std::shared_ptr<request_session>;
+
 /// Seconds between two instants, for histograms.
 double seconds_between(clock_type::time_point from, clock_type::time_point to) {
   return std::chrono::duration<double>(to - from).count();
 }
 
 /// Answers once, withdraws and quits; a no-op after the first call.
-void finish(self_pointer self, const request_context& ctx,
+void finish(self_pointer self, request_session& session,
             caf::expected<outcome> result) {
   auto& st = self->state;
+  auto& ctx = session.ctx;
   if (st.answered) return;
   st.answered = true;
+  session.answered = true;
   auto now = clock_type::now();
   ctx.metrics.total.observe(seconds_between(st.started, now));
   if (result && st.published)
@@ -63,40 +95,41 @@ caf::error uncertain_error() {
 }
 
 /// The broker has the request.
-void on_published(self_pointer self, const request_context& ctx) {
+void on_published(self_pointer self, request_session& session) {
   auto& st = self->state;
+  auto& ctx = session.ctx;
   st.published = true;
   st.acknowledged = clock_type::now();
-  ctx.metrics.publish_ack.observe(
-      seconds_between(st.started, st.acknowledged));
+  ctx.metrics.publish_ack.observe(seconds_between(st.started, st.acknowledged));
   // The outcome may have overtaken this message at the registry; then the
   // ID stays "pending" there until the bound pushes it out, which is
   // harmless: GET /requests/<id> asks the database first.
   self->send(ctx.registry, accepted_atom::value, ctx.command.request);
-  if (st.deadline_passed) finish(self, ctx, deadline_error());
+  if (st.deadline_passed) finish(self, session, deadline_error());
 }
 
 /// The publish failed. A record that may be on the broker is waited for
 /// (the deadline answers 504 if no outcome comes); one that certainly is
 /// not is a 503.
-void on_publish_error(self_pointer self, const request_context& ctx,
+void on_publish_error(self_pointer self, request_session& session,
                       const caf::error& err) {
+  auto& ctx = session.ctx;
   ctx.metrics.publish_errors.inc();
   auto uncertain = code_of(err) == error_code::publish_uncertain
                    || err == caf::sec::request_timeout;
   if (!uncertain) {
-    finish(self, ctx, as_publish_failure(err));
+    finish(self, session, as_publish_failure(err));
     return;
   }
   self->state.maybe_published = true;
-  if (self->state.deadline_passed) finish(self, ctx, uncertain_error());
+  if (self->state.deadline_passed) finish(self, session, uncertain_error());
 }
 
 } // namespace
 
 request_actor::behavior_type create_user_request(self_pointer self,
                                                  request_context ctx) {
-  auto shared = std::make_shared<request_context>(std::move(ctx));
+  auto session = std::make_shared<request_session>(std::move(ctx));
   self->state.started = clock_type::now();
   // Register first, publish second: the outcome cannot overtake a
   // registration that completed before the request left this process.
@@ -108,41 +141,49 @@ request_actor::behavior_type create_user_request(self_pointer self,
   // 55 MiB of RSS.
   auto me = caf::actor_cast<request_actor>(self);
   self
-    ->request(shared->registry, caf::infinite, enroll_atom::value,
-              shared->command.request, me, shared->deadline)
+    ->request(session->ctx.registry, caf::infinite, enroll_atom::value,
+              session->ctx.command.request, session->ctx.command.name, me,
+              session->ctx.deadline)
     .then(
-      [self, shared](caf::ok_atom) {
-        kafka::outgoing_record rec{shared->request_topic,
-                                   encode_request(shared->command)};
-        if (shared->reply_partition)
-          add_reply_partition(rec.message, *shared->reply_partition);
+      [self, session](caf::ok_atom) {
+        kafka::outgoing_record rec{session->ctx.request_topic,
+                                   encode_request(session->ctx.command)};
+        if (session->ctx.reply_partition)
+          add_reply_partition(rec.message, *session->ctx.reply_partition);
         self
-          ->request(shared->producer,
-                    shared->produce_timeout + delivery_report_grace,
+          ->request(session->ctx.producer,
+                    session->ctx.produce_timeout + delivery_report_grace,
                     publish_atom::value, std::move(rec))
           .then(
-            [self, shared](caf::ok_atom) {
-              on_published(self, *shared);
+            [self, session](caf::ok_atom) {
+              on_published(self, *session);
             },
-            [self, shared](caf::error& err) {
-              on_publish_error(self, *shared, err);
+            [self, session](caf::error& err) {
+              on_publish_error(self, *session, err);
             });
       },
-      [self, shared](caf::error& err) {
-        finish(self, *shared,
-               make_error(error_code::unavailable,
-                          "registry unavailable: " + to_string(err)));
+      [self, session](caf::error& err) {
+        if (code_of(err) == error_code::request_id_conflict)
+          finish(self, *session, std::move(err));
+        else
+          finish(self, *session,
+                 make_error(error_code::unavailable,
+                            "registry unavailable: " + to_string(err)));
       });
   return {
-    [self, shared](outcome_atom, outcome& result) {
-      finish(self, *shared, std::move(result));
+    [self, session](outcome_atom, outcome& result) {
+      // The registry routes by request ID and name already; this actor
+      // checks again, since answering with another request's outcome is the
+      // one mistake a client cannot detect.
+      if (name_of(result) != session->ctx.command.name) return;
+      finish(self, *session, std::move(result));
     },
-    [self, shared](deadline_atom) {
+    [self, session](deadline_atom) {
       auto& st = self->state;
-      if (!shared->respond_async || st.published)
-        finish(self, *shared, deadline_error());
+      if (!session->ctx.respond_async || st.published)
+        finish(self, *session, deadline_error());
       else if (st.maybe_published)
-        finish(self, *shared, uncertain_error());
+        finish(self, *session, uncertain_error());
       else
         st.deadline_passed = true; // Answered once the publish is decided.
     },

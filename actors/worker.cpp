@@ -1,6 +1,7 @@
 #include "actors/worker.hpp"
 
 #include "actors/reply_route.hpp"
+#include "actors/stop_on_fatal.hpp"
 #include "domain/create_user.hpp"
 #include "domain/error.hpp"
 #include "domain/log.hpp"
@@ -550,6 +551,10 @@ poller_actor::behavior_type worker(self_pointer self, worker_dependencies deps,
   st.source->on_revoked([&st](const std::string& topic, int32_t partition) {
     forget_partition(st, topic, partition);
   });
+  // A publisher that failed for good fails every retry: the worker stops
+  // the graceful way instead, so the process ends (the stop watch) and its
+  // consumer leaves the group, handing the partitions on at once.
+  stop_on_fatal(*st.publisher, self->address());
   // A graceful stop applies the last delivery reports before quitting: the
   // consumer commits stored offsets when it closes, so records whose
   // outcomes are on the broker are not processed again by the next owner.

@@ -182,6 +182,9 @@ struct worker_state {
 ///   after a capped, jittered exponential backoff; nothing is skipped and
 ///   the held records keep their order. The consumer is still polled every
 ///   `keepalive_interval` meanwhile; what arrives queues behind.
+/// - A publisher that fails for good (see `kafka::publisher::on_fatal`)
+///   stops the worker with its error, the graceful way: no retry could
+///   succeed, and only a stopped worker hands its partitions on.
 ///
 /// Loops on `poll` messages to itself; spawn it `detached` in production,
 /// since polls and database calls block.

@@ -59,6 +59,7 @@ readiness_checks(std::shared_ptr<kafka::producer> publisher,
   return {
     {"kafka",
      [publisher] {
+       if (auto err = publisher->fatal_error()) return err;
        if (publisher->broker_reachable(broker_check_timeout)) return caf::error{};
        return make_error(error_code::unavailable, "no broker answers");
      }},
@@ -170,7 +171,8 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   auto consumer_handle = sys.spawn<caf::detached>(
     outcome_consumer, source, registry_handle, consumer_cfg);
   auto reader_handle = sys.spawn<caf::detached>(
-    reader, std::make_shared<db::mysql_user_repository>(db_settings_of(cfg)));
+    reader, std::make_shared<db::mysql_user_repository>(db_settings_of(cfg)),
+    wall_clock{caf::make_timestamp});
   auto probe_handle = sys.spawn<caf::detached>(
     health_probe,
     readiness_checks(publisher, source,
@@ -194,7 +196,14 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
                                  registry_handle,
                                  producer_handle,
                                  reader_handle,
-                                 [verdict] { return verdict->reason(); },
+                                 [verdict, publisher] {
+                                   // At once, not at the probe's next round:
+                                   // this process is about to end.
+                                   if (auto err = publisher->fatal_error())
+                                     return std::optional<std::string>{
+                                       "kafka: " + detail_of(err)};
+                                   return verdict->reason();
+                                 },
                                  &metrics,
                                  &request_counters,
                                  nullptr};

@@ -15,13 +15,15 @@ std::string to_string(error_code code) {
     case error_code::database_unavailable: return "database_unavailable";
     case error_code::database_rejected: return "database_rejected";
     case error_code::request_id_conflict: return "request_id_conflict";
+    case error_code::draining: return "draining";
+    case error_code::overloaded: return "overloaded";
   }
   return "unknown";
 }
 
 std::optional<error_code> error_code_from_string(std::string_view name) {
   for (auto code = static_cast<uint8_t>(error_code::publish_failed);
-       code <= static_cast<uint8_t>(error_code::request_id_conflict); ++code) {
+       code <= static_cast<uint8_t>(error_code::overloaded); ++code) {
     auto candidate = static_cast<error_code>(code);
     if (to_string(candidate) == name) return candidate;
   }

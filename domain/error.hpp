@@ -36,6 +36,10 @@ enum class error_code : uint8_t {
   database_rejected,
   /// One request ID was used for two different names.
   request_id_conflict,
+  /// The server is shutting down and takes no new work.
+  draining,
+  /// The server is at a limit of work in flight (requests or lookups).
+  overloaded,
 };
 
 /// The name of an error code, for logs and problem bodies.

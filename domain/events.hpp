@@ -61,6 +61,16 @@ inline const request_id& request_of(const outcome& x) {
     x);
 }
 
+/// The name an outcome is about: the name its request asked to create
+/// (the worker answers a request ID only for the very bytes it carried).
+inline const user_name& name_of(const outcome& x) {
+  return std::visit(
+    [](const auto& y) -> const user_name& {
+      return y.name;
+    },
+    x);
+}
+
 /// Compares field by field (for tests and idempotency checks).
 inline bool operator==(const user_created& x, const user_created& y) {
   return x.request == y.request && x.user == y.user && x.name == y.name;

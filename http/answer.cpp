@@ -2,6 +2,7 @@
 
 #include "domain/error.hpp"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 namespace semiasync::http {
@@ -35,14 +36,25 @@ answer from_error(const caf::error& err, const request_id& id) {
                      "request may still complete",
                      id);
     case error_code::publish_failed:
-      return unavailable("the request could not be published; try again", id);
-    case error_code::unavailable:
+      return unavailable(
+        "the request could not be published to Kafka; try again", id);
+    case error_code::draining:
+      return unavailable(
+        "the server is shutting down; send the request to another instance",
+        id);
+    case error_code::overloaded:
+      // Our own words (the server's limits), never library text.
+      return unavailable(detail_of(err).empty()
+                           ? "the server is at its limit; try again"
+                           : detail_of(err) + "; try again",
+                         id);
     case error_code::database_unavailable:
+      return unavailable("the database is unavailable; try again", id);
+    case error_code::unavailable:
       return unavailable("the service is unavailable; try again", id);
     case error_code::request_id_conflict:
-      return problem(422,
-                     "this Idempotency-Key was already used with another name",
-                     id);
+      return problem(
+        422, "this Idempotency-Key was already used with another name", id);
     default: return problem(500, "the request could not be processed", id);
   }
 }
@@ -51,15 +63,13 @@ answer from_error(const caf::error& err, const request_id& id) {
 answer from_rejection(const user_rejected& why, const request_id& id) {
   switch (why.reason) {
     case error_code::request_id_conflict:
-      return problem(422,
-                     "this Idempotency-Key was already used with another name",
-                     id);
+      return problem(
+        422, "this Idempotency-Key was already used with another name", id);
     case error_code::malformed_record:
       // The detail is the codec's own description of the record.
-      return problem(400, "the worker could not read the request: " + why.detail,
-                     id);
-    default:
-      return problem(422, "the database refused this request", id);
+      return problem(
+        400, "the worker could not read the request: " + why.detail, id);
+    default: return problem(422, "the database refused this request", id);
   }
 }
 
@@ -77,36 +87,72 @@ answer with_user_location(answer result, const user_uuid& user) {
   return result;
 }
 
-/// Where a client polls for the outcome of `id`.
-std::string status_location(const request_id& id) {
-  return "/requests/" + id.value;
+/// `text` percent-encoded for a query value: unreserved bytes stay, every
+/// other byte (UTF-8 included) becomes %XX.
+std::string percent_encoded(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string result;
+  result.reserve(text.size());
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      result += static_cast<char>(c);
+    } else {
+      result += '%';
+      result += hex[c >> 4];
+      result += hex[c & 0x0F];
+    }
+  }
+  return result;
 }
 
 /// "The request is known and not done yet": 202 pointing at its status.
-answer accepted(const request_id& id) {
+answer accepted(const request_id& id, const std::optional<user_name>& attempt) {
   json doc{{"requestId", id.value}, {"status", "pending"}};
   auto result = json_answer(202, dump(doc));
-  result.headers.emplace_back("Location", status_location(id));
+  result.headers.emplace_back("Location", status_location(id, attempt));
   result.headers.emplace_back("Retry-After", retry_after_seconds);
   return result;
 }
 
+/// The status of an attempt whose request ID another name holds: the worker
+/// refuses it (or did), whichever instance it reached.
+answer refused_attempt(const request_id& id, const user_name& attempt) {
+  json doc{{"requestId", id.value},
+           {"status", "rejected"},
+           {"name", attempt.value},
+           {"error", to_string(error_code::request_id_conflict)}};
+  return json_answer(200, dump(doc));
+}
+
 } // namespace
 
-answer answer_async(const caf::expected<outcome>& result,
-                    const request_id& id) {
+std::string status_location(const request_id& id,
+                            const std::optional<user_name>& attempt) {
+  auto result = "/requests/" + id.value;
+  if (attempt) result += "?name=" + percent_encoded(attempt->value);
+  return result;
+}
+
+answer answer_async(const caf::expected<outcome>& result, const request_id& id,
+                    const std::optional<user_name>& attempt) {
   if (!result && code_of(result.error()) == error_code::reply_timeout)
-    return accepted(id);
+    return accepted(id, attempt);
   return answer_for(result, id);
 }
 
-answer answer_request_status(const caf::expected<std::optional<outcome>>& stored,
-                             bool pending, const request_id& id) {
+answer
+answer_request_status(const caf::expected<std::optional<outcome>>& stored,
+                      bool pending, const request_id& id,
+                      const std::optional<user_name>& attempt) {
   if (!stored) return from_error(stored.error(), id);
   if (!*stored) {
-    if (pending) return accepted(id);
+    if (pending) return accepted(id, attempt);
     return problem(404, "no request with this ID is known", id);
   }
+  // The ID is bound to the name of its stored outcome: any other name under
+  // it is refused by the worker's rule, so it never reads that outcome.
+  if (attempt && name_of(**stored) != *attempt)
+    return refused_attempt(id, *attempt);
   struct visitor {
     answer operator()(const user_created& x) const {
       auto doc = user_document(x.user, x.name);

@@ -7,6 +7,7 @@
 #include <caf/expected.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,16 +43,28 @@ answer problem(uint16_t status, std::string_view detail,
 /// created, 409 for a duplicate, and each error code to its status.
 answer answer_for(const caf::expected<outcome>& result, const request_id& id);
 
+/// Where a client polls for the outcome of `id`: `/requests/<id>`, plus
+/// `?name=<percent-encoded name>` for an `attempt` under an Idempotency-Key,
+/// whose request ID another name may share.
+std::string status_location(const request_id& id,
+                            const std::optional<user_name>& attempt
+                            = std::nullopt);
+
 /// `answer_for` for a client that sent `Prefer: respond-async`: a deadline
 /// that passed after the request was published is a `202 Accepted` with
-/// `Location: /requests/<id>` and `Retry-After`, not a 504.
-answer answer_async(const caf::expected<outcome>& result, const request_id& id);
+/// `Location` (see `status_location`) and `Retry-After`, not a 504.
+answer answer_async(const caf::expected<outcome>& result, const request_id& id,
+                    const std::optional<user_name>& attempt = std::nullopt);
 
-/// `GET /requests/<id>`: 200 with the stored outcome (and `Location` of the
-/// user it created), else 202 while this server knows the request as
-/// `pending`, else 404; a failed lookup is a 503.
-answer answer_request_status(const caf::expected<std::optional<outcome>>& stored,
-                             bool pending, const request_id& id);
+/// `GET /requests/<id>[?name=<attempt>]`: 200 with the stored outcome (and
+/// `Location` of the user it created), else 202 while this server knows the
+/// request as `pending`, else 404; a failed lookup is a 503. For an
+/// `attempt` whose name the stored outcome does not carry, 200 with status
+/// `rejected` (`request_id_conflict`): the ID belongs to another name.
+answer
+answer_request_status(const caf::expected<std::optional<outcome>>& stored,
+                      bool pending, const request_id& id,
+                      const std::optional<user_name>& attempt = std::nullopt);
 
 /// `GET /users/<uuid>`: 200 with the user, 404 when there is none; a failed
 /// lookup is a 503. `trace` names the lookup in problem bodies.

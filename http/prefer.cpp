@@ -36,15 +36,14 @@ std::optional<std::chrono::seconds> read_seconds(std::string_view text) {
     text = text.substr(1, text.size() - 2);
   if (text.empty()) return std::nullopt;
   unsigned long value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(),
-                                   value);
+  auto [ptr, ec]
+    = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ptr != text.data() + text.size()) return std::nullopt;
   if (ec == std::errc::result_out_of_range)
     return std::chrono::seconds{std::chrono::hours{24}};
   if (ec != std::errc{}) return std::nullopt;
-  return std::chrono::seconds{
-    std::min<unsigned long>(value, std::chrono::seconds{std::chrono::hours{24}}
-                                     .count())};
+  return std::chrono::seconds{std::min<unsigned long>(
+    value, std::chrono::seconds{std::chrono::hours{24}}.count())};
 }
 
 /// Applies one preference (`token [= value] *(; parameter)`).
@@ -76,12 +75,35 @@ preferences parse_prefer(std::optional<std::string_view> header) {
   return result;
 }
 
+preferences parse_prefer_fields(const std::vector<std::string_view>& fields) {
+  std::string joined;
+  for (auto field : fields) {
+    if (!joined.empty()) joined += ',';
+    joined.append(field.data(), field.size());
+  }
+  if (fields.empty()) return {};
+  return parse_prefer(std::optional<std::string_view>{joined});
+}
+
+std::string preference_applied(const preferences& prefs, bool answered_async,
+                               std::chrono::milliseconds applied_wait) {
+  std::string result;
+  if (prefs.respond_async && answered_async) result = "respond-async";
+  if (prefs.wait) {
+    auto seconds
+      = std::chrono::ceil<std::chrono::seconds>(applied_wait).count();
+    result += (result.empty() ? "" : ", ") + std::string{"wait="}
+              + std::to_string(seconds);
+  }
+  return result;
+}
+
 std::chrono::milliseconds
 request_deadline(const preferences& prefs,
                  std::chrono::milliseconds reply_timeout,
                  std::chrono::milliseconds max_wait) {
-  if (!prefs.wait) return prefs.respond_async ? std::chrono::milliseconds{0}
-                                              : reply_timeout;
+  if (!prefs.wait)
+    return prefs.respond_async ? std::chrono::milliseconds{0} : reply_timeout;
   return std::min<std::chrono::milliseconds>(*prefs.wait, max_wait);
 }
 

@@ -14,6 +14,7 @@
 #include "http/prefer.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/timestamp.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -39,6 +40,18 @@ constexpr auto unsent_grace = std::chrono::seconds{1};
 
 /// How long a read endpoint waits for the database.
 constexpr auto read_timeout = std::chrono::seconds{5};
+
+/// Lookups waiting for the reader's one database connection at once;
+/// beyond it, 503 + Retry-After. At a few milliseconds per lookup the
+/// reader clears this many well within `read_timeout`.
+constexpr size_t max_lookups = 256;
+
+/// When the reader should no longer bother with a lookup: its asker gives
+/// up after `read_timeout`, and a lookup nobody waits for would only delay
+/// the next ones.
+caf::timestamp lookup_deadline() {
+  return caf::make_timestamp() + read_timeout;
+}
 
 /// The paths of the read endpoints, each followed by an ID.
 constexpr std::string_view users_prefix = "/users/";
@@ -74,18 +87,34 @@ constexpr size_t max_header_name_bytes = 256;
 /// takes it whole; longer ones are parsed across reads.
 constexpr size_t read_buffer_bytes = 1024;
 
+/// Fills `resp` with the status line's companions: type and headers.
+template <class Response>
+void add_headers(Response& resp, const answer& a, const request_id& id) {
+  resp.append_header(restinio::http_field::content_type, a.content_type);
+  if (!id.value.empty()) resp.append_header("X-Request-Id", id.value);
+  for (auto& [name, value] : a.headers)
+    resp.append_header(name, value);
+}
+
 /// Writes `a` as the response to `req`. RESTinio dispatches the write onto
 /// the connection's strand, so any thread may call this once per request.
+/// A HEAD request gets the GET answer's header fields, its Content-Length
+/// included, and no body (RFC 9110, 9.3.2): RESTinio 0.6 would send one.
 void send(const restinio::request_handle_t& req, const answer& a,
           const request_id& id = request_id{}) {
   try {
-    auto resp = req->create_response(
-      restinio::http_status_line_t{restinio::http_status_code_t{a.status},
-                                   std::string{reason_phrase(a.status)}});
-    resp.append_header(restinio::http_field::content_type, a.content_type);
-    if (!id.value.empty()) resp.append_header("X-Request-Id", id.value);
-    for (auto& [name, value] : a.headers)
-      resp.append_header(name, value);
+    restinio::http_status_line_t status{restinio::http_status_code_t{a.status},
+                                        std::string{reason_phrase(a.status)}};
+    if (req->header().method() == restinio::http_method_head()) {
+      auto resp
+        = req->create_response<restinio::user_controlled_output_t>(status);
+      add_headers(resp, a, id);
+      resp.set_content_length(a.body.size());
+      resp.done();
+      return;
+    }
+    auto resp = req->create_response(status);
+    add_headers(resp, a, id);
     resp.set_body(a.body);
     resp.done();
   } catch (const std::exception& ex) {
@@ -113,11 +142,34 @@ answer method_not_allowed(const char* allowed) {
   return fresh_problem(405, std::string{"allowed: "} + allowed, allowed);
 }
 
-/// The ID after `prefix` in `path`, when `path` starts with it.
+/// The methods of the read-only resources: HEAD wherever GET works (RFC
+/// 9110, 9.3.2; load balancers probe with it).
+constexpr const char* read_methods = "GET, HEAD";
+
+/// The ID after `prefix` in `path`, when `path` starts with it and an ID
+/// follows (`/users/` alone names the collection, not an empty ID).
 std::optional<std::string_view> id_after(std::string_view path,
                                          std::string_view prefix) {
+  if (path.size() <= prefix.size()) return std::nullopt;
   if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
   return path.substr(prefix.size());
+}
+
+/// `path` without one trailing slash, so `/users/` is `/users` (the root
+/// stays `/`).
+std::string_view without_trailing_slash(std::string_view path) {
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  return path;
+}
+
+/// A UUID in any case as the canonical lower-case text our IDs use; nothing
+/// when it is no UUID. (UUIDs compare case-insensitively, RFC 9562.)
+std::optional<std::string> canonical_id(std::string_view text) {
+  std::string lower{text};
+  for (auto& c : lower)
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  if (!is_canonical_uuid(lower)) return std::nullopt;
+  return lower;
 }
 
 /// A failed read: the edge speaks of the database, never of CAF.
@@ -129,6 +181,7 @@ caf::error as_read_failure(const caf::error& err) {
 
 /// The route label of a path, bounded so metrics cannot explode.
 std::string_view route_of(std::string_view path) {
+  path = without_trailing_slash(path);
   for (auto fixed : {routes::root, routes::users, routes::healthz,
                      routes::readyz, routes::metrics})
     if (path == fixed) return fixed;
@@ -221,10 +274,11 @@ public:
 private:
   restinio::request_handling_status_t
   handle(const restinio::request_handle_t& req) {
-    auto path = req->header().path();
+    auto path = without_trailing_slash(req->header().path());
     auto route = route_of(path);
     auto method = req->header().method();
-    auto is_get = method == restinio::http_method_get();
+    auto is_read = method == restinio::http_method_get()
+                   || method == restinio::http_method_head();
     if (path == "/" || path == "/users") {
       if (method == restinio::http_method_post())
         create_user(req, route);
@@ -236,8 +290,8 @@ private:
       respond(req, route, fresh_problem(404, "no such resource"));
       return restinio::request_accepted();
     }
-    if (!is_get) {
-      respond(req, route, method_not_allowed("GET"));
+    if (!is_read) {
+      respond(req, route, method_not_allowed(read_methods));
       return restinio::request_accepted();
     }
     if (path == "/healthz")
@@ -255,6 +309,25 @@ private:
     else
       get_request(req, route, *id_after(path, requests_prefix));
     return restinio::request_accepted();
+  }
+
+  /// Counts a lookup in, unless `max_lookups` already wait for the
+  /// database: the reader has one connection, and with the database
+  /// unreachable its mailbox would grow with the GET rate.
+  bool admit_lookup() {
+    if (++lookups_ > max_lookups) {
+      --lookups_;
+      return false;
+    }
+    return true;
+  }
+
+  /// The 503 for a lookup beyond the bound.
+  static answer too_many_lookups(const request_id& trace) {
+    return answer_for(
+      make_error(error_code::overloaded,
+                 "too many lookups are waiting for the database"),
+      trace);
   }
 
   /// Sends `a` and counts it by route and status.
@@ -283,59 +356,100 @@ private:
   void get_user(const restinio::request_handle_t& req, std::string_view route,
                 std::string_view text) {
     request_id trace{random_uuid()};
-    if (!is_canonical_uuid(text)) {
+    auto id = canonical_id(text);
+    if (!id) {
       respond(req, route, problem(404, "no user with this ID", trace), trace);
+      return;
+    }
+    if (!admit_lookup()) {
+      respond(req, route, too_many_lookups(trace), trace);
       return;
     }
     auto reply = [this, req, route,
                   trace](caf::expected<std::optional<stored_user>> found) {
+      --lookups_;
       respond(req, route, answer_user(found, trace), trace);
     };
-    spawn_lookup([reader = deps_.reader, user = user_uuid{std::string{text}},
+    spawn_lookup([reader = deps_.reader, user = user_uuid{std::move(*id)},
                   reply](caf::event_based_actor* self) {
-      self->request(reader, read_timeout, find_user_atom::value, user)
-        .then([reply](user_lookup& x) { reply(std::move(x.user)); },
-              [reply](caf::error& err) { reply(as_read_failure(err)); });
+      self
+        ->request(reader, read_timeout, find_user_atom::value, user,
+                  lookup_deadline())
+        .then(
+          [reply](user_lookup& x) {
+            reply(std::move(x.user));
+          },
+          [reply](caf::error& err) {
+            reply(as_read_failure(err));
+          });
     });
   }
 
   void get_request(const restinio::request_handle_t& req,
                    std::string_view route, std::string_view text) {
-    if (!is_canonical_uuid(text)) {
+    auto canonical = canonical_id(text);
+    if (!canonical) {
       respond(req, route,
               fresh_problem(404, "no request with this ID is known"));
       return;
     }
-    request_id id{std::string{text}};
-    auto reply = [this, req, route,
-                  id](caf::expected<std::optional<outcome>> stored,
-                      bool pending) {
-      respond(req, route, answer_request_status(stored, pending, id), id);
+    request_id id{std::move(*canonical)};
+    if (!admit_lookup()) {
+      respond(req, route, too_many_lookups(id), id);
+      return;
+    }
+    auto attempt = attempt_of(req);
+    auto reply = [this, req, route, id, attempt](
+                   caf::expected<std::optional<outcome>> stored, bool pending) {
+      --lookups_;
+      respond(req, route, answer_request_status(stored, pending, id, attempt),
+              id);
     };
-    // The database first: it survives restarts and knows every worker's
-    // outcome; only when it has none does this server's memory of
-    // published requests tell "pending" from "unknown".
+    // This server's memory first, the database second: the worker writes
+    // the database before it publishes the outcome that ends "pending"
+    // here, so a request pending at the first look and decided since is in
+    // the database at the second. The other order left a window in which a
+    // request that had just finished was neither (a 404).
     spawn_lookup([reader = deps_.reader, registry = deps_.registry, id,
                   reply](caf::event_based_actor* self) {
-      self->request(reader, read_timeout, find_request_atom::value, id)
+      self->request(registry, read_timeout, pending_atom::value, id)
         .then(
-          [self, registry, id, reply](request_lookup& x) {
-            if (x.result) {
-              reply(std::move(x.result), false);
-              return;
-            }
-            self->request(registry, read_timeout, pending_atom::value, id)
-              .then([reply](bool pending) { reply(std::nullopt, pending); },
-                    [reply](caf::error& err) {
-                      reply(as_read_failure(err), false);
-                    });
+          [self, reader, id, reply](bool pending) {
+            self
+              ->request(reader, read_timeout, find_request_atom::value, id,
+                        lookup_deadline())
+              .then(
+                [reply, pending](request_lookup& x) {
+                  reply(std::move(x.result), pending);
+                },
+                [reply](caf::error& err) {
+                  reply(as_read_failure(err), false);
+                });
           },
-          [reply](caf::error& err) { reply(as_read_failure(err), false); });
+          [reply](caf::error& err) {
+            reply(as_read_failure(err), false);
+          });
     });
   }
 
+  /// The name a status poll asks about (`?name=`, as the 202 of a keyed
+  /// request points at it), if any.
+  static std::optional<user_name>
+  attempt_of(const restinio::request_handle_t& req) {
+    try {
+      auto params = restinio::parse_query(req->header().query());
+      if (auto name = params.get_param("name"))
+        return user_name{std::string{name->data(), name->size()}};
+    } catch (const std::exception&) {
+      // A malformed query names no attempt: the ID's own status answers.
+    }
+    return std::nullopt;
+  }
+
   answer readiness() {
-    auto reason = deps_.not_ready();
+    // A load balancer must stop sending from the moment the drain starts.
+    auto reason
+      = draining_ ? std::optional<std::string>{"draining"} : deps_.not_ready();
     if (!reason) return json_answer(200, R"({"status":"ready"})");
     nlohmann::json doc{{"status", "not ready"}, {"reason", *reason}};
     return {503, doc.dump(), "application/json", {{"Retry-After", "1"}}};
@@ -363,27 +477,31 @@ private:
     }
     auto& command = std::get<create_user_command>(parsed);
     auto id = command.request;
-    if (!admit()) {
-      auto busy = answer_for(
-        make_error(error_code::unavailable,
-                   draining_ ? "shutting down" : "too many requests"),
-        id);
-      respond(req, route, busy, id);
+    if (auto refused = admit()) {
+      respond(req, route, answer_for(std::move(refused), id), id);
       return;
     }
-    auto prefs = parse_prefer(header_of(req, "Prefer"));
+    auto prefs = parse_prefer_fields(prefer_fields(req));
+    auto deadline = request_deadline(prefs, cfg_.reply_timeout, cfg_.max_wait);
+    // Under an Idempotency-Key another name may share the request ID: the
+    // status URL then names this attempt's name.
+    std::optional<user_name> attempt;
+    if (header_of(req, "Idempotency-Key")) attempt = command.name;
     request_context ctx{
       {command.request, std::move(command.name)},
       cfg_.request_topic,
-      request_deadline(prefs, cfg_.reply_timeout, cfg_.max_wait),
+      deadline,
       prefs.respond_async,
       cfg_.produce_timeout,
       deps_.registry,
       deps_.producer,
-      [this, req, route, id, prefs](caf::expected<outcome> result) {
-        auto a = prefs.respond_async ? answer_async(result, id)
+      [this, req, route, id, prefs, deadline,
+       attempt](caf::expected<outcome> result) {
+        auto a = prefs.respond_async ? answer_async(result, id, attempt)
                                      : answer_for(result, id);
-        add_preference_applied(a, prefs);
+        auto applied = preference_applied(prefs, a.status == 202, deadline);
+        if (!applied.empty())
+          a.headers.emplace_back("Preference-Applied", std::move(applied));
         respond(req, route, a, id);
         release();
       },
@@ -392,24 +510,30 @@ private:
     deps_.system->spawn(create_user_request, std::move(ctx));
   }
 
-  /// Tells the client which of its preferences shaped the answer.
-  static void add_preference_applied(answer& a, const preferences& prefs) {
-    std::string applied;
-    if (prefs.respond_async && a.status == 202) applied = "respond-async";
-    if (prefs.wait)
-      applied += (applied.empty() ? "" : ", ") + std::string{"wait="}
-                 + std::to_string(prefs.wait->count());
-    if (!applied.empty()) a.headers.emplace_back("Preference-Applied", applied);
+  /// Every `Prefer` field of `req`: RFC 7240 lets a client split its
+  /// preferences over several.
+  static std::vector<std::string_view>
+  prefer_fields(const restinio::request_handle_t& req) {
+    std::vector<std::string_view> result;
+    req->header().for_each_value_of(
+      restinio::http_field::prefer, [&](restinio::string_view_t value) {
+        result.emplace_back(value.data(), value.size());
+        return restinio::http_header_fields_t::continue_enumeration();
+      });
+    return result;
   }
 
-  /// Counts a request in, unless draining or at the in-flight limit.
-  bool admit() {
-    if (draining_) return false;
+  /// Counts a request in; or why not: draining, or at the in-flight limit.
+  caf::error admit() {
+    if (draining_)
+      return make_error(error_code::draining, "the server is shutting down");
     if (++in_flight_ > cfg_.max_in_flight) {
       release();
-      return false;
+      return make_error(error_code::overloaded,
+                        "too many requests in flight (maxInFlight "
+                          + std::to_string(cfg_.max_in_flight) + ")");
     }
-    return true;
+    return {};
   }
 
   /// Counts an answered request out and wakes a waiting drain.
@@ -431,6 +555,8 @@ private:
   std::atomic<bool> draining_{false};
   /// Create-user requests spawned and not yet answered.
   std::atomic<size_t> in_flight_{0};
+  /// Lookups (GET /users/<uuid>, GET /requests/<id>) not yet answered.
+  std::atomic<size_t> lookups_{0};
   /// Answers posted to the I/O context and not yet handed to RESTinio.
   std::atomic<size_t> unsent_{0};
   /// Signals `wait_until_idle` when `in_flight_` drops to zero.

@@ -19,6 +19,12 @@ namespace semiasync::kafka {
 /// (`publisher::serve_delivery_reports` or a polling thread).
 using delivery_callback = std::function<void(const caf::error&)>;
 
+/// Called once when a publisher fails for good (librdkafka's fatal
+/// idempotent-producer errors), with that error. Runs on whatever thread
+/// serves delivery reports, or on the registering thread when the failure
+/// came first. Must not throw.
+using fatal_callback = std::function<void(const caf::error&)>;
+
 /// Publishes records; actors depend on this, not on librdkafka.
 class publisher {
 public:
@@ -47,6 +53,19 @@ public:
     static_cast<void>(max_age);
     return make_error(error_code::unavailable,
                       "this publisher does not know partition counts");
+  }
+
+  /// The error that ended this publisher for good, or an empty error while
+  /// it works. Once set, it stays: every later publish fails with it, and
+  /// only a new publisher (a restart) recovers. Any thread, never blocks.
+  virtual caf::error fatal_error() const {
+    return {};
+  }
+
+  /// Has `callback` run once when the publisher fails for good: at once if
+  /// it did already. Publishers that cannot fail for good never call it.
+  virtual void on_fatal(fatal_callback callback) {
+    static_cast<void>(callback);
   }
 };
 

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace semiasync::kafka {
 
@@ -56,6 +58,74 @@ public:
   }
 };
 
+/// A fatal error as our error value: librdkafka's underlying code (by name,
+/// for operators searching its docs) and reason.
+caf::error fatal_error_of(RdKafka::ErrorCode code, const std::string& reason) {
+  return make_error(
+    error_code::publish_failed,
+    std::string{"Kafka producer failed for good ("}
+      + rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(code))
+      + "): " + reason);
+}
+
+/// Passes every client event on to the callback configured before (our
+/// log), and runs the `on_fatal` callbacks once when the fatal error comes.
+/// librdkafka reports it only through this event: a producer that merely
+/// logged it would answer 503 for ever while looking healthy.
+class fatal_watch final : public RdKafka::EventCb {
+public:
+  /// The callback configured before this one, if any.
+  RdKafka::EventCb* next = nullptr;
+
+  void event_cb(RdKafka::Event& event) override {
+    if (next) next->event_cb(event);
+    // The C++ binding already turned ERR__FATAL into the underlying error.
+    if (event.type() == RdKafka::Event::EVENT_ERROR && event.fatal())
+      fire(fatal_error_of(event.err(), event.str()));
+  }
+
+  /// Runs every waiting callback with `err`, unless that happened already.
+  void fire(const caf::error& err) {
+    std::vector<fatal_callback> due;
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      if (fired_) return;
+      fired_ = true;
+      error_ = err;
+      due.swap(waiting_);
+    }
+    for (auto& callback : due)
+      call(callback, err);
+  }
+
+  /// Runs `callback` once the fatal error came: now, if it did.
+  void subscribe(fatal_callback callback) {
+    std::unique_lock<std::mutex> guard{mutex_};
+    if (!fired_) {
+      waiting_.push_back(std::move(callback));
+      return;
+    }
+    auto err = error_;
+    guard.unlock();
+    call(callback, err);
+  }
+
+private:
+  static void call(const fatal_callback& callback, const caf::error& err) {
+    try {
+      callback(err);
+    } catch (...) {
+      // Must not unwind through librdkafka's C frames; callbacks do not
+      // throw by contract.
+    }
+  }
+
+  std::mutex mutex_;
+  bool fired_ = false;
+  caf::error error_;
+  std::vector<fatal_callback> waiting_;
+};
+
 } // namespace
 
 /// What the producer last learned about one topic's partitions.
@@ -70,6 +140,7 @@ struct producer::impl {
   // Declared before `handle` so it outlives it: librdkafka calls it until
   // the handle is gone.
   report_handler reports;
+  fatal_watch fatal;
   std::unique_ptr<RdKafka::Producer> handle;
   std::atomic<bool> stopping{false};
   std::thread poller;
@@ -94,6 +165,10 @@ producer::make(const std::string& brokers,
   std::string reason;
   if ((*conf)->set("dr_cb", &state->reports, reason) != RdKafka::Conf::CONF_OK)
     return make_error(error_code::unavailable, "dr_cb: " + reason);
+  // Not set means none: `next` stays null.
+  static_cast<void>((*conf)->get(state->fatal.next));
+  if ((*conf)->set("event_cb", &state->fatal, reason) != RdKafka::Conf::CONF_OK)
+    return make_error(error_code::unavailable, "event_cb: " + reason);
   state->handle.reset(RdKafka::Producer::create(conf->get(), reason));
   if (!state->handle)
     return make_error(error_code::unavailable,
@@ -133,6 +208,8 @@ caf::error producer::publish(outgoing_record rec,
     rec.topic, partition, RdKafka::Producer::RK_MSG_COPY, value.data(),
     value.size(), key.empty() ? nullptr : key.data(), key.size(), 0,
     headers.get(), callback.get());
+  if (rc == RdKafka::ERR__FATAL)
+    if (auto err = fatal_error()) return err;
   if (rc != RdKafka::ERR_NO_ERROR)
     return make_error(error_code::publish_failed,
                       "topic '" + rec.topic + "': " + RdKafka::err2str(rc));
@@ -161,6 +238,19 @@ void producer::start_polling_thread() {
     while (!state->stopping)
       state->handle->poll(poll_interval_ms);
   }};
+}
+
+caf::error producer::fatal_error() const {
+  std::string reason;
+  auto code = impl_->handle->fatal_error(reason);
+  if (code == RdKafka::ERR_NO_ERROR) return {};
+  return fatal_error_of(code, reason);
+}
+
+void producer::on_fatal(fatal_callback callback) {
+  // librdkafka may know before its event was served: tell at once then.
+  if (auto err = fatal_error()) impl_->fatal.fire(err);
+  impl_->fatal.subscribe(std::move(callback));
 }
 
 bool producer::broker_reachable(std::chrono::milliseconds timeout) {

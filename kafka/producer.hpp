@@ -18,6 +18,12 @@ namespace semiasync::kafka {
 /// during destruction on the destroying thread. Every accepted record gets
 /// exactly one callback: records still undelivered after the destructor's
 /// grace period fail with a purge error. Callbacks must not throw.
+///
+/// A fatal error (librdkafka's `ERR__FATAL`: the idempotent producer lost
+/// its guarantees, e.g. the broker refused it an ID or saw a sequence gap)
+/// ends the producer for good: `fatal_error` tells it from then on, every
+/// later publish fails with it, and the `on_fatal` callbacks run once, on
+/// the thread serving delivery reports. Only a new producer recovers.
 class producer final : public publisher {
 public:
   /// How long the destructor waits for queued records before purging them.
@@ -64,6 +70,15 @@ public:
   caf::expected<int32_t>
   partition_count(const std::string& topic,
                   std::chrono::milliseconds max_age) override;
+
+  /// `publish_failed`, naming librdkafka's underlying error and reason.
+  /// Reads librdkafka's own state, so it tells at once, even before the
+  /// error event was served. Thread-safe, never blocks.
+  caf::error fatal_error() const override;
+
+  /// Thread-safe; a callback registered after the fatal error was served
+  /// runs at once, on the calling thread.
+  void on_fatal(fatal_callback callback) override;
 
   /// How long one partition-count refresh may wait for the broker.
   static constexpr std::chrono::milliseconds metadata_timeout{1000};

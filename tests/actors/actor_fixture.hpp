@@ -4,10 +4,13 @@
 #include "actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/after.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/system_messages.hpp>
 
 #include <chrono>
+#include <optional>
 
 namespace semiasync::testing {
 
@@ -51,5 +54,17 @@ private:
     return c;
   }
 };
+
+/// The exit reason in the down message the monitoring `self` got, or
+/// nothing when none arrived (never waits).
+inline std::optional<caf::error> down_reason(caf::scoped_actor& self) {
+  std::optional<caf::error> reason;
+  self->receive(
+    [&](caf::down_msg& msg) {
+      reason = std::move(msg.reason);
+    },
+    caf::after(std::chrono::seconds{0}) >> [] {});
+  return reason;
+}
 
 } // namespace semiasync::testing

@@ -94,6 +94,7 @@ public:
 
   caf::error publish(kafka::outgoing_record rec,
                      kafka::delivery_callback on_delivery) override {
+    if (fatal_) return fatal_;
     published.push_back({std::move(rec), std::move(on_delivery)});
     return {};
   }
@@ -119,8 +120,11 @@ public:
   /// The max age of every `partition_count` call, in order.
   std::vector<std::chrono::milliseconds> count_ages;
 
-  /// Acknowledges every record still waiting, as a successful flush does.
+  /// Acknowledges every record still waiting, as a successful flush does;
+  /// after `fail_for_good`, fails with its error instead.
   caf::error flush(std::chrono::milliseconds) override {
+    ++flushes;
+    if (fatal_) return fatal_;
     for (size_t i = 0; i < published.size(); ++i)
       if (published[i].callback) ack(i);
     return {};
@@ -136,10 +140,36 @@ public:
     run(i, std::move(err));
   }
 
+  caf::error fatal_error() const override {
+    return fatal_;
+  }
+
+  void on_fatal(kafka::fatal_callback callback) override {
+    if (fatal_)
+      callback(fatal_);
+    else
+      fatal_callbacks_.push_back(std::move(callback));
+  }
+
+  /// Fails for good with `err`, as a fatal librdkafka error does: later
+  /// publishes and flushes fail with it and every `on_fatal` callback runs.
+  /// Records still waiting keep waiting: the test decides their reports.
+  void fail_for_good(caf::error err) {
+    fatal_ = std::move(err);
+    for (auto& callback : std::exchange(fatal_callbacks_, {}))
+      callback(fatal_);
+  }
+
   /// Every publish call, in order.
   std::vector<entry> published;
 
+  /// How often `flush` ran.
+  size_t flushes = 0;
+
 private:
+  caf::error fatal_;
+  std::vector<kafka::fatal_callback> fatal_callbacks_;
+
   void run(size_t i, caf::error err) {
     auto callback = std::move(published.at(i).callback);
     published.at(i).callback = nullptr;

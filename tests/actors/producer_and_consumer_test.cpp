@@ -7,6 +7,7 @@
 #include "domain/error.hpp"
 #include "domain/wire_codec.hpp"
 
+#include <caf/detail/scope_guard.hpp>
 #include <caf/send.hpp>
 
 #include <catch2/catch.hpp>
@@ -61,6 +62,56 @@ TEST_CASE("the producer answers only once the broker acknowledged") {
   }
   caf::anon_send_exit(handle, caf::exit_reason::kill);
   f.sched.run();
+}
+
+TEST_CASE("a client that fails for good stops the producer with its reason") {
+  actor_fixture f;
+  auto client = std::make_shared<fake_publisher>();
+  auto handle = f.sys.spawn(producer, client);
+  // Stops it also when a check fails, or the system's shutdown waits on it.
+  auto stop = caf::detail::make_scope_guard([&] {
+    caf::anon_send_exit(handle, caf::exit_reason::kill);
+    f.sched.run();
+  });
+  caf::scoped_actor self{f.sys};
+  self->monitor(handle);
+  auto answer = self->request(handle, caf::infinite, publish_atom::value,
+                              kafka::outgoing_record{"t", {"k", "v", {}}});
+  f.sched.run();
+  REQUIRE(client->published.size() == 1);
+  auto fatal = make_error(error_code::publish_failed,
+                          "Kafka producer failed for good: test");
+  // No delivery report comes for the waiting record (the test holds it).
+  client->fail_for_good(fatal);
+  f.sched.run();
+  // The record may be on the broker: its requester must not be told to
+  // simply retry, nor be left waiting.
+  REQUIRE_FALSE(self->mailbox().empty());
+  CHECK(code_of(answer_of(answer)) == error_code::publish_uncertain);
+  auto reason = down_reason(self);
+  REQUIRE(reason);
+  CHECK(code_of(*reason) == error_code::publish_failed);
+  CHECK(detail_of(*reason) == detail_of(fatal));
+}
+
+TEST_CASE("a producer spawned after its client failed for good stops at once") {
+  actor_fixture f;
+  auto client = std::make_shared<fake_publisher>();
+  auto fatal = make_error(error_code::publish_failed,
+                          "Kafka producer failed for good: test");
+  client->fail_for_good(fatal);
+  auto handle = f.sys.spawn(producer, client);
+  // Stops it also when a check fails, or the system's shutdown waits on it.
+  auto stop = caf::detail::make_scope_guard([&] {
+    caf::anon_send_exit(handle, caf::exit_reason::kill);
+    f.sched.run();
+  });
+  caf::scoped_actor self{f.sys};
+  self->monitor(handle);
+  f.sched.run();
+  auto reason = down_reason(self);
+  REQUIRE(reason);
+  CHECK(detail_of(*reason) == detail_of(fatal));
 }
 
 TEST_CASE("the outcome consumer hands decoded outcomes to the registry") {

@@ -23,10 +23,15 @@ namespace {
 
 const user_uuid some_user{"7c9e6679-7425-40de-944b-e07fc1f90ae7"};
 
+/// A deadline no lookup in these tests reaches.
+const caf::timestamp far_future = caf::timestamp{} + std::chrono::hours{1};
+
 struct reader_fixture : actor_fixture {
   reader_fixture()
     : users(std::make_shared<fake_user_repository>()),
-      handle(sys.spawn(reader, users)) {
+      handle(sys.spawn(reader, users, [this] {
+        return now;
+      })) {
     sched.run();
   }
 
@@ -40,13 +45,21 @@ struct reader_fixture : actor_fixture {
   caf::expected<Result> lookup(Ts&&... xs) {
     caf::scoped_actor self{sys};
     caf::expected<Result> result{caf::error{}};
-    auto pending = self->request(handle, caf::infinite, std::forward<Ts>(xs)...);
+    auto pending
+      = self->request(handle, caf::infinite, std::forward<Ts>(xs)...);
     sched.run();
-    pending.receive([&](Result& x) { result = std::move(x); },
-                    [&](caf::error& err) { result = std::move(err); });
+    pending.receive(
+      [&](Result& x) {
+        result = std::move(x);
+      },
+      [&](caf::error& err) {
+        result = std::move(err);
+      });
     return result;
   }
 
+  /// The reader's wall clock.
+  caf::timestamp now{};
   std::shared_ptr<fake_user_repository> users;
   reader_actor handle;
 };
@@ -56,12 +69,14 @@ struct reader_fixture : actor_fixture {
 TEST_CASE("the reader finds users by ID") {
   reader_fixture f;
   f.users->seed({some_user, user_name{"ann"}, numbered_request_id(1)});
-  auto found = f.lookup<user_lookup>(find_user_atom::value, some_user);
+  auto found
+    = f.lookup<user_lookup>(find_user_atom::value, some_user, far_future);
   REQUIRE(found);
   REQUIRE(found->user);
   CHECK(found->user->name.value == "ann");
   auto missing = f.lookup<user_lookup>(
-    find_user_atom::value, user_uuid{"00000000-0000-4000-8000-000000000000"});
+    find_user_atom::value, user_uuid{"00000000-0000-4000-8000-000000000000"},
+    far_future);
   REQUIRE(missing);
   CHECK_FALSE(missing->user);
 }
@@ -71,21 +86,39 @@ TEST_CASE("the reader tells a request's stored outcome") {
   f.users->seed({some_user, user_name{"ann"}, numbered_request_id(1)});
   f.users->seed_duplicate(numbered_request_id(2), user_name{"ann"});
   auto created = f.lookup<request_lookup>(find_request_atom::value,
-                                          numbered_request_id(1));
+                                          numbered_request_id(1), far_future);
   REQUIRE(created);
   REQUIRE(created->result);
   auto& row = std::get<user_created>(*created->result);
   CHECK(row.user == some_user);
   CHECK(row.request == numbered_request_id(1));
-  auto duplicated = f.lookup<request_lookup>(find_request_atom::value,
-                                             numbered_request_id(2));
+  auto duplicated = f.lookup<request_lookup>(
+    find_request_atom::value, numbered_request_id(2), far_future);
   REQUIRE(duplicated);
   REQUIRE(duplicated->result);
   CHECK(std::get<user_duplicated>(*duplicated->result).name.value == "ann");
   auto unknown = f.lookup<request_lookup>(find_request_atom::value,
-                                          numbered_request_id(3));
+                                          numbered_request_id(3), far_future);
   REQUIRE(unknown);
   CHECK_FALSE(unknown->result);
+}
+
+TEST_CASE("a lookup whose asker stopped waiting is dropped unread") {
+  // Issue 14, item 6: with the database away, the reader's mailbox grew
+  // with the GET rate, and each stale lookup would still cost a query.
+  reader_fixture f;
+  f.users->seed({some_user, user_name{"ann"}, numbered_request_id(1)});
+  f.now = far_future + 1s;
+  auto user
+    = f.lookup<user_lookup>(find_user_atom::value, some_user, far_future);
+  REQUIRE_FALSE(user);
+  CHECK(code_of(user.error()) == error_code::overloaded);
+  auto request = f.lookup<request_lookup>(find_request_atom::value,
+                                          numbered_request_id(1), far_future);
+  REQUIRE_FALSE(request);
+  CHECK(code_of(request.error()) == error_code::overloaded);
+  CHECK(f.users->calls(method::find_by_uuid) == 0);
+  CHECK(f.users->calls(method::find_by_request) == 0);
 }
 
 TEST_CASE("a failing database is an error value, not a crash") {
@@ -93,7 +126,7 @@ TEST_CASE("a failing database is an error value, not a crash") {
   f.users->fail_next(method::find_duplicate,
                      make_error(error_code::database_unavailable, "down"));
   auto result = f.lookup<request_lookup>(find_request_atom::value,
-                                         numbered_request_id(4));
+                                         numbered_request_id(4), far_future);
   REQUIRE_FALSE(result);
   CHECK(code_of(result.error()) == error_code::database_unavailable);
 }
@@ -109,7 +142,10 @@ TEST_CASE("the health probe reports the first failing check") {
        return *broker_up ? caf::error{}
                          : make_error(error_code::unavailable, "no broker");
      }},
-    {"database", [] { return caf::error{}; }},
+    {"database",
+     [] {
+       return caf::error{};
+     }},
   };
   auto probe = f.sys.spawn(health_probe, checks, caf::timespan{1s}, verdict);
   f.sched.run_once();

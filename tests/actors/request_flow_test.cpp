@@ -253,7 +253,26 @@ TEST_CASE("a request actor that dies is forgotten by the registry") {
   caf::anon_send_exit(doomed, caf::exit_reason::kill);
   f.sched.run();
   CHECK(f.stats().waiting == 0);
-  CHECK(f.replies.empty());
+  // Issue 14, item 8: its client is still answered (503), once, so the
+  // in-flight slot the reply releases is never lost.
+  auto& reply = f.only_reply(numbered_request_id(9));
+  REQUIRE_FALSE(reply);
+  CHECK(code_of(reply.error()) == error_code::unavailable);
+}
+
+TEST_CASE("a registry that stops hands every waiting request its deadline") {
+  flow_fixture f;
+  auto id = numbered_request_id(10);
+  f.start_request(id, "waits", false, std::chrono::hours{1});
+  f.sched.run();
+  REQUIRE(f.stats().waiting == 1);
+  caf::anon_send_exit(f.registry_handle, caf::exit_reason::user_shutdown);
+  f.sched.run();
+  // Without it the request would wait for a deadline that nobody keeps,
+  // and the actor system's shutdown with it (issue 14, item 8).
+  auto& reply = f.only_reply(id);
+  REQUIRE_FALSE(reply);
+  CHECK(code_of(reply.error()) == error_code::reply_timeout);
 }
 
 TEST_CASE("two waiters under one ID both get the outcome") {
@@ -440,4 +459,61 @@ TEST_CASE("a broadcast request carries no reply partition header") {
   f.sched.run();
   REQUIRE(f.log->records.size() == 1);
   CHECK_FALSE(f.log->records.front().message.header_value("replyPartition"));
+}
+
+// Issue 14, item 1: two requests share an Idempotency-Key (so a request ID)
+// but carry different names. Each answer must describe its own request.
+
+TEST_CASE("a waiter never accepts an outcome for another name") {
+  flow_fixture f;
+  auto id = numbered_request_id(21);
+  f.start_request(id, "ann");
+  f.sched.run();
+  // An outcome for the same request ID that names someone else (another
+  // instance's request under the same key, as the worker decided it).
+  f.deliver(created(id, "bob"));
+  CHECK(f.replies[id.value].empty());
+  CHECK(f.stats().waiting == 1);
+  // Its own outcome still reaches it.
+  f.deliver(created(id, "ann"));
+  auto& reply = f.only_reply(id);
+  REQUIRE(reply);
+  CHECK(std::get<user_created>(*reply).name.value == "ann");
+}
+
+TEST_CASE("a second request for a waiting ID with another name is refused "
+          "at once and never published") {
+  flow_fixture f;
+  auto id = numbered_request_id(22);
+  std::vector<caf::expected<outcome>> second;
+  f.start_request(id, "ann");
+  f.sched.run();
+  REQUIRE(f.log->records.size() == 1);
+  f.start_request(id, "bob");
+  f.sched.run();
+  // Exactly one publish: bob's request is refused before it leaves.
+  CHECK(f.log->records.size() == 1);
+  auto& replies = f.replies[id.value];
+  REQUIRE(replies.size() == 1);
+  REQUIRE_FALSE(replies.front());
+  CHECK(code_of(replies.front().error()) == error_code::request_id_conflict);
+  CHECK(f.stats().waiting == 1);
+  // ann's outcome reaches ann only.
+  f.deliver(created(id, "ann"));
+  REQUIRE(replies.size() == 2);
+  REQUIRE(replies.back());
+  CHECK(std::get<user_created>(*replies.back()).name.value == "ann");
+  CHECK(f.stats().waiting == 0);
+}
+
+TEST_CASE("a rejection for another name under the same ID reaches only "
+          "that name's waiter") {
+  flow_fixture f;
+  auto id = numbered_request_id(23);
+  f.start_request(id, "ann");
+  f.sched.run();
+  user_rejected refused{id, user_name{"bob"}, error_code::request_id_conflict,
+                        "request ID already created another name"};
+  f.deliver(refused);
+  CHECK(f.replies[id.value].empty());
 }

@@ -807,3 +807,32 @@ TEST_CASE("the consumer lag gauge reads the source at scrape time, weakly") {
   CHECK(reg.render().find("\nsemiasync_worker_consumer_lag 0\n")
         != std::string::npos);
 }
+
+// -- a publisher that fails for good ------------------------------------------
+
+TEST_CASE("a publisher that fails for good stops the worker with its reason, "
+          "without retrying or committing") {
+  worker_fixture f;
+  caf::scoped_actor self{f.sys};
+  self->monitor(f.handle);
+  f.source->queue({request_record(0, 10, 1, "alice")});
+  f.run_steps(steps);
+  REQUIRE(f.publisher->published.size() == 1);
+  auto fatal = make_error(error_code::publish_failed,
+                          "Kafka producer failed for good: test");
+  // As librdkafka does: the record in flight fails, then the fatal error.
+  f.publisher->fail(0, fatal);
+  f.publisher->fail_for_good(fatal);
+  f.run_steps(steps);
+  f.sched.advance_time(max_backoff);
+  f.run_steps(steps);
+  auto reason = down_reason(self);
+  REQUIRE(reason);
+  CHECK(code_of(*reason) == error_code::publish_failed);
+  CHECK(detail_of(*reason) == detail_of(fatal));
+  // The graceful way out (its consumer closes after it, leaving the group),
+  // and nothing retried: the partition's next owner redoes the record.
+  CHECK(f.publisher->flushes == 1);
+  CHECK(f.publisher->published.size() == 1);
+  CHECK(f.source->marked().empty());
+}

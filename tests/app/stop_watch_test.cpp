@@ -3,6 +3,7 @@
 
 #include "actors/system_config.hpp"
 #include "app/stop_watch.hpp"
+#include "domain/error.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -46,4 +47,22 @@ TEST_CASE("a long-lived actor that stops on its own is a failure") {
   CHECK(cause.signal == 0);
   CHECK_FALSE(cause.failure.empty());
   CHECK(describe(cause).find("stopped") != std::string::npos);
+}
+
+TEST_CASE("a long-lived actor's own error is the stop's one-line reason") {
+  termination_signals signals;
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  auto watched = sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
+    return {[self](int) {
+      self->quit(make_error(error_code::publish_failed,
+                            "Kafka producer failed for good (X): why"));
+    }};
+  });
+  caf::anon_send(watched, 1);
+  auto cause = wait_for_stop(sys, signals, {watched.address()});
+  CHECK(cause.signal == 0);
+  CHECK(describe(cause)
+        == "a long-lived actor stopped: publish_failed: Kafka producer "
+           "failed for good (X): why");
 }

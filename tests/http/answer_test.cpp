@@ -180,8 +180,8 @@ TEST_CASE("problem builds RFC 9457 bodies", "[answer]") {
 TEST_CASE("a rejection by the worker is a 4xx problem, never a retry hint",
           "[answer]") {
   auto reject = [](error_code reason, std::string detail) {
-    outcome x = user_rejected{request, user_name{"alice"}, reason,
-                              std::move(detail)};
+    outcome x
+      = user_rejected{request, user_name{"alice"}, reason, std::move(detail)};
     return answer_for(x, request);
   };
   SECTION("a reused Idempotency-Key is a 422") {
@@ -202,7 +202,8 @@ TEST_CASE("a rejection by the worker is a 4xx problem, never a retry hint",
     CHECK(problem_body(x)["detail"].get<std::string>().find("MySQL")
           == std::string::npos);
   }
-  CHECK_FALSE(header(reject(error_code::request_id_conflict, ""), "Retry-After"));
+  CHECK_FALSE(
+    header(reject(error_code::request_id_conflict, ""), "Retry-After"));
 }
 
 TEST_CASE("respond-async turns a passed deadline into 202", "[answer]") {
@@ -218,16 +219,16 @@ TEST_CASE("respond-async turns a passed deadline into 202", "[answer]") {
     outcome created
       = user_created{request, user_uuid{user_text}, user_name{"a"}};
     CHECK(http::answer_async(created, request).status == 201);
-    CHECK(http::answer_async(caf::expected<outcome>{make_error(
-                               error_code::publish_uncertain)},
-                             request)
+    CHECK(http::answer_async(
+            caf::expected<outcome>{make_error(error_code::publish_uncertain)},
+            request)
             .status
           == 504);
-    CHECK(http::answer_async(caf::expected<outcome>{make_error(
-                               error_code::publish_failed)},
-                             request)
-            .status
-          == 503);
+    CHECK(
+      http::answer_async(
+        caf::expected<outcome>{make_error(error_code::publish_failed)}, request)
+        .status
+      == 503);
   }
 }
 
@@ -235,8 +236,8 @@ TEST_CASE("GET /requests/<id> answers from the stored outcome", "[answer]") {
   using stored = caf::expected<std::optional<outcome>>;
   SECTION("created: 200 pointing at the user") {
     auto x = http::answer_request_status(
-      stored{outcome{
-        user_created{request, user_uuid{user_text}, user_name{"ann"}}}},
+      stored{
+        outcome{user_created{request, user_uuid{user_text}, user_name{"ann"}}}},
       false, request);
     CHECK(x.status == 200);
     CHECK(header(x, "Location") == "/users/" + user_text);
@@ -254,19 +255,19 @@ TEST_CASE("GET /requests/<id> answers from the stored outcome", "[answer]") {
     CHECK(json::parse(x.body)["status"] == "duplicated");
   }
   SECTION("not stored: 202 while pending, else 404") {
-    auto pending = http::answer_request_status(stored{std::nullopt}, true,
-                                               request);
+    auto pending
+      = http::answer_request_status(stored{std::nullopt}, true, request);
     CHECK(pending.status == 202);
     CHECK(header(pending, "Retry-After"));
-    auto unknown = http::answer_request_status(stored{std::nullopt}, false,
-                                               request);
+    auto unknown
+      = http::answer_request_status(stored{std::nullopt}, false, request);
     CHECK(unknown.status == 404);
     problem_body(unknown);
   }
   SECTION("a failed lookup is a 503 without the database's words") {
     auto x = http::answer_request_status(
-      stored{make_error(error_code::database_unavailable, internal_text)},
-      true, request);
+      stored{make_error(error_code::database_unavailable, internal_text)}, true,
+      request);
     CHECK(x.status == 503);
     CHECK(x.body.find("MySQL") == std::string::npos);
   }
@@ -288,4 +289,72 @@ TEST_CASE("GET /users/<uuid> answers 200 or 404", "[answer]") {
                           request)
           .status
         == 503);
+}
+
+TEST_CASE("an attempt under a shared request ID reads its own status, not "
+          "another name's outcome",
+          "[answer]") {
+  // Issue 14, item 7: a respond-async request refused for a reused key
+  // polled the first request's `200 created`.
+  using stored = caf::expected<std::optional<outcome>>;
+  user_name ann{"ann"};
+  user_name bob{"b\xC3\xB6 b&=?"};
+  stored ann_created{outcome{user_created{request, user_uuid{user_text}, ann}}};
+  SECTION("the attempt that owns the ID reads its outcome") {
+    auto x = http::answer_request_status(ann_created, false, request, ann);
+    CHECK(x.status == 200);
+    CHECK(json::parse(x.body)["status"] == "created");
+  }
+  SECTION("another name under the same ID reads that it was refused") {
+    auto x = http::answer_request_status(ann_created, false, request, bob);
+    CHECK(x.status == 200);
+    auto doc = json::parse(x.body);
+    CHECK(doc["status"] == "rejected");
+    CHECK(doc["error"] == "request_id_conflict");
+    CHECK(doc["name"] == bob.value);
+    CHECK_FALSE(header(x, "Location"));
+  }
+  SECTION("a duplicate binds its ID to its name as well") {
+    stored dup{outcome{user_duplicated{request, ann}}};
+    CHECK(
+      json::parse(
+        http::answer_request_status(dup, false, request, bob).body)["status"]
+      == "rejected");
+  }
+  SECTION("the 202 of a keyed attempt points at that attempt") {
+    auto x = http::answer_async(
+      caf::expected<outcome>{make_error(error_code::reply_timeout)}, request,
+      bob);
+    CHECK(header(x, "Location")
+          == "/requests/" + request.value + "?name=b%C3%B6%20b%26%3D%3F");
+    auto pending
+      = http::answer_request_status(stored{std::nullopt}, true, request, bob);
+    CHECK(header(pending, "Location") == header(x, "Location"));
+  }
+}
+
+TEST_CASE("each 503 says why: draining, a limit, a failed publish or a "
+          "dependency",
+          "[answer]") {
+  // Issue 14, item 13: every 503 had the same detail.
+  auto detail = [](caf::error err) {
+    auto x = answer_for(caf::expected<outcome>{std::move(err)}, request);
+    CHECK(x.status == 503);
+    CHECK(header(x, "Retry-After"));
+    return json::parse(x.body)["detail"].get<std::string>();
+  };
+  std::set<std::string> details{
+    detail(make_error(error_code::draining, "shutting down")),
+    detail(make_error(error_code::overloaded, "too many requests in flight")),
+    detail(make_error(error_code::publish_failed, internal_text)),
+    detail(make_error(error_code::database_unavailable, internal_text)),
+    detail(make_error(error_code::unavailable, internal_text)),
+  };
+  CHECK(details.size() == 5);
+  for (auto& x : details)
+    CHECK(x.find("MySQL") == std::string::npos);
+  CHECK(
+    detail(make_error(error_code::overloaded, "too many requests in flight"))
+      .find("too many requests in flight")
+    != std::string::npos);
 }

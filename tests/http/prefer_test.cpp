@@ -11,8 +11,7 @@ TEST_CASE("Prefer: a missing header asks for nothing", "[prefer]") {
   CHECK_FALSE(prefs.wait);
 }
 
-TEST_CASE("Prefer: respond-async and wait are read per RFC 7240",
-          "[prefer]") {
+TEST_CASE("Prefer: respond-async and wait are read per RFC 7240", "[prefer]") {
   SECTION("one preference") {
     auto prefs = parse_prefer("respond-async");
     CHECK(prefs.respond_async);
@@ -56,4 +55,29 @@ TEST_CASE("request_deadline honours wait up to the maximum", "[prefer]") {
   // respond-async alone: answer as soon as the request is published.
   CHECK(request_deadline({true, std::nullopt}, reply, max_wait) == 0ms);
   CHECK(request_deadline({true, 4s}, reply, max_wait) == 4000ms);
+}
+
+TEST_CASE("Prefer: several fields are one list", "[prefer]") {
+  // Issue 14, item 10: `-H 'Prefer: wait=1' -H 'Prefer: respond-async'`
+  // was read as wait=1 alone and answered 504 instead of 202.
+  auto prefs = parse_prefer_fields({"wait=1", "respond-async"});
+  CHECK(prefs.respond_async);
+  CHECK(prefs.wait == 1s);
+  // The first wait wins across fields too.
+  CHECK(parse_prefer_fields({"wait=2", "wait=9"}).wait == 2s);
+  CHECK_FALSE(parse_prefer_fields({}).respond_async);
+}
+
+TEST_CASE("Preference-Applied tells the wait that was applied", "[prefer]") {
+  // Issue 14, item 10: wait=60 was echoed when 30 s were applied.
+  auto prefs = parse_prefer("wait=60");
+  auto applied = request_deadline(prefs, 5s, 30s);
+  CHECK(preference_applied(prefs, false, applied) == "wait=30");
+  CHECK(preference_applied(parse_prefer("wait=7"), false, 7s) == "wait=7");
+  CHECK(preference_applied(parse_prefer("wait=2"), false, 1500ms) == "wait=2");
+  auto both = parse_prefer("respond-async, wait=3");
+  CHECK(preference_applied(both, true, 3s) == "respond-async, wait=3");
+  // respond-async is applied only when the answer is the 202.
+  CHECK(preference_applied(both, false, 3s) == "wait=3");
+  CHECK(preference_applied(parse_prefer(std::nullopt), false, 5s).empty());
 }

@@ -188,6 +188,11 @@ public:
     return server_.port;
   }
 
+  /// The server process.
+  child_process& server() {
+    return *server_.process;
+  }
+
   /// The worker process; `start_worker` must have run.
   child_process& worker() {
     REQUIRE(worker_);
@@ -682,13 +687,13 @@ TEST_CASE("the read endpoints answer 404 405 and duplicated", "[api][read]") {
       = http_send(stack.port(), json_post("/users/" + random_uuid(), "{}"));
     // An answer to a POST: X-Request-Id is required here.
     check_problem(resp, 405);
-    CHECK(resp.header("Allow") == "GET");
+    CHECK(resp.header("Allow") == "GET, HEAD");
   }
   SECTION("POST to a request") {
     auto resp
       = http_send(stack.port(), json_post("/requests/" + random_uuid(), "{}"));
     check_problem(resp, 405);
-    CHECK(resp.header("Allow") == "GET");
+    CHECK(resp.header("Allow") == "GET, HEAD");
   }
   SECTION("a request that ended as a duplicate") {
     auto name = unique_name("read-dup");
@@ -842,4 +847,187 @@ TEST_CASE("metrics count answers latencies outcomes and worker records",
   CHECK(worker_count(worker_after, "duplicated")
           - worker_count(worker_before, "duplicated")
         == 1);
+}
+
+// -- issue 14: every answer true ------------------------------------------------
+
+TEST_CASE("two requests sharing an Idempotency-Key with different names: "
+          "each answer describes its own request",
+          "[api][idempotency][truth]") {
+  // Issue 14, item 1: with the worker paused and both in flight, both
+  // clients got 201 and one body named the other's user.
+  private_pipeline p{"shared-key"};
+  p.start_worker();
+  p.warm_up();
+  INFO(p.log_tails());
+  auto key = unique_name("shared-key");
+  auto ann = unique_name("ann");
+  auto bob = unique_name("bob");
+  http_headers with_key{{"Idempotency-Key", key}};
+  http_response first;
+  http_response second;
+  {
+    pause_guard paused{p.worker().pid()};
+    std::thread t1{[&] { first = p.create_user(ann, with_key); }};
+    // The second arrives while the first waits.
+    std::this_thread::sleep_for(300ms);
+    std::thread t2{[&] { second = p.create_user(bob, with_key); }};
+    t2.join();
+    // Refused at once, before the worker decided anything.
+    check_problem(second, 422);
+    paused.resume();
+    t1.join();
+  }
+  check_created(first, ann);
+  CHECK(request_id_of(first) == request_id_of(second));
+  auto row = find_user(ann);
+  REQUIRE(row);
+  CHECK(row->request.value == request_id_of(first));
+  CHECK_FALSE(find_user(bob));
+}
+
+TEST_CASE("a keyed respond-async attempt refused for another name polls its "
+          "own refusal",
+          "[api][idempotency][prefer][truth]") {
+  // Issue 14, item 7: the status URL of a request refused for a reused key
+  // showed the first request's `200 created`.
+  auto& stack = pipeline::shared();
+  INFO(stack.log_tails());
+  auto key = unique_name("async-key");
+  auto ann = unique_name("ann");
+  auto bob = unique_name("bob");
+  check_created(stack.create_user(ann, {{"Idempotency-Key", key}}), ann);
+  auto async = stack.create_user(
+    bob, {{"Idempotency-Key", key}, {"Prefer", "respond-async"}});
+  INFO("POST: " << async.status << " " << async.body);
+  // Either the worker's refusal came first (422) or a 202 that points at
+  // this attempt; its status must then say "rejected", never "created".
+  if (async.status == 202) {
+    auto location = async.header("Location");
+    REQUIRE(location);
+    CHECK(location->find("?name=") != std::string::npos);
+    auto deadline = clock_type::now() + 20s;
+    auto status = http_send(stack.port(), get(*location));
+    while (status.status == 202 && clock_type::now() < deadline) {
+      std::this_thread::sleep_for(poll_interval);
+      status = http_send(stack.port(), get(*location));
+    }
+    INFO("GET " << *location << ": " << status.status << " " << status.body);
+    REQUIRE(status.status == 200);
+    auto doc = json_body(status);
+    CHECK(doc.value("status", nlohmann::json{}) == "rejected");
+    CHECK(doc.value("name", nlohmann::json{}) == bob);
+  } else {
+    check_problem(async, 422);
+  }
+  // The first attempt's own poll still reads its creation.
+  auto id = request_id_of(async);
+  auto own = http_send(stack.port(), get("/requests/" + id));
+  REQUIRE(own.status == 200);
+  CHECK(json_body(own).value("name", nlohmann::json{}) == ann);
+  CHECK_FALSE(find_user(bob));
+}
+
+TEST_CASE("Prefer in several header fields is one list, and the applied wait "
+          "is the one said",
+          "[api][prefer]") {
+  // Issue 14, item 10.
+  private_pipeline p{"prefer-fields", {"--max-wait-ms=2000"}};
+  p.start_worker();
+  p.warm_up();
+  INFO(p.log_tails());
+  pause_guard paused{p.worker().pid()};
+  auto name = unique_name("prefer-fields");
+  auto start = clock_type::now();
+  auto resp = p.create_user(
+    name, {{"Prefer", "wait=1"}, {"Prefer", "respond-async"}});
+  auto id = request_id_of(resp);
+  check_pending(resp, id);
+  CHECK(seconds_since(start) < 3.0);
+  auto capped = p.create_user(unique_name("capped"), {{"Prefer", "wait=60"}});
+  check_problem(capped, 504);
+  CHECK(capped.header("Preference-Applied") == "wait=2");
+}
+
+TEST_CASE("HEAD works wherever GET does, trailing slashes and upper-case "
+          "UUIDs name the same resources",
+          "[api][read]") {
+  // Issue 14, items 11 and 12.
+  auto& stack = pipeline::shared();
+  INFO(stack.log_tails());
+  auto name = unique_name("head");
+  auto created = stack.create_user(name);
+  auto uuid = check_created(created, name);
+  auto id = request_id_of(created);
+  auto upper = [](std::string text) {
+    for (auto& c : text)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return text;
+  };
+  SECTION("HEAD") {
+    std::vector<std::string> paths{"/healthz", "/readyz", "/metrics",
+                                   "/users/" + uuid, "/requests/" + id};
+    for (auto& path : paths) {
+      INFO("HEAD " << path);
+      auto got = http_send(stack.port(), get(path));
+      auto head = http_send(stack.port(), {"HEAD", path, {}, {}});
+      CHECK(head.status == got.status);
+      CHECK(head.body.empty());
+      CHECK(head.header("Content-Type") == got.header("Content-Type"));
+      if (path != "/metrics") // Its counters move between the two.
+        CHECK(head.header("Content-Length")
+              == std::to_string(got.body.size()));
+    }
+    auto post = http_send(stack.port(), json_post("/healthz", "{}"));
+    check_problem(post, 405);
+    CHECK(post.header("Allow") == "GET, HEAD");
+  }
+  SECTION("upper-case UUIDs") {
+    auto user = http_send(stack.port(), get("/users/" + upper(uuid)));
+    REQUIRE(user.status == 200);
+    CHECK(json_body(user).value("uuid", nlohmann::json{}) == uuid);
+    auto request = http_send(stack.port(), get("/requests/" + upper(id)));
+    REQUIRE(request.status == 200);
+    CHECK(json_body(request).value("requestId", nlohmann::json{}) == id);
+  }
+  SECTION("trailing slashes") {
+    auto again = unique_name("slash");
+    check_created(
+      http_send(stack.port(), json_post("/users/", name_body(again))), again);
+    auto listing = http_send(stack.port(), get("/users/"));
+    check_get_problem(listing, 405);
+    CHECK(listing.header("Allow") == "POST");
+    check_get_problem(http_send(stack.port(), get("/requests/")), 404);
+    CHECK(http_send(stack.port(), get("/healthz/")).status == 200);
+  }
+}
+
+TEST_CASE("a draining server says so on readyz and in its 503s",
+          "[api][readyz][truth]") {
+  // Issue 14, items 4 and 13: after SIGTERM, with a request still waiting,
+  // /readyz answered 200 while every new POST got 503, and every 503 said
+  // the same thing.
+  private_pipeline p{"draining", {"--reply-timeout-ms=8000"}};
+  p.start_worker();
+  p.warm_up();
+  INFO(p.log_tails());
+  pause_guard paused{p.worker().pid()};
+  auto waiting_name = unique_name("drain-waits");
+  http_response waiting;
+  std::thread waiter{[&] { waiting = p.create_user(waiting_name); }};
+  std::this_thread::sleep_for(500ms);
+  ::kill(p.server().pid(), SIGTERM);
+  auto ready = wait_for_readyz(p.port(), 503, 3s);
+  REQUIRE(ready);
+  CHECK(ready->status == 503);
+  CHECK(json_body(*ready).value("reason", nlohmann::json{}) == "draining");
+  auto refused = p.create_user(unique_name("drain-new"));
+  check_problem(refused, 503);
+  CHECK(contains_ignoring_case(
+    json_body(refused).value("detail", nlohmann::json{""}).get<std::string>(),
+    "shutting down"));
+  paused.resume();
+  waiter.join();
+  // The waiting request still got its real answer.
+  check_created(waiting, waiting_name);
 }

@@ -193,7 +193,14 @@ http_response http_send(uint16_t port, const http_request& req,
   if (auto te = result.header("Transfer-Encoding");
       te && !iequals(*te, "identity"))
     throw http_error("unsupported Transfer-Encoding: " + *te);
-  if (auto length = result.header("Content-Length")) {
+  if (req.method == "HEAD") {
+    // A HEAD answer has no body whatever its Content-Length says: whatever
+    // arrives before the close is kept, so a test can see a stray body.
+    while (receive_some(fd, buf, deadline)) {
+      // keep reading
+    }
+    result.body = buf.substr(body_start);
+  } else if (auto length = result.header("Content-Length")) {
     size_t expected = 0;
     try {
       expected = std::stoul(*length);

@@ -525,3 +525,81 @@ TEST_CASE("the producer tells a topic's partition count from its cache",
   REQUIRE(again);
   CHECK(*again == 5);
 }
+
+// -- fatal errors -------------------------------------------------------------
+
+namespace {
+
+/// Kafka's API key of InitProducerId (the mock header has no names for them).
+constexpr int16_t init_producer_id_api = 22;
+
+/// Has the cluster refuse the next producer its idempotence ID: librdkafka
+/// treats that refusal as fatal, as it would an out-of-order sequence.
+void refuse_producer_id(mock_cluster& cluster) {
+  rd_kafka_mock_push_request_errors(
+    cluster.get(), init_producer_id_api, 1,
+    RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
+}
+
+} // namespace
+
+TEST_CASE("a fatal producer error is kept, told once, and fails every later "
+          "publish at once",
+          "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("t", 1);
+  refuse_producer_id(cluster);
+  auto prod = make_producer(cluster.bootstraps());
+  auto told = std::make_shared<std::vector<caf::error>>();
+  prod->on_fatal([told](const caf::error& err) {
+    told->push_back(err);
+  });
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  while (told->empty() && std::chrono::steady_clock::now() < deadline)
+    prod->serve_delivery_reports(100ms);
+  REQUIRE(told->size() == 1);
+  auto fatal = prod->fatal_error();
+  REQUIRE(fatal);
+  CHECK(semiasync::code_of(fatal) == error_code::publish_failed);
+  CHECK_THAT(semiasync::detail_of(fatal),
+             Catch::Contains("CLUSTER_AUTHORIZATION_FAILED")
+               && Catch::Contains("Cluster authorization failed"));
+  CHECK(semiasync::detail_of(told->front()) == semiasync::detail_of(fatal));
+
+  auto reported = std::make_shared<bool>(false);
+  auto refused = prod->publish(make_record("t", "k", "late"),
+                               [reported](const caf::error&) {
+                                 *reported = true;
+                               });
+  CHECK(semiasync::code_of(refused) == error_code::publish_failed);
+  CHECK(semiasync::detail_of(refused) == semiasync::detail_of(fatal));
+  prod->serve_delivery_reports(100ms);
+  CHECK_FALSE(*reported);
+  // Told once only, however long it is polled.
+  CHECK(told->size() == 1);
+
+  // Whoever asks after the fact hears of it at once.
+  std::vector<caf::error> late;
+  prod->on_fatal([&late](const caf::error& err) {
+    late.push_back(err);
+  });
+  REQUIRE(late.size() == 1);
+  CHECK(semiasync::detail_of(late.front()) == semiasync::detail_of(fatal));
+}
+
+TEST_CASE("the polling thread tells a fatal producer error without any "
+          "publish",
+          "[kafka]") {
+  mock_cluster cluster;
+  refuse_producer_id(cluster);
+  auto prod = make_producer(cluster.bootstraps());
+  auto told = std::make_shared<std::promise<caf::error>>();
+  auto result = told->get_future();
+  prod->on_fatal([told](const caf::error& err) {
+    told->set_value(err);
+  });
+  prod->start_polling_thread();
+  REQUIRE(result.wait_for(patience) == std::future_status::ready);
+  CHECK_THAT(semiasync::detail_of(result.get()),
+             Catch::Contains("Cluster authorization failed"));
+}
