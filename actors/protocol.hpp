@@ -168,8 +168,7 @@ using request_actor = caf::typed_actor<
 using registry_actor = caf::typed_actor<
   // Registers `request_actor` under the ID for the name it asks to create
   // and schedules its deadline (after this long); answers once it is
-  // routable, or `request_id_conflict` when the ID already waits here for
-  // another name.
+  // routable.
   caf::replies_to<enroll_atom, request_id, user_name, request_actor,
                   caf::timespan>::with<caf::ok_atom>,
   // Forgets the request actor, wherever it is registered.

@@ -1,26 +1,15 @@
 #include "actors/registry.hpp"
 
-#include "domain/error.hpp"
-
 #include <caf/system_messages.hpp>
 
 #include <algorithm>
 
 namespace semiasync {
 
-caf::error registry_state::add(request_id id, user_name name,
-                               request_actor who) {
-  auto& entry = waiting[id];
-  if (entry.actors.empty())
-    entry.name = std::move(name);
-  else if (entry.name != name)
-    // Answering both would hand one of them the other's outcome.
-    return make_error(error_code::request_id_conflict,
-                      "request ID already waits for another name");
-  ids_by_actor.emplace(who.id(), std::move(id));
-  entry.actors.push_back(std::move(who));
+void registry_state::add(request_id id, user_name name, request_actor who) {
+  ids_by_actor.emplace(who.id(), id);
+  waiting[std::move(id)].actors.push_back({std::move(who), std::move(name)});
   report_size();
-  return {};
 }
 
 registry_state::waiting_map::iterator
@@ -36,8 +25,8 @@ void registry_state::remove(const caf::actor_addr& who) {
   if (i == waiting.end()) return;
   auto& actors = i->second.actors;
   actors.erase(std::remove_if(actors.begin(), actors.end(),
-                              [&](const request_actor& x) {
-                                return x.address() == who;
+                              [&](const waiter& x) {
+                                return x.actor.address() == who;
                               }),
                actors.end());
   if (actors.empty()) waiting.erase(i);
@@ -48,7 +37,7 @@ std::optional<request_actor> registry_state::find(caf::actor_id who) {
   auto i = waiting_of(who);
   if (i == waiting.end()) return std::nullopt;
   for (auto& x : i->second.actors)
-    if (x.id() == who) return x;
+    if (x.actor.id() == who) return x.actor;
   return std::nullopt;
 }
 
@@ -91,16 +80,14 @@ registry(registry_actor::stateful_pointer<registry_state> self,
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& [id, entry] : self->state.waiting)
       for (auto& who : entry.actors)
-        self->send(who, deadline_atom::value);
+        self->send(who.actor, deadline_atom::value);
     self->quit(msg.reason);
   });
   return {
     [self](enroll_atom, request_id& id, user_name& name, request_actor& who,
-           caf::timespan deadline) -> caf::result<caf::ok_atom> {
+           caf::timespan deadline) {
       auto handle = who;
-      if (auto err
-          = self->state.add(std::move(id), std::move(name), std::move(who)))
-        return err;
+      self->state.add(std::move(id), std::move(name), std::move(who));
       // The deadline is scheduled here, after the enrollment, so it cannot
       // arrive before it: scheduled by the request actor, a short deadline
       // (zero for respond-async) could reach this mailbox first through the
@@ -123,7 +110,14 @@ registry(registry_actor::stateful_pointer<registry_state> self,
       auto i = st.waiting.find(request_of(result));
       // Under a shared Idempotency-Key, an outcome for another name answers
       // another request (here or on another instance), never these waiters.
-      if (i == st.waiting.end() || i->second.name != name_of(result)) {
+      size_t routed = 0;
+      if (i != st.waiting.end())
+        for (auto& who : i->second.actors)
+          if (who.name == name_of(result)) {
+            self->send(who.actor, outcome_atom::value, result);
+            ++routed;
+          }
+      if (routed == 0) {
         ++st.stats.dropped;
         st.metrics->outcomes_dropped.inc();
         return;
@@ -131,8 +125,6 @@ registry(registry_actor::stateful_pointer<registry_state> self,
       ++st.stats.routed;
       st.metrics->outcomes_routed.inc();
       i->second.answered = true;
-      for (auto& who : i->second.actors)
-        self->send(who, outcome_atom::value, result);
     },
     [self](accepted_atom, request_id& id) {
       self->state.remember_pending(std::move(id));

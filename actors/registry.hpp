@@ -23,15 +23,24 @@ struct registry_settings {
   size_t max_pending = 100000;
 };
 
-/// The request actors waiting under one request ID, all for one name.
-struct waiting_requests {
-  /// The name every waiter under this ID asks to create, byte for byte: a
-  /// request for another name under the same ID is refused at enrollment,
-  /// and an outcome naming another name reaches nobody here.
+/// One request actor and the name it asks to create.
+struct waiter {
+  /// The waiting request actor.
+  request_actor actor;
+  /// Its name, byte for byte: only an outcome for this name answers it.
   user_name name;
+};
+
+/// The request actors waiting under one request ID.
+struct waiting_requests {
   /// Usually one; a client that retries with the same Idempotency-Key while
   /// the first attempt still waits adds a second, and both get the outcome.
-  std::vector<request_actor> actors;
+  /// Clients that share a key with different names wait side by side: the
+  /// worker decides which name the ID belongs to, and each waiter gets only
+  /// the outcome for its own name. (Refusing the second at once would be a
+  /// lie whenever the second is the ID's owner: its retry, with the ID's
+  /// own name, would be told that the key belongs to another name.)
+  std::vector<waiter> actors;
   /// Set once their outcome was routed: a publish acknowledgement that
   /// arrives after it must not mark the request pending again.
   bool answered = false;
@@ -78,9 +87,8 @@ struct registry_state {
 
   // -- member functions -------------------------------------------------------
 
-  /// Registers `who` as waiting for `id` to create `name`; refuses with
-  /// `request_id_conflict` when `id` already waits here for another name.
-  caf::error add(request_id id, user_name name, request_actor who);
+  /// Registers `who` as waiting for `id` to create `name`.
+  void add(request_id id, user_name name, request_actor who);
 
   /// Forgets `who`, wherever it waits; a no-op when it waits nowhere.
   void remove(const caf::actor_addr& who);

@@ -163,12 +163,9 @@ request_actor::behavior_type create_user_request(self_pointer self,
             });
       },
       [self, session](caf::error& err) {
-        if (code_of(err) == error_code::request_id_conflict)
-          finish(self, *session, std::move(err));
-        else
-          finish(self, *session,
-                 make_error(error_code::unavailable,
-                            "registry unavailable: " + to_string(err)));
+        finish(self, *session,
+               make_error(error_code::unavailable,
+                          "registry unavailable: " + to_string(err)));
       });
   return {
     [self, session](outcome_atom, outcome& result) {

@@ -270,7 +270,9 @@ void check_create(const indexed& ix, const exchange& x, report& out) {
 // ------------------------------------------------------
 
 void check_status(const indexed& ix, const exchange& x, report& out) {
+  // A keyed attempt's status URL names its name after the ID (`?name=`).
   auto id = x.path.substr(requests_prefix.size());
+  id = id.substr(0, id.find('?'));
   if (x.status == 404) {
     for (auto* y : ix.exchanges_of(id))
       if (y->answered && (y->status == 201 || y->status == 409)

@@ -272,6 +272,14 @@ TEST_CASE("a status or user answer must agree with the final state",
     CHECK(rules(check_history(b.h, end))
           == std::vector<std::string>{"user-mismatch"});
   }
+  SECTION("a keyed attempt's status URL is read by its ID, not its query") {
+    auto& poll
+      = b.get("poll", "/requests/" + id_a + "?name=" + prefix + "a", 200,
+              R"({"name":")" + prefix + R"(a","requestId":")" + id_a
+                + R"(","status":"created","uuid":")" + uuid_a + R"("})");
+    poll.name = prefix + "a";
+    CHECK(check_history(b.h, end).empty());
+  }
   SECTION("a 404 for a request answered 201 before") {
     b.created(prefix + "a", uuid_a, id_a);
     b.get("get-request", "/requests/" + id_a, 404, "{}");
