@@ -1,6 +1,7 @@
 #include "http/answer.hpp"
 
 #include "domain/error.hpp"
+#include "domain/uuid.hpp"
 
 #include <cctype>
 #include <nlohmann/json.hpp>
@@ -191,6 +192,19 @@ answer problem(uint16_t status, std::string_view detail, const request_id& id) {
            {"detail", detail}};
   if (!id.value.empty()) doc["requestId"] = id.value;
   return {status, dump(doc), "application/problem+json", {}};
+}
+
+answer fresh_problem(uint16_t status, std::string_view detail,
+                     const char* allow) {
+  request_id id{random_uuid()};
+  auto result = problem(status, detail, id);
+  result.headers.emplace_back("X-Request-Id", id.value);
+  if (allow) result.headers.emplace_back("Allow", allow);
+  return result;
+}
+
+answer method_not_allowed(const char* allowed) {
+  return fresh_problem(405, std::string{"allowed: "} + allowed, allowed);
 }
 
 answer answer_for(const caf::expected<outcome>& result, const request_id& id) {

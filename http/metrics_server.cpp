@@ -9,6 +9,7 @@
 #include "domain/uuid.hpp"
 #include "http/accept_recovery.hpp"
 #include "http/answer.hpp"
+#include "http/restinio_reply.hpp"
 
 #include <restinio/all.hpp>
 
@@ -39,52 +40,8 @@ namespace {
 /// small one is read, so a POST with a little body still learns its 405.
 constexpr uint64_t max_body_bytes = 1024;
 
-/// Header fields a request may have (as the main port).
-constexpr size_t max_header_fields = 100;
-
-/// Longest header field name (as the main port).
-constexpr size_t max_header_name_bytes = 256;
-
-/// Each connection's read buffer: requests here are a GET line and a few
-/// headers.
-constexpr size_t read_buffer_bytes = 1024;
-
 /// The methods the port serves.
 constexpr const char* allowed_methods = "GET, HEAD";
-
-/// Writes `a` as the response to `req`; for HEAD, the same status and
-/// header fields with the length GET would send, and no body (RFC 9110
-/// 9.3.2: RESTinio sends a body for HEAD as for any method).
-void reply(const restinio::request_handle_t& req, const answer& a) {
-  restinio::http_status_line_t status{restinio::http_status_code_t{a.status},
-                                      std::string{reason_phrase(a.status)}};
-  auto fill = [&a](auto& resp) {
-    resp.append_header(restinio::http_field::content_type, a.content_type);
-    for (auto& [name, value] : a.headers)
-      resp.append_header(name, value);
-  };
-  if (req->header().method() == restinio::http_method_head()) {
-    auto resp
-      = req->create_response<restinio::user_controlled_output_t>(status);
-    fill(resp);
-    resp.set_content_length(a.body.size());
-    resp.done();
-    return;
-  }
-  auto resp = req->create_response(std::move(status));
-  fill(resp);
-  resp.set_body(a.body);
-  resp.done();
-}
-
-/// A problem naming a fresh request ID, as the main port answers requests
-/// that reach no handler.
-answer fresh_problem(uint16_t status, std::string_view detail) {
-  request_id id{random_uuid()};
-  auto result = problem(status, detail, id);
-  result.headers.emplace_back("X-Request-Id", id.value);
-  return result;
-}
 
 class restinio_metrics_server final : public metrics_server {
 public:
@@ -138,7 +95,7 @@ public:
 private:
   restinio::request_handling_status_t
   handle(const restinio::request_handle_t& req) {
-    reply(req, answer_to(*req));
+    write_answer(req, answer_to(*req));
     return restinio::request_accepted();
   }
 
@@ -149,10 +106,7 @@ private:
     const auto method = req.header().method();
     if (method != restinio::http_method_get()
         && method != restinio::http_method_head()) {
-      auto refused
-        = fresh_problem(405, std::string{"allowed: "} + allowed_methods);
-      refused.headers.emplace_back("Allow", allowed_methods);
-      return refused;
+      return method_not_allowed(allowed_methods);
     }
     if (path == "/healthz") return json_answer(200, R"({"status":"ok"})");
     return {200, registry_.render(), metrics::text::content_type, {}};

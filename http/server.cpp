@@ -12,6 +12,7 @@
 #include "http/answer_counters.hpp"
 #include "http/create_user_input.hpp"
 #include "http/prefer.hpp"
+#include "http/restinio_reply.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/timestamp.hpp>
@@ -73,74 +74,6 @@ SEMIASYNC_RECOVER_ACCEPT_ERRORS(semiasync::http::traits)
 namespace semiasync::http {
 
 namespace {
-
-/// Header fields a request may have; real clients send a dozen.
-constexpr size_t max_header_fields = 100;
-
-/// Longest header field name.
-constexpr size_t max_header_name_bytes = 256;
-
-/// Each connection's read buffer. RESTinio's 4 KiB default is held by every
-/// open connection, and a waiting create request keeps its connection: at
-/// 10,000 in flight, 1 KiB saved 30 MiB of RSS (bench/results). A create
-/// request with its headers is a few hundred bytes, so one read still
-/// takes it whole; longer ones are parsed across reads.
-constexpr size_t read_buffer_bytes = 1024;
-
-/// Fills `resp` with the status line's companions: type and headers.
-template <class Response>
-void add_headers(Response& resp, const answer& a, const request_id& id) {
-  resp.append_header(restinio::http_field::content_type, a.content_type);
-  if (!id.value.empty()) resp.append_header("X-Request-Id", id.value);
-  for (auto& [name, value] : a.headers)
-    resp.append_header(name, value);
-}
-
-/// Writes `a` as the response to `req`. RESTinio dispatches the write onto
-/// the connection's strand, so any thread may call this once per request.
-/// A HEAD request gets the GET answer's header fields, its Content-Length
-/// included, and no body (RFC 9110, 9.3.2): RESTinio 0.6 would send one.
-void send(const restinio::request_handle_t& req, const answer& a,
-          const request_id& id = request_id{}) {
-  try {
-    restinio::http_status_line_t status{restinio::http_status_code_t{a.status},
-                                        std::string{reason_phrase(a.status)}};
-    if (req->header().method() == restinio::http_method_head()) {
-      auto resp
-        = req->create_response<restinio::user_controlled_output_t>(status);
-      add_headers(resp, a, id);
-      resp.set_content_length(a.body.size());
-      resp.done();
-      return;
-    }
-    auto resp = req->create_response(status);
-    add_headers(resp, a, id);
-    resp.set_body(a.body);
-    resp.done();
-  } catch (const std::exception& ex) {
-    // The connection is gone or was already answered: nothing to tell.
-    log(log_level::debug, "http", std::string{"response dropped: "} + ex.what(),
-        id.value);
-  }
-}
-
-/// A problem naming a fresh request ID, for answers that reached no
-/// handler, so every answer (to a POST in particular) carries one.
-answer fresh_problem(uint16_t status, std::string_view detail,
-                     const char* allow = nullptr) {
-  request_id id{random_uuid()};
-  auto result = problem(status, detail, id);
-  // The contract: every answer to a POST names its request ID, also when
-  // no handler took the request.
-  result.headers.emplace_back("X-Request-Id", id.value);
-  if (allow) result.headers.emplace_back("Allow", allow);
-  return result;
-}
-
-/// A 405 naming the allowed methods.
-answer method_not_allowed(const char* allowed) {
-  return fresh_problem(405, std::string{"allowed: "} + allowed, allowed);
-}
 
 /// The methods of the read-only resources: HEAD wherever GET works (RFC
 /// 9110, 9.3.2; load balancers probe with it).
@@ -339,7 +272,7 @@ private:
     // in its buffer ("response_context_table is full"), dropping them.
     ++unsent_;
     restinio::asio_ns::post(*io_, [this, req, a, id] {
-      send(req, a, id);
+      write_answer(req, a, id);
       --unsent_;
     });
   }
@@ -468,9 +401,9 @@ private:
     create_user_input input{header_of(req, "Content-Type"),
                             header_of(req, "Idempotency-Key"), req->body(),
                             scope};
-    auto parsed = parse_create_user(input, cfg_.max_body_bytes,
-                                    request_id{random_uuid()},
-                                    cfg_.idempotency_secret);
+    auto parsed
+      = parse_create_user(input, cfg_.max_body_bytes, request_id{random_uuid()},
+                          cfg_.idempotency_secret);
     if (auto rejected = std::get_if<create_user_rejection>(&parsed)) {
       respond(req, route, rejected->response, rejected->request);
       return;
