@@ -5,6 +5,7 @@
 // user root, password root. Every test names its rows with a fresh UUID
 // suffix and deletes them afterwards, so runs never collide.
 
+#include "db/failure_text.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/create_user.hpp"
 #include "domain/error.hpp"
@@ -334,7 +335,7 @@ TEST_CASE("an unreachable server is database_unavailable within the timeout",
     CHECK(steady_clock::now() - start < std::chrono::seconds{2});
     REQUIRE_FALSE(found);
     CHECK(code_of(found.error()) == error_code::database_unavailable);
-    CHECK(detail_of(found.error()) == "connect failed (errno 2002)");
+    CHECK(detail_of(found.error()) == db::describe_failure("connect", 2002));
     CHECK(code_of(err) == error_code::database_unavailable);
     REQUIRE_FALSE(inserted);
     CHECK(code_of(inserted.error()) == error_code::database_unavailable);
@@ -363,14 +364,14 @@ TEST_CASE("a login the server refuses is database_unavailable", "[db]") {
     mysql_user_repository repo{settings};
     auto err = repo.ping();
     CHECK(code_of(err) == error_code::database_unavailable);
-    CHECK(detail_of(err) == "connect failed (errno 1045)");
+    CHECK(detail_of(err) == db::describe_failure("connect", 1045));
   }
   SECTION("unknown database") {
     settings.database = "semiasync_missing_" + std::to_string(::getpid());
     mysql_user_repository repo{settings};
     auto err = repo.ping();
     CHECK(code_of(err) == error_code::database_unavailable);
-    CHECK(detail_of(err) == "connect failed (errno 1049)");
+    CHECK(detail_of(err) == db::describe_failure("connect", 1049));
   }
 }
 
@@ -387,16 +388,17 @@ TEST_CASE("a missing table is retried (database_unavailable) and leaks nothing",
   auto found = repo.find_by_name(user_name{secret});
   REQUIRE_FALSE(found);
   CHECK(code_of(found.error()) == error_code::database_unavailable);
-  CHECK(detail_of(found.error()) == "find_by_name failed (errno 1146)");
+  CHECK(detail_of(found.error()) == db::describe_failure("find_by_name", 1146));
   auto inserted = repo.insert(make_row(secret));
   REQUIRE_FALSE(inserted);
   CHECK(code_of(inserted.error()) == error_code::database_unavailable);
-  CHECK(detail_of(inserted.error()) == "insert failed (errno 1146)");
+  CHECK(detail_of(inserted.error()) == db::describe_failure("insert", 1146));
   // The same for the duplicates (0002 not applied yet).
   auto recorded = repo.find_duplicate(request_id{random_uuid()});
   REQUIRE_FALSE(recorded);
   CHECK(code_of(recorded.error()) == error_code::database_unavailable);
-  CHECK(detail_of(recorded.error()) == "find_duplicate failed (errno 1146)");
+  CHECK(detail_of(recorded.error())
+        == db::describe_failure("find_duplicate", 1146));
   auto remembered
     = repo.remember_duplicate(request_id{random_uuid()}, user_name{secret});
   // code_of and detail_of need an error to look into (an empty one crashes
@@ -404,7 +406,8 @@ TEST_CASE("a missing table is retried (database_unavailable) and leaks nothing",
   CHECK(remembered);
   if (remembered) {
     CHECK(code_of(remembered) == error_code::database_unavailable);
-    CHECK(detail_of(remembered) == "remember_duplicate failed (errno 1146)");
+    CHECK(detail_of(remembered)
+          == db::describe_failure("remember_duplicate", 1146));
   }
   // The next call reconnects and works.
   CHECK_FALSE(repo.ping());
@@ -755,8 +758,9 @@ TEST_CASE_METHOD(fixture,
   CHECK(ok(other.find_by_name(mine.name)).has_value());
 }
 
-TEST_CASE_METHOD(fixture, "a connection lost inside a transaction fails every "
-                          "call until the rollback",
+TEST_CASE_METHOD(fixture,
+                 "a connection lost inside a transaction fails every "
+                 "call until the rollback",
                  "[db]") {
   auto real = test_settings();
   db::testing::tcp_proxy proxy{real.host, real.port};
@@ -777,8 +781,9 @@ TEST_CASE_METHOD(fixture, "a connection lost inside a transaction fails every "
   CHECK_FALSE(ok(via_proxy.find_by_name(row.name)).has_value());
 }
 
-TEST_CASE_METHOD(fixture, "one look_up answers each request of a batch as the "
-                          "single lookups do",
+TEST_CASE_METHOD(fixture,
+                 "one look_up answers each request of a batch as the "
+                 "single lookups do",
                  "[db]") {
   auto alice = make_row(name("Alice"));
   auto quoted = make_row(name("o'brien \\ \"x\" ; --"));
@@ -789,11 +794,11 @@ TEST_CASE_METHOD(fixture, "one look_up answers each request of a batch as the "
   REQUIRE_FALSE(repo.remember_duplicate(dup_request, dup_name));
   auto fresh = request_id{random_uuid()};
   std::vector<create_user_requested> batch{
-    {fresh, user_name{name("ALICE")}},            // 0: collation-equal name
-    {alice.request, user_name{name("other")}},    // 1: the request created one
-    {dup_request, dup_name},                      // 2: a recorded duplicate
-    {request_id{random_uuid()}, quoted.name},     // 3: quotes and backslashes
-    {fresh, user_name{name("nobody")}},           // 4: nothing, ID twice
+    {fresh, user_name{name("ALICE")}},         // 0: collation-equal name
+    {alice.request, user_name{name("other")}}, // 1: the request created one
+    {dup_request, dup_name},                   // 2: a recorded duplicate
+    {request_id{random_uuid()}, quoted.name},  // 3: quotes and backslashes
+    {fresh, user_name{name("nobody")}},        // 4: nothing, ID twice
     {request_id{random_uuid()}, user_name{name(std::string("n\0ul", 4))}},
   };
   auto found = ok(repo.look_up(batch));
@@ -825,8 +830,9 @@ TEST_CASE_METHOD(fixture, "one look_up answers each request of a batch as the "
   CHECK(ok(repo.look_up({})).by_name.empty());
 }
 
-TEST_CASE_METHOD(fixture, "insert_all writes every row, or none when one "
-                          "meets a taken key",
+TEST_CASE_METHOD(fixture,
+                 "insert_all writes every row, or none when one "
+                 "meets a taken key",
                  "[db]") {
   auto taken = make_row(name("all-taken"));
   REQUIRE(ok(repo.insert(taken)) == insert_result::inserted);
