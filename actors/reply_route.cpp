@@ -1,5 +1,6 @@
 #include "actors/reply_route.hpp"
 
+#include "domain/ascii_text.hpp"
 #include "domain/error.hpp"
 
 #include <algorithm>
@@ -20,14 +21,6 @@ std::optional<int32_t> parse_partition(std::string_view text) {
     value = value * 10 + (c - '0');
   }
   return value;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
 }
 
 } // namespace
@@ -52,10 +45,10 @@ void add_reply_partition(wire_message& request, int32_t partition) {
 caf::expected<std::vector<int32_t>>
 parse_partition_list(std::string_view text) {
   std::vector<int32_t> result;
-  if (trim(text).empty()) return result;
+  if (trim_blanks(text).empty()) return result;
   for (;;) {
     auto comma = text.find(',');
-    auto entry = trim(text.substr(0, comma));
+    auto entry = trim_blanks(text.substr(0, comma));
     auto p = parse_partition(entry);
     if (!p)
       return make_error(error_code::unavailable,

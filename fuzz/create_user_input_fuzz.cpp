@@ -9,13 +9,13 @@
 // would publish for it, and a rejection is a 400/413/415 problem+json
 // naming a canonical request ID.
 
+#include "domain/ascii_text.hpp"
 #include "domain/error.hpp"
 #include "domain/user_name_rules.hpp"
 #include "domain/uuid.hpp"
 #include "domain/wire_codec.hpp"
 #include "http/create_user_input.hpp"
 
-#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "fuzz/text_input.hpp"
@@ -24,15 +24,6 @@ namespace {
 
 using namespace semiasync;
 using namespace semiasync::http;
-
-bool same_ignoring_case(std::string_view x, std::string_view y) {
-  if (x.size() != y.size()) return false;
-  for (size_t i = 0; i < x.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(x[i]))
-        != std::tolower(static_cast<unsigned char>(y[i])))
-      return false;
-  return true;
-}
 
 /// The server's default maxBodyBytes.
 constexpr size_t max_body = 65536;
@@ -43,10 +34,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto text = fuzz::split_text_input(data, size);
   create_user_input input;
   for (const auto& [name, value] : text.headers) {
-    if (!input.content_type && same_ignoring_case(name, "Content-Type"))
+    if (!input.content_type && equals_ignoring_ascii_case(name, "Content-Type"))
       input.content_type = value;
     else if (!input.idempotency_key
-             && same_ignoring_case(name, "Idempotency-Key"))
+             && equals_ignoring_ascii_case(name, "Idempotency-Key"))
       input.idempotency_key = value;
   }
   input.body = text.body;

@@ -1,10 +1,10 @@
 #include "http/create_user_input.hpp"
 
+#include "domain/ascii_text.hpp"
 #include "domain/idempotency_key.hpp"
 #include "domain/user_name_rules.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -20,22 +20,9 @@ constexpr size_t max_json_depth = 32;
 /// The longest accepted Idempotency-Key.
 constexpr size_t max_key_length = 255;
 
-std::string lower(std::string_view text) {
-  std::string result{text};
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) {
-                   return std::tolower(c);
-                 });
-  return result;
-}
-
 /// `application/json`, or any `application/<x>+json`, parameters allowed.
 bool is_json_media_type(std::string_view value) {
-  auto type = lower(value.substr(0, value.find(';')));
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
-    type.pop_back();
-  auto start = type.find_first_not_of(" \t");
-  type = start == std::string::npos ? std::string{} : type.substr(start);
+  auto type = ascii_lowercase(trim_blanks(value.substr(0, value.find(';'))));
   if (type == "application/json") return true;
   return type.rfind("application/", 0) == 0 && type.size() > 17
          && type.compare(type.size() - 5, 5, "+json") == 0;

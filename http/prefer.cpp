@@ -1,7 +1,8 @@
 #include "http/prefer.hpp"
 
+#include "domain/ascii_text.hpp"
+
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <string>
 
@@ -9,29 +10,10 @@ namespace semiasync::http {
 
 namespace {
 
-std::string_view trim(std::string_view text) {
-  auto is_space = [](char c) {
-    return c == ' ' || c == '\t';
-  };
-  while (!text.empty() && is_space(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back()))
-    text.remove_suffix(1);
-  return text;
-}
-
-bool equals_ignoring_case(std::string_view x, std::string_view y) {
-  return x.size() == y.size()
-         && std::equal(x.begin(), x.end(), y.begin(), [](char a, char b) {
-              return std::tolower(static_cast<unsigned char>(a))
-                     == std::tolower(static_cast<unsigned char>(b));
-            });
-}
-
 /// Reads the delta-seconds of `wait=`, optionally quoted; nothing when it
 /// is not a whole number (a wait of years is capped later, not refused).
 std::optional<std::chrono::seconds> read_seconds(std::string_view text) {
-  text = trim(text);
+  text = trim_blanks(text);
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
     text = text.substr(1, text.size() - 2);
   if (text.empty()) return std::nullopt;
@@ -50,13 +32,14 @@ std::optional<std::chrono::seconds> read_seconds(std::string_view text) {
 void apply(std::string_view item, preferences& prefs) {
   item = item.substr(0, item.find(';'));
   auto eq = item.find('=');
-  auto name = trim(item.substr(0, eq));
+  auto name = trim_blanks(item.substr(0, eq));
   if (eq == std::string_view::npos) {
-    if (equals_ignoring_case(name, "respond-async")) prefs.respond_async = true;
+    if (equals_ignoring_ascii_case(name, "respond-async"))
+      prefs.respond_async = true;
     return;
   }
   // RFC 7240: the first occurrence of a preference wins.
-  if (equals_ignoring_case(name, "wait") && !prefs.wait)
+  if (equals_ignoring_ascii_case(name, "wait") && !prefs.wait)
     prefs.wait = read_seconds(item.substr(eq + 1));
 }
 

@@ -1,9 +1,9 @@
 #include "tests/faults/lookup_flood.hpp"
 
+#include "domain/ascii_text.hpp"
 #include "domain/uuid.hpp"
 
 #include <arpa/inet.h>
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -23,23 +23,6 @@ using std::chrono::milliseconds;
 
 /// How often the loop looks at deadlines and waves while nothing happens.
 constexpr int poll_interval_ms = 10;
-
-bool iequals(std::string_view x, std::string_view y) {
-  if (x.size() != y.size()) return false;
-  for (size_t i = 0; i < x.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(x[i]))
-        != std::tolower(static_cast<unsigned char>(y[i])))
-      return false;
-  return true;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
 
 /// One GET under way.
 struct connection {
@@ -79,13 +62,13 @@ bool parse_complete(const std::string& in, bool at_end, lookup_record& rec) {
                                          : rest.substr(end + 2);
     auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    auto name = trim(line.substr(0, colon));
-    auto value = trim(line.substr(colon + 1));
-    if (iequals(name, "Content-Length"))
+    auto name = trim_blanks(line.substr(0, colon));
+    auto value = trim_blanks(line.substr(colon + 1));
+    if (equals_ignoring_ascii_case(name, "Content-Length"))
       length = std::strtoul(std::string{value}.c_str(), nullptr, 10);
-    else if (iequals(name, "Content-Type"))
+    else if (equals_ignoring_ascii_case(name, "Content-Type"))
       content_type = std::string{value};
-    else if (iequals(name, "Retry-After"))
+    else if (equals_ignoring_ascii_case(name, "Retry-After"))
       retry_after = true;
   }
   auto body_start = head_end + 4;

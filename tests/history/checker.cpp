@@ -1,7 +1,8 @@
 #include "tests/history/checker.hpp"
 
+#include "domain/ascii_text.hpp"
+
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -477,11 +478,8 @@ void check_health(const run_history& h, const indexed& ix, report& out) {
 
 std::string name_key(std::string_view name) {
   auto end = name.find_last_not_of(' ');
-  std::string result{
-    name.substr(0, end == std::string_view::npos ? 0 : end + 1)};
-  for (auto& c : result)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return result;
+  return ascii_lowercase(
+    name.substr(0, end == std::string_view::npos ? 0 : end + 1));
 }
 
 std::vector<decision_due> decisions_due(const run_history& h,

@@ -1,8 +1,9 @@
 #include "tests/hostile/hostile_stack.hpp"
 
+#include "domain/ascii_text.hpp"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cctype>
 #include <csignal>
 #include <stdexcept>
 #include <thread>
@@ -35,13 +36,6 @@ http_response post_until_created(uint16_t port, const std::string& name,
       return resp ? *resp : http_response{0, {}, "no answer"};
     std::this_thread::sleep_for(200ms);
   }
-}
-
-
-std::string lower(std::string text) {
-  for (auto& c : text)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
 }
 
 } // namespace
@@ -121,14 +115,14 @@ std::string hostile_stack::log_tails() const {
 
 void check_clean_problem(const http_response& resp, int status) {
   check_problem(resp, status);
-  auto body = lower(resp.body);
+  auto body = ascii_lowercase(resp.body);
   INFO("body: " << resp.body);
   for (auto* leak : {"sql", "mysql", "mariadb", "exception", "what()",
                      "nlohmann", "restinio", "caf::", ".cpp", ".hpp",
                      "parse_error", "syntax error", "librdkafka"})
     CHECK(body.find(leak) == std::string::npos);
   // No path of this checkout (where the sources and binaries live) either.
-  CHECK(body.find(lower(SEMIASYNC_SOURCE_DIR)) == std::string::npos);
+  CHECK(body.find(ascii_lowercase(SEMIASYNC_SOURCE_DIR)) == std::string::npos);
 }
 
 std::string raw_request(const std::string& method, const std::string& target,

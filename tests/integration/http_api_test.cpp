@@ -8,6 +8,7 @@
 // `private_pipeline` on topics and a worker group of their own; the others
 // use the shared pipeline.
 
+#include "domain/ascii_text.hpp"
 #include "domain/uuid.hpp"
 
 #include <catch2/catch.hpp>
@@ -52,14 +53,8 @@ double seconds_since(clock_type::time_point start) {
 }
 
 /// True when `text` contains `word`, compared case-insensitively.
-bool contains_ignoring_case(std::string text, std::string word) {
-  auto lower = [](std::string& s) {
-    for (auto& c : s)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  };
-  lower(text);
-  lower(word);
-  return text.find(word) != std::string::npos;
+bool contains_ignoring_case(const std::string& text, const std::string& word) {
+  return ascii_lowercase(text).find(ascii_lowercase(word)) != std::string::npos;
 }
 
 /// A problem answer to a GET. The contract asks for X-Request-Id on POST

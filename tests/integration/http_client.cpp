@@ -1,8 +1,8 @@
 #include "tests/integration/http_client.hpp"
 
-#include <algorithm>
+#include "domain/ascii_text.hpp"
+
 #include <arpa/inet.h>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -17,14 +17,6 @@ namespace semiasync::testing {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-bool iequals(std::string_view x, std::string_view y) {
-  return x.size() == y.size()
-         && std::equal(x.begin(), x.end(), y.begin(), [](char a, char b) {
-              return std::tolower(static_cast<unsigned char>(a))
-                     == std::tolower(static_cast<unsigned char>(b));
-            });
-}
 
 std::string trim(std::string_view text) {
   auto first = text.find_first_not_of(" \t");
@@ -161,7 +153,7 @@ http_response parse_head(std::string_view head) {
 
 std::optional<std::string> http_response::header(std::string_view name) const {
   for (auto& [key, value] : headers)
-    if (iequals(key, name)) return value;
+    if (equals_ignoring_ascii_case(key, name)) return value;
   return std::nullopt;
 }
 
@@ -191,7 +183,7 @@ http_response http_send(uint16_t port, const http_request& req,
   auto result = parse_head(std::string_view{buf}.substr(0, head_end));
   auto body_start = head_end + 4;
   if (auto te = result.header("Transfer-Encoding");
-      te && !iequals(*te, "identity"))
+      te && !equals_ignoring_ascii_case(*te, "identity"))
     throw http_error("unsupported Transfer-Encoding: " + *te);
   if (req.method == "HEAD") {
     // A HEAD answer has no body whatever its Content-Length says: whatever
