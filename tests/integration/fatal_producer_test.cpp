@@ -6,19 +6,16 @@
 // be injected there, not into the real stack's broker. The database is the
 // stack's (neither process reaches it before the failure).
 
-#include <librdkafka/rdkafka.h>
-
-#include "tests/integration/child_process.hpp"
-#include "tests/integration/stack.hpp"
-// The mock API needs rdkafka.h first.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-#include <librdkafka/rdkafka_mock.h>
-#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/integration/child_process.hpp"
+#include "tests/integration/stack.hpp"
+#include "tests/support/mock_cluster.hpp"
 
 using namespace semiasync::testing;
 using namespace std::chrono_literals;
@@ -32,44 +29,18 @@ constexpr int16_t init_producer_id_api = 22;
 constexpr const char* request_topic = "create_user_request_sent";
 constexpr const char* outcome_topic = "user";
 
-/// A one-broker mock cluster whose first InitProducerId is refused with
-/// CLUSTER_AUTHORIZATION_FAILED, which librdkafka treats as fatal.
-class refusing_cluster {
+/// A one-broker mock cluster with the processes' topics, whose first
+/// InitProducerId is refused with CLUSTER_AUTHORIZATION_FAILED, which
+/// librdkafka treats as fatal.
+class refusing_cluster : public mock_cluster {
 public:
   refusing_cluster() {
-    char reason[256];
-    handle_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), reason,
-                               sizeof reason));
-    REQUIRE(handle_ != nullptr);
-    cluster_.reset(rd_kafka_mock_cluster_new(handle_.get(), 1));
-    REQUIRE(cluster_ != nullptr);
     for (auto topic : {request_topic, outcome_topic})
-      REQUIRE(rd_kafka_mock_topic_create(cluster_.get(), topic, 1, 1)
-              == RD_KAFKA_RESP_ERR_NO_ERROR);
+      create_topic(topic, 1);
     rd_kafka_mock_push_request_errors(
-      cluster_.get(), init_producer_id_api, 1,
+      get(), init_producer_id_api, 1,
       RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
   }
-
-  std::string bootstraps() const {
-    return rd_kafka_mock_cluster_bootstraps(cluster_.get());
-  }
-
-private:
-  struct handle_deleter {
-    void operator()(rd_kafka_t* ptr) const {
-      rd_kafka_destroy(ptr);
-    }
-  };
-  struct cluster_deleter {
-    void operator()(rd_kafka_mock_cluster_t* ptr) const {
-      rd_kafka_mock_cluster_destroy(ptr);
-    }
-  };
-
-  // The cluster must go before the handle it was created on.
-  std::unique_ptr<rd_kafka_t, handle_deleter> handle_;
-  std::unique_ptr<rd_kafka_mock_cluster_t, cluster_deleter> cluster_;
 };
 
 std::string log_path(const std::string& label) {

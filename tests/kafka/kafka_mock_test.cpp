@@ -6,15 +6,14 @@
 #include "kafka/consumer.hpp"
 #include "kafka/producer.hpp"
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafkacpp.h> // completes make_conf's RdKafka::Conf
-// The mock API needs rdkafka.h first.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <future>
-#include <librdkafka/rdkafka_mock.h>
+#include <librdkafka/rdkafkacpp.h> // completes make_conf's RdKafka::Conf
 #include <memory>
 #include <thread>
+
+#include "tests/support/mock_cluster.hpp"
 
 using namespace std::chrono_literals;
 using semiasync::error_code;
@@ -22,54 +21,13 @@ using semiasync::kafka::consumer;
 using semiasync::kafka::outgoing_record;
 using semiasync::kafka::producer;
 using semiasync::kafka::record;
+using semiasync::testing::mock_cluster;
 
 namespace {
 
 // Generous for 2 noisy cores: the mock coordinator alone delays a group's
 // first join by about 3 s.
 constexpr auto patience = 30s;
-
-/// A one-broker mock cluster on its own C handle, destroyed with it.
-class mock_cluster {
-public:
-  mock_cluster() {
-    char reason[256];
-    handle_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), reason,
-                               sizeof reason));
-    REQUIRE(handle_ != nullptr);
-    cluster_.reset(rd_kafka_mock_cluster_new(handle_.get(), 1));
-    REQUIRE(cluster_ != nullptr);
-  }
-
-  rd_kafka_mock_cluster_t* get() {
-    return cluster_.get();
-  }
-
-  std::string bootstraps() const {
-    return rd_kafka_mock_cluster_bootstraps(cluster_.get());
-  }
-
-  void create_topic(const char* name, int partitions) {
-    REQUIRE(rd_kafka_mock_topic_create(cluster_.get(), name, partitions, 1)
-            == RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-
-private:
-  struct handle_deleter {
-    void operator()(rd_kafka_t* ptr) const {
-      rd_kafka_destroy(ptr);
-    }
-  };
-  struct cluster_deleter {
-    void operator()(rd_kafka_mock_cluster_t* ptr) const {
-      rd_kafka_mock_cluster_destroy(ptr);
-    }
-  };
-
-  // The cluster must go before the handle it was created on.
-  std::unique_ptr<rd_kafka_t, handle_deleter> handle_;
-  std::unique_ptr<rd_kafka_mock_cluster_t, cluster_deleter> cluster_;
-};
 
 outgoing_record make_record(std::string topic, std::string key,
                             std::string value, int32_t partition = -1) {
