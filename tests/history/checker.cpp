@@ -270,6 +270,17 @@ void check_create(const indexed& ix, const exchange& x, report& out) {
 // -- status and user GETs
 // ------------------------------------------------------
 
+/// The parsed body of a GET answered 200. Any other status still here (the
+/// caller has judged the ones it expects) is reported, and nothing returned.
+std::optional<json> ok_body(const exchange& x, report& out) {
+  if (x.status != 200) {
+    out.add("unexpected-status", std::to_string(x.status) + " to GET " + x.path,
+            x);
+    return std::nullopt;
+  }
+  return parse(x.body);
+}
+
 void check_status(const indexed& ix, const exchange& x, report& out) {
   // A keyed attempt's status URL names its name after the ID (`?name=`).
   auto id = x.path.substr(requests_prefix.size());
@@ -294,12 +305,9 @@ void check_status(const indexed& ix, const exchange& x, report& out) {
               "202 pending for request " + id + ", which was never decided", x);
     return;
   }
-  if (x.status != 200) {
-    out.add("unexpected-status", std::to_string(x.status) + " to GET " + x.path,
-            x);
-    return;
-  }
-  auto doc = parse(x.body);
+  auto body = ok_body(x, out);
+  if (!body) return;
+  const auto& doc = *body;
   auto status = field(doc, "status");
   auto name = field(doc, "name");
   if (x.op == "poll" && name != x.name) {
@@ -350,12 +358,9 @@ void check_user(const indexed& ix, const exchange& x, report& out) {
               "404 for user " + uuid + ", announced by a 201 before", x);
     return;
   }
-  if (x.status != 200) {
-    out.add("unexpected-status", std::to_string(x.status) + " to GET " + x.path,
-            x);
-    return;
-  }
-  auto doc = parse(x.body);
+  auto body = ok_body(x, out);
+  if (!body) return;
+  const auto& doc = *body;
   auto* row = ix.row_by_uuid(uuid);
   if (row == nullptr || field(doc, "uuid") != uuid
       || field(doc, "name") != row->name)

@@ -286,6 +286,13 @@ TEST_CASE("a status or user answer must agree with the final state",
     CHECK(rules(check_history(b.h, end))
           == std::vector<std::string>{"lost-known"});
   }
+  SECTION("a status or user GET answered neither 200 nor a known refusal") {
+    b.get("get-request", "/requests/" + id_a, 500, "{}");
+    b.get("get-user", "/users/" + uuid_a, 500, "{}");
+    CHECK(
+      rules(check_history(b.h, end))
+      == std::vector<std::string>{"unexpected-status", "unexpected-status"});
+  }
 }
 
 TEST_CASE("silence is a violation outside the faults that explain it",
