@@ -7,7 +7,6 @@
 #include "domain/error.hpp"
 #include "domain/wire_codec.hpp"
 
-#include <caf/detail/scope_guard.hpp>
 #include <caf/send.hpp>
 
 #include <catch2/catch.hpp>
@@ -34,6 +33,34 @@ caf::error answer_of(Handle& handle) {
     });
   return err;
 }
+
+/// A producer on `client`, monitored by `self`. It is killed when the test
+/// case ends, also when a check fails, or the system's shutdown waits on it.
+struct monitored_producer {
+  monitored_producer(actor_fixture& f, std::shared_ptr<fake_publisher> client)
+    : fixture(f),
+      handle(f.sys.spawn(producer, std::move(client))),
+      self(f.sys) {
+    self->monitor(handle);
+  }
+
+  ~monitored_producer() {
+    caf::anon_send_exit(handle, caf::exit_reason::kill);
+    fixture.sched.run();
+  }
+
+  monitored_producer(const monitored_producer&) = delete;
+  monitored_producer& operator=(const monitored_producer&) = delete;
+
+  /// The system the producer runs in.
+  actor_fixture& fixture;
+
+  /// The producer.
+  producer_actor handle;
+
+  /// The test's own actor, which gets the producer's down message.
+  caf::scoped_actor self;
+};
 
 } // namespace
 
@@ -67,15 +94,9 @@ TEST_CASE("the producer answers only once the broker acknowledged") {
 TEST_CASE("a client that fails for good stops the producer with its reason") {
   actor_fixture f;
   auto client = std::make_shared<fake_publisher>();
-  auto handle = f.sys.spawn(producer, client);
-  // Stops it also when a check fails, or the system's shutdown waits on it.
-  auto stop = caf::detail::make_scope_guard([&] {
-    caf::anon_send_exit(handle, caf::exit_reason::kill);
-    f.sched.run();
-  });
-  caf::scoped_actor self{f.sys};
-  self->monitor(handle);
-  auto answer = self->request(handle, caf::infinite, publish_atom::value,
+  monitored_producer p{f, client};
+  auto& self = p.self;
+  auto answer = self->request(p.handle, caf::infinite, publish_atom::value,
                               kafka::outgoing_record{"t", {"k", "v", {}}});
   f.sched.run();
   REQUIRE(client->published.size() == 1);
@@ -100,16 +121,9 @@ TEST_CASE("a producer spawned after its client failed for good stops at once") {
   auto fatal = make_error(error_code::publish_failed,
                           "Kafka producer failed for good: test");
   client->fail_for_good(fatal);
-  auto handle = f.sys.spawn(producer, client);
-  // Stops it also when a check fails, or the system's shutdown waits on it.
-  auto stop = caf::detail::make_scope_guard([&] {
-    caf::anon_send_exit(handle, caf::exit_reason::kill);
-    f.sched.run();
-  });
-  caf::scoped_actor self{f.sys};
-  self->monitor(handle);
+  monitored_producer p{f, client};
   f.sched.run();
-  auto reason = down_reason(self);
+  auto reason = down_reason(p.self);
   REQUIRE(reason);
   CHECK(detail_of(*reason) == detail_of(fatal));
 }
