@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
   auto level = log_level::info;
   parse_log_level(result.values.log_level, level);
   set_log_threshold(level);
+  for (const auto& warning :
+       config::environment_warnings(config::process_environment_names()))
+    log(log_level::warn, "config", warning);
   if (command == "server") return run_server(result.values, signals);
   if (command == "consumer" || command == "worker")
     return run_worker(result.values, signals);

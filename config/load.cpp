@@ -1,12 +1,18 @@
 #include "config/load.hpp"
 
+#include "config/nearest_name.hpp"
 #include "config/setting_table.hpp"
+#include "domain/ascii_text.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <set>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 namespace semiasync::config {
@@ -60,6 +66,19 @@ flag_target find_flag(const std::string& name) {
   return {};
 }
 
+/// "; did you mean --db-host?" after an unknown option within two edits of
+/// a known one; nothing for options too far from any to be a typo.
+std::string flag_suggestion(const std::string& name) {
+  std::vector<std::string> flags{config_flag, "--help"};
+  for (const auto& entry : setting_table()) {
+    flags.push_back(flag_name(entry.key));
+    if (entry.secret) flags.push_back(file_variant(flag_name(entry.key)));
+  }
+  auto nearest = find_nearest(name, flags);
+  if (nearest.distance > 2) return {};
+  return "; did you mean " + nearest.name + "?";
+}
+
 command_line parse_args(const std::vector<std::string>& args) {
   command_line result;
   auto fail = [&](std::string message) {
@@ -82,7 +101,7 @@ command_line parse_args(const std::vector<std::string>& args) {
       auto target = find_flag(name);
       auto index = target.index;
       if (index < 0) {
-        fail("unknown option " + name);
+        fail("unknown option " + name + flag_suggestion(name));
         continue;
       }
       std::string value;
@@ -133,6 +152,46 @@ problem node_text(const YAML::Node& node, bool list_allowed, bool map_allowed,
   return std::nullopt;
 }
 
+/// What a YAML key names: a setting, or a secret's file variant.
+struct key_target {
+  std::size_t index = 0;
+  bool is_file = false;
+};
+
+/// Every key a config file may hold, by its lower-cased spelling: the
+/// reference's config library (viper) lower-cases keys, so a file its users
+/// wrote with `DBHost` means our `dbHost`.
+const std::map<std::string, key_target>& keys_by_folded_name() {
+  static const auto keys = [] {
+    std::map<std::string, key_target> result;
+    const auto& table = setting_table();
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      result[ascii_lowercase(table[i].key)] = {i, false};
+      if (table[i].secret)
+        result[ascii_lowercase(file_variant(table[i].key))] = {i, true};
+    }
+    return result;
+  }();
+  return keys;
+}
+
+/// Every key a config file may hold, spelt as --help spells it.
+std::vector<std::string> known_keys() {
+  std::vector<std::string> result;
+  for (const auto& entry : setting_table()) {
+    result.push_back(entry.key);
+    if (entry.secret) result.push_back(file_variant(entry.key));
+  }
+  return result;
+}
+
+/// " (line N)" for an error about `node`, when the parser knows the line.
+std::string line_of(const YAML::Node& node) {
+  auto mark = node.Mark();
+  if (mark.line < 0) return {};
+  return " (line " + std::to_string(mark.line + 1) + ")";
+}
+
 std::variant<raw_values, load_error> read_file(const std::string& path) {
   auto where = "config file '" + path + "'";
   raw_values result(setting_table().size());
@@ -141,26 +200,45 @@ std::variant<raw_values, load_error> read_file(const std::string& path) {
     if (root.IsNull()) return result; // An empty file changes nothing.
     if (!root.IsMap())
       return load_error{where + ": expected a map of settings at top level"};
-    // Unknown keys are ignored: the reference's files carry keys we lack.
+    // An unknown key is refused rather than skipped: a misspelt one would
+    // otherwise leave its setting at the default without a word.
+    const auto& keys = keys_by_folded_name();
     const auto& table = setting_table();
-    for (std::size_t i = 0; i < table.size(); ++i) {
-      // A secret may name a file instead (`dbPasswordFile`); the value
-      // itself wins when both are given.
-      auto file_key = file_variant(table[i].key);
-      auto node = root[table[i].key];
-      bool is_path = false;
-      if (!node.IsDefined() && table[i].secret) {
-        node = root[file_key];
-        is_path = true;
-      }
-      if (!node.IsDefined()) continue;
+    raw_values paths(table.size());
+    std::map<std::string, std::string> seen; // Folded key -> key as written.
+    for (const auto& item : root) {
+      const auto& key_node = item.first;
+      if (!key_node.IsScalar())
+        return load_error{where + line_of(key_node)
+                          + ": a key must be a plain setting name"};
+      const auto& key = key_node.Scalar();
+      auto folded = ascii_lowercase(key);
+      auto found = keys.find(folded);
+      if (found == keys.end())
+        return load_error{"unknown setting '" + key + "' in " + where
+                          + line_of(key_node) + "; did you mean '"
+                          + find_nearest(key, known_keys()).name + "'?"};
+      auto [first, fresh] = seen.emplace(folded, key);
+      if (!fresh)
+        return load_error{
+          where + line_of(key_node) + ": "
+          + (first->second == key
+               ? "key '" + key + "' is given twice"
+               : "keys '" + first->second + "' and '" + key
+                   + "' name the same setting (keys match ignoring case)")};
+      auto [index, is_path] = found->second;
       std::string text;
-      if (auto why = node_text(node, table[i].list_allowed && !is_path,
-                               table[i].map_allowed && !is_path, text))
-        return load_error{where + ", key "
-                          + (is_path ? file_key : table[i].key) + ": " + *why};
-      result[i] = raw_value{std::move(text), where, is_path};
+      if (auto why
+          = node_text(item.second, table[index].list_allowed && !is_path,
+                      table[index].map_allowed && !is_path, text))
+        return load_error{where + ", key " + key + ": " + *why};
+      auto& slot = is_path ? paths[index] : result[index];
+      slot = raw_value{std::move(text), where, is_path};
     }
+    // A secret may name a file instead (`dbPasswordFile`); the value itself
+    // wins when both are given.
+    for (std::size_t i = 0; i < table.size(); ++i)
+      if (!result[i]) result[i] = std::move(paths[i]);
   } catch (const YAML::BadFile&) {
     std::error_code ec;
     bool exists = std::filesystem::exists(path, ec);
@@ -249,6 +327,60 @@ env_lookup process_environment() {
     if (const char* value = std::getenv(name.c_str())) return value;
     return std::nullopt;
   };
+}
+
+std::vector<std::string> process_environment_names() {
+  std::vector<std::string> result;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text{*entry};
+    result.emplace_back(text.substr(0, text.find('=')));
+  }
+  return result;
+}
+
+std::vector<std::string>
+environment_warnings(const std::vector<std::string>& names) {
+  // Warned about, not refused: the SEMIASYNC_ prefix is shared with the
+  // project's own scripts and tests (SEMIASYNC_ROOT, SEMIASYNC_TEST_KAFKA,
+  // SEMIASYNC_PARTITIONS, ...), which every child process inherits, so
+  // refusing unknown names would stop the binary under its own tooling.
+  // Only names within two edits of a variable we read are taken for typos:
+  // every such tooling name lies five or more edits from the nearest one.
+  static constexpr std::size_t typo_distance = 2;
+  static const std::string prefix = "SEMIASYNC_";
+  static const std::string file_suffix = "_FILE";
+  std::vector<std::string> read{config_env};
+  std::set<std::string> plain; // Settings without a _FILE variant.
+  for (const auto& entry : setting_table()) {
+    read.push_back(env_name(entry.key));
+    if (entry.secret)
+      read.push_back(file_variant(env_name(entry.key)));
+    else
+      plain.insert(env_name(entry.key));
+  }
+  std::vector<std::string> result;
+  for (const auto& name : names) {
+    if (name.size() < prefix.size()
+        || !equals_ignoring_ascii_case(name.substr(0, prefix.size()), prefix)
+        || std::find(read.begin(), read.end(), name) != read.end())
+      continue;
+    auto ignored = "environment variable " + name + " is ignored: ";
+    if (name.size() > file_suffix.size()
+        && name.compare(name.size() - file_suffix.size(), file_suffix.size(),
+                        file_suffix)
+             == 0
+        && plain.count(name.substr(0, name.size() - file_suffix.size()))) {
+      result.push_back(
+        ignored + "only secrets have a " + file_suffix + " variant; set "
+        + name.substr(0, name.size() - file_suffix.size()) + " itself");
+      continue;
+    }
+    auto nearest = find_nearest(name, read);
+    if (nearest.distance <= typo_distance)
+      result.push_back(ignored + "no setting reads it; did you mean "
+                       + nearest.name + "?");
+  }
+  return result;
 }
 
 load_outcome load(const std::vector<std::string>& args, const env_lookup& env) {

@@ -37,7 +37,21 @@ struct load_error {
 /// Either the loaded settings or why loading failed.
 using load_outcome = std::variant<load_result, load_error>;
 
+/// The names of the process's environment variables.
+std::vector<std::string> process_environment_names();
+
+/// One log line for each of `names` (environment variable names) that looks
+/// like a misspelt setting variable and is therefore ignored: within two
+/// edits of a SEMIASYNC_ name we read, or a `_FILE` variant of a setting
+/// that is no secret. Other SEMIASYNC_ names belong to the project's
+/// scripts and tests and pass without a word.
+std::vector<std::string>
+environment_warnings(const std::vector<std::string>& names);
+
 /// Loads settings: defaults < --config file < environment < flags.
+/// Config keys match ignoring case, as the reference's config library
+/// matches them; an unknown key, or one setting given twice, is an error
+/// naming the key (and the nearest known key).
 /// `args` are the arguments after the program name (argv + 1 .. argv + argc).
 /// The file comes from `--config=<file>`, `--config <file>` or
 /// SEMIASYNC_CONFIG. Never throws; `--` ends the options.

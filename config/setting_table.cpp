@@ -61,19 +61,26 @@ std::string trimmed(const std::string& text) {
   return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
-// Trims the entries so "a, b" and a YAML list give librdkafka the same text.
+// Entries separated by ',' or blanks, as the reference also accepts
+// "k1:9092 k2:9092"; normalised to "a,b" so every form gives librdkafka the
+// same text. Empty entries ("a,,b", a trailing ',') are skipped.
 problem broker_list(std::string& text) {
   std::string joined;
-  std::size_t begin = 0;
-  for (;;) {
-    auto end = text.find(',', begin);
-    auto entry = trimmed(text.substr(begin, end - begin));
-    if (entry.empty()) return "expected host:port entries separated by ','";
-    if (has_space(entry)) return "a broker address must not contain whitespace";
+  std::string entry;
+  auto take = [&] {
+    if (entry.empty()) return;
     joined += (joined.empty() ? "" : ",") + entry;
-    if (end == std::string::npos) break;
-    begin = end + 1;
+    entry.clear();
+  };
+  for (char c : text) {
+    if (c == ',' || std::isspace(static_cast<unsigned char>(c)))
+      take();
+    else
+      entry += c;
   }
+  take();
+  if (joined.empty())
+    return "expected host:port entries separated by ',' or blanks";
   text = std::move(joined);
   return std::nullopt;
 }
@@ -251,7 +258,8 @@ std::vector<setting> make_table() {
     text("dbName", "MariaDB database holding the users", &s::db_name, word),
     listable(text(
       "kafkaBrokers",
-      "Kafka bootstrap servers, host:port separated by ',' (a list in YAML)",
+      "Kafka bootstrap servers, host:port separated by ',' or blanks (a list "
+      "in YAML)",
       &s::kafka_brokers, broker_list)),
     mappable(text("kafkaProperties",
                   "Extra librdkafka properties, name=value separated by ';' "

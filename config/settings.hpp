@@ -23,7 +23,8 @@ struct settings {
   std::string db_password = "root";
   /// MariaDB database (dbName).
   std::string db_name = "app";
-  /// Kafka bootstrap servers, comma-separated (kafkaBrokers).
+  /// Kafka bootstrap servers (kafkaBrokers), given separated by ',' or
+  /// blanks or as a YAML list, normalised to "host:port,host:port".
   std::string kafka_brokers = "127.0.0.1:9093";
   /// Extra librdkafka properties (kafkaProperties), normalised to
   /// "name=value;name=value"; a secret, since it may carry credentials.

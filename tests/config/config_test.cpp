@@ -66,8 +66,7 @@ const char* reference_yaml = "dbHost: db.example\n"
                              "kafkaBrokers:\n"
                              "  - k1:9092\n"
                              "  - k2:9092\n"
-                             "httpPort: 8081\n"
-                             "someReferenceOnlyKey: {nested: [1, 2]}\n";
+                             "httpPort: 8081\n";
 
 } // namespace
 
@@ -104,7 +103,7 @@ TEST_CASE("without any input the defaults hold") {
 }
 
 TEST_CASE("a config file sets values") {
-  SECTION("reference keys, kafkaBrokers as a list, extra keys ignored") {
+  SECTION("reference keys, kafkaBrokers as a list") {
     temp_yaml file{reference_yaml};
     auto v = ok(load({"--config=" + file.path()}, fake_env({}))).values;
     CHECK(v.db_host == "db.example");
@@ -146,6 +145,161 @@ TEST_CASE("a config file sets values") {
                    / "config" / "semiasync.example.yaml";
     auto v = ok(load({"--config=" + example.string()}, fake_env({}))).values;
     CHECK(v.kafka_brokers == "127.0.0.1:9093");
+  }
+}
+
+TEST_CASE("config keys match ignoring case, as the reference's library does") {
+  temp_yaml secret_file{"from-file\n"};
+  SECTION("the reference users' spellings set the same settings") {
+    temp_yaml file{"DBHost: 127.0.0.9\n"
+                   "HTTPPort: 7000\n"
+                   "KAFKABROKERS: k1:9092\n"
+                   "dbuser: bob\n"
+                   "DbPasswordFILE: "
+                   + secret_file.path() + "\n"};
+    auto v = ok(load({"--config=" + file.path()}, fake_env({}))).values;
+    CHECK(v.db_host == "127.0.0.9");
+    CHECK(v.http_port == 7000);
+    CHECK(v.kafka_brokers == "k1:9092");
+    CHECK(v.db_user == "bob");
+    CHECK(v.db_password == "from-file");
+  }
+  SECTION("a bad value under another case is refused, not skipped") {
+    // The file: it used to start a server on 8080 without a word.
+    temp_yaml file{"DBHost: 127.0.0.9\nHTTPPort: 70000\n"};
+    auto message = error_of(load({"--config=" + file.path()}, fake_env({})));
+    CHECK_THAT(message, Catch::Contains("httpPort"));
+    CHECK_THAT(message, Catch::Contains("70000"));
+  }
+  SECTION("one setting under two spellings is refused, naming both") {
+    temp_yaml file{"dbHost: a\nDBHOST: b\n"};
+    auto message = error_of(load({"--config=" + file.path()}, fake_env({})));
+    CHECK_THAT(message, Catch::Contains("'dbHost'"));
+    CHECK_THAT(message, Catch::Contains("'DBHOST'"));
+    CHECK_THAT(message, Catch::Contains(file.path()));
+  }
+  SECTION("the same key twice is refused") {
+    temp_yaml file{"dbPort: 1\ndbPort: 2\n"};
+    CHECK_THAT(error_of(load({"--config=" + file.path()}, fake_env({}))),
+               Catch::Contains("'dbPort'"));
+  }
+}
+
+TEST_CASE("an unknown config key is refused, naming the nearest known one") {
+  auto env = fake_env({});
+  SECTION("a typo") {
+    temp_yaml file{"dbHost: a\ndbHots: b\n"};
+    auto message = error_of(load({"--config=" + file.path()}, env));
+    CHECK_THAT(message, Catch::Contains("unknown setting 'dbHots'"));
+    CHECK_THAT(message, Catch::Contains(file.path()));
+    CHECK_THAT(message, Catch::Contains("did you mean 'dbHost'?"));
+  }
+  SECTION("a typo in another case") {
+    temp_yaml file{"HTTPPORTS: 8081\n"};
+    CHECK_THAT(error_of(load({"--config=" + file.path()}, env)),
+               Catch::Contains("did you mean 'httpPort'?"));
+  }
+  SECTION("a secret's file variant misspelt") {
+    temp_yaml file{"dbPasswordFil: /run/secrets/db\n"};
+    CHECK_THAT(error_of(load({"--config=" + file.path()}, env)),
+               Catch::Contains("did you mean 'dbPasswordFile'?"));
+  }
+  SECTION("a key the reference may carry and we do not read") {
+    temp_yaml file{"dbHost: a\nsomeReferenceOnlyKey: {nested: [1, 2]}\n"};
+    CHECK_THAT(error_of(load({"--config=" + file.path()}, env)),
+               Catch::Contains("unknown setting 'someReferenceOnlyKey'"));
+  }
+  SECTION("a file variant of a setting that is no secret") {
+    temp_yaml file{"dbHostFile: /x\n"};
+    CHECK_THAT(error_of(load({"--config=" + file.path()}, env)),
+               Catch::Contains("unknown setting 'dbHostFile'"));
+  }
+  SECTION("a key that is not a plain name") {
+    temp_yaml file{"[dbHost]: a\n"};
+    CHECK_THAT(error_of(load({"--config=" + file.path()}, env)),
+               Catch::Contains(file.path()));
+  }
+  SECTION("the example and docker files carry only known keys") {
+    auto dir = std::filesystem::path{__FILE__}
+                 .parent_path()
+                 .parent_path()
+                 .parent_path()
+               / "config";
+    for (const auto* name : {"semiasync.example.yaml", "docker.yaml"}) {
+      INFO(name);
+      ok(load({"--config=" + (dir / name).string()}, env));
+    }
+  }
+}
+
+TEST_CASE("misspelt environment variables are warned about, not refused") {
+  SECTION("a typo of a setting's variable, naming the one meant") {
+    auto found = environment_warnings({"SEMIASYNC_DB_HOTS", "PATH"});
+    REQUIRE(found.size() == 1);
+    CHECK_THAT(found[0], Catch::Contains("SEMIASYNC_DB_HOTS"));
+    CHECK_THAT(found[0], Catch::Contains("did you mean SEMIASYNC_DB_HOST?"));
+  }
+  SECTION("a _FILE variant of a setting that is no secret") {
+    auto found = environment_warnings({"SEMIASYNC_DB_HOST_FILE"});
+    REQUIRE(found.size() == 1);
+    CHECK_THAT(found[0], Catch::Contains("only secrets"));
+  }
+  SECTION("the variables we read, and our tooling's own, pass silently") {
+    CHECK(environment_warnings(
+            {"SEMIASYNC_CONFIG",        "SEMIASYNC_DB_HOST",
+             "SEMIASYNC_DB_PASSWORD",   "SEMIASYNC_DB_PASSWORD_FILE",
+             "SEMIASYNC_KAFKA_BROKERS", "SEMIASYNC_TEST_KAFKA",
+             "SEMIASYNC_TEST_DB_HOST",  "SEMIASYNC_TEST_DB_PORT",
+             "SEMIASYNC_TEST_BINARY",   "SEMIASYNC_PARTITIONS",
+             "SEMIASYNC_HISTORY_SEED",  "SEMIASYNC_BUILD_DIR",
+             "SEMIASYNC_KEEP_STACK",    "SEMIASYNC_SIM_SEED",
+             "SEMIASYNC_ROOT",          "SEMIASYNC_STATE",
+             "SEMIASYNC_JOBS",          "SEMIASYNC_BENCH",
+             "SEMIASYNC_TESTS",         "SEMIASYNC_SCRIPT",
+             "SEMIASYNC_SANITIZE",      "SEMIASYNC_FUZZ",
+             "SEMIASYNC_MIGRATE_WAIT",  "HOME"})
+            .empty());
+  }
+  SECTION("loading itself is not changed by an unknown variable") {
+    CHECK(ok(load({}, fake_env({{"SEMIASYNC_DB_HOTS", "x"}}))).values.db_host
+          == "127.0.0.1");
+  }
+}
+
+TEST_CASE("an unknown option near a known one names it") {
+  auto message = error_of(load({"--db-hots=x"}, fake_env({})));
+  CHECK_THAT(message, Catch::Contains("unknown option --db-hots"));
+  CHECK_THAT(message, Catch::Contains("did you mean --db-host?"));
+}
+
+TEST_CASE("kafkaBrokers: commas, blanks or a YAML list, the same list") {
+  auto env = fake_env({});
+  SECTION("space-separated in the file, as the reference accepts") {
+    temp_yaml file{"kafkaBrokers: k1:9092 k2:9092\n"};
+    CHECK(ok(load({"--config=" + file.path()}, env)).values.kafka_brokers
+          == "k1:9092,k2:9092");
+  }
+  SECTION("space-separated from the environment and a flag") {
+    CHECK(
+      ok(load({}, fake_env({{"SEMIASYNC_KAFKA_BROKERS", "e1:1  e2:2\te3:3"}})))
+        .values.kafka_brokers
+      == "e1:1,e2:2,e3:3");
+    CHECK(ok(load({"--kafka-brokers=f1:1 f2:2"}, env)).values.kafka_brokers
+          == "f1:1,f2:2");
+  }
+  SECTION("commas and blanks mixed, empty entries ignored") {
+    CHECK(
+      ok(load({"--kafka-brokers= a:1, b:2 ,,c:3 , "}, env)).values.kafka_brokers
+      == "a:1,b:2,c:3");
+  }
+  SECTION("a YAML list whose items hold either form") {
+    temp_yaml file{"kafkaBrokers:\n  - a:1\n  - \"b:2 c:3\"\n  - \"\"\n"};
+    CHECK(ok(load({"--config=" + file.path()}, env)).values.kafka_brokers
+          == "a:1,b:2,c:3");
+  }
+  SECTION("no broker at all is refused") {
+    CHECK_THAT(error_of(load({"--kafka-brokers= , "}, env)),
+               Catch::Contains("kafkaBrokers"));
   }
 }
 
@@ -313,10 +467,11 @@ TEST_CASE("secrets can come from files, never shown") {
     CHECK(v.db_password == "from-file");
   }
   SECTION("the value itself wins over a file at the same level") {
-    auto v = ok(load({}, fake_env({{"SEMIASYNC_DB_PASSWORD", "direct"},
-                                   {"SEMIASYNC_DB_PASSWORD_FILE",
-                                    secret_file.path()}})))
-               .values;
+    auto v
+      = ok(load({},
+                fake_env({{"SEMIASYNC_DB_PASSWORD", "direct"},
+                          {"SEMIASYNC_DB_PASSWORD_FILE", secret_file.path()}})))
+          .values;
     CHECK(v.db_password == "direct");
   }
   SECTION("a flag's file beats the environment") {
@@ -326,10 +481,10 @@ TEST_CASE("secrets can come from files, never shown") {
     CHECK(v.db_password == "from-file");
   }
   SECTION("a missing file is an error naming the path, not a secret") {
-    auto message = error_of(
-      load({}, fake_env({{"SEMIASYNC_DB_PASSWORD", "hunter2"},
-                         {"SEMIASYNC_KAFKA_SASL_PASSWORD_FILE",
-                          "/nonexistent/secret"}})));
+    auto message
+      = error_of(load({}, fake_env({{"SEMIASYNC_DB_PASSWORD", "hunter2"},
+                                    {"SEMIASYNC_KAFKA_SASL_PASSWORD_FILE",
+                                     "/nonexistent/secret"}})));
     CHECK_THAT(message, Catch::Contains("/nonexistent/secret"));
     CHECK_THAT(message, Catch::Contains("kafkaSaslPassword"));
     CHECK_THAT(message, !Catch::Contains("hunter2"));
@@ -446,8 +601,8 @@ TEST_CASE("librdkafka properties pass through") {
     CHECK(ok(load({}, fake_env({}))).values.kafka_overrides().empty());
   }
   SECTION("an entry without '=' is an error that does not echo the value") {
-    auto message = error_of(load(
-      {"--kafka-properties=sasl.password"}, fake_env({})));
+    auto message
+      = error_of(load({"--kafka-properties=sasl.password"}, fake_env({})));
     CHECK_THAT(message, Catch::Contains("kafkaProperties"));
     CHECK_THAT(message, Catch::Contains("name=value"));
   }
