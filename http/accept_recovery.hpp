@@ -9,9 +9,12 @@
 // ERRORS(traits) replaces that member for one traits type with a version
 // that logs the failure (throttled), gives the limiter its slot back and
 // accepts again after a back-off (50 ms doubling to 1 s, reset by the next
-// success). An explicit specialization of the member rather than a fork of
-// RESTinio: it has the member's access, and the rest of the acceptor stays
-// RESTinio's own. Use it at global scope in the translation unit that calls
+// success). An accepted socket whose client already reset it (it waited
+// in the listen queue) is closed and its slot given back too: RESTinio
+// would lose the slot to the exception its peer address throws. An
+// explicit specialization of the member rather than a fork of RESTinio: it
+// has the member's access, and the rest of the acceptor stays RESTinio's
+// own. Use it at global scope in the translation unit that calls
 // `run_async<traits>`, after including this header and before that call.
 
 #include "domain/log.hpp"
@@ -80,7 +83,24 @@ inline void after_accept(accept_backoff& backoff, uint16_t port) noexcept {
           auto& backoff = ::semiasync::http::accept_backoff_for<TRAITS>();     \
           if (!ec) {                                                           \
             ::semiasync::http::after_accept(backoff, ctx->m_port);             \
-            ctx->accept_current_connection(index, ec);                         \
+            /* A client that reset while queued is accepted without a */       \
+            /* peer: RESTinio would throw asking for it before a */            \
+            /* connection holds the limiter's slot, losing the slot. */        \
+            auto& accepted = ctx->socket(index).lowest_layer();                \
+            asio_ns::error_code no_peer;                                       \
+            accepted.remote_endpoint(no_peer);                                 \
+            if (!no_peer) {                                                    \
+              ctx->accept_current_connection(index, ec);                       \
+              return;                                                          \
+            }                                                                  \
+            /* Closed, the pool's socket is as good as new for the next */     \
+            /* accept (asio only refuses an open one). */                      \
+            accepted.close(no_peer);                                           \
+            {                                                                  \
+              connection_lifetime_monitor_t give_back{                         \
+                &ctx->m_connection_count_limiter};                             \
+            }                                                                  \
+            ctx->accept_next(index);                                           \
             return;                                                            \
           }                                                                    \
           /* Stopping closes the acceptor, which aborts the accept. */         \
