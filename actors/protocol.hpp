@@ -99,6 +99,9 @@ struct user_lookup {
 struct request_lookup {
   /// The outcome, when the database has one.
   std::optional<outcome> result;
+  /// When the ID created a row and a duplicate is recorded under it too (two
+  /// workers decided two names of one key at once): the duplicate's name.
+  std::optional<user_name> also_duplicated;
 };
 
 /// Lets CAF print and copy the stats.

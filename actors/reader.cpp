@@ -42,7 +42,14 @@ reader_actor::behavior_type reader(reader_actor::pointer,
       if (auto err = stale(deadline)) return err;
       auto found = stored_outcome(*users, id);
       if (!found) return std::move(found.error());
-      return request_lookup{std::move(*found)};
+      request_lookup result{std::move(*found), std::nullopt};
+      if (result.result
+          && std::holds_alternative<user_created>(*result.result)) {
+        auto duplicated = users->find_duplicate(id);
+        if (!duplicated) return std::move(duplicated.error());
+        result.also_duplicated = std::move(*duplicated);
+      }
+      return result;
     },
   };
 }

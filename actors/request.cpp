@@ -31,8 +31,14 @@ struct request_session {
   ~request_session() {
     if (answered) return;
     try {
-      ctx.reply(make_error(error_code::unavailable,
-                           "the request ended without an answer"));
+      // Once the record went to the producer it may be on the broker and
+      // complete later: a 503 ("try again") would then be untrue.
+      ctx.reply(publish_requested
+                  ? make_error(error_code::publish_uncertain,
+                               "the request ended without an answer; it may "
+                               "still complete")
+                  : make_error(error_code::unavailable,
+                               "the request ended without an answer"));
     } catch (...) {
       // Nothing is left to tell: the answer could not even be built.
     }
@@ -41,9 +47,9 @@ struct request_session {
   request_context ctx;
   /// Set once `ctx.reply` was called.
   bool answered = false;
+  /// Set once the record was handed to the producer.
+  bool publish_requested = false;
 };
-
-using session_ptr = std::shared_ptr<request_session>;
 
 /// Seconds between two instants, for histograms.
 double seconds_between(clock_type::time_point from, clock_type::time_point to) {
@@ -150,6 +156,7 @@ request_actor::behavior_type create_user_request(self_pointer self,
                                    encode_request(session->ctx.command)};
         if (session->ctx.reply_partition)
           add_reply_partition(rec.message, *session->ctx.reply_partition);
+        session->publish_requested = true;
         self
           ->request(session->ctx.producer,
                     session->ctx.produce_timeout + delivery_report_grace,

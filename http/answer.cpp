@@ -144,16 +144,22 @@ answer answer_async(const caf::expected<outcome>& result, const request_id& id,
 answer
 answer_request_status(const caf::expected<std::optional<outcome>>& stored,
                       bool pending, const request_id& id,
-                      const std::optional<user_name>& attempt) {
+                      const std::optional<user_name>& attempt,
+                      const std::optional<user_name>& also_duplicated) {
   if (!stored) return from_error(stored.error(), id);
   if (!*stored) {
     if (pending) return accepted(id, attempt);
     return problem(404, "no request with this ID is known", id);
   }
   // The ID is bound to the name of its stored outcome: any other name under
-  // it is refused by the worker's rule, so it never reads that outcome.
-  if (attempt && name_of(**stored) != *attempt)
+  // it is refused by the worker's rule, so it never reads that outcome;
+  // except a duplicate decided beside the creation by another worker.
+  if (attempt && name_of(**stored) != *attempt) {
+    if (also_duplicated == attempt)
+      return answer_request_status(outcome{user_duplicated{id, *attempt}},
+                                   false, id);
     return refused_attempt(id, *attempt);
+  }
   struct visitor {
     answer operator()(const user_created& x) const {
       auto doc = user_document(x.user, x.name);

@@ -70,11 +70,14 @@ answer answer_async(const caf::expected<outcome>& result, const request_id& id,
 /// `Location` of the user it created), else 202 while this server knows the
 /// request as `pending`, else 404; a failed lookup is a 503. For an
 /// `attempt` whose name the stored outcome does not carry, 200 with status
-/// `rejected` (`request_id_conflict`): the ID belongs to another name.
-answer
-answer_request_status(const caf::expected<std::optional<outcome>>& stored,
-                      bool pending, const request_id& id,
-                      const std::optional<user_name>& attempt = std::nullopt);
+/// `rejected` (`request_id_conflict`): the ID belongs to another name;
+/// unless `also_duplicated` names the attempt (a duplicate recorded under
+/// the ID beside its created row: two workers decided two names of one key
+/// at once), which is then `duplicated`.
+answer answer_request_status(
+  const caf::expected<std::optional<outcome>>& stored, bool pending,
+  const request_id& id, const std::optional<user_name>& attempt = std::nullopt,
+  const std::optional<user_name>& also_duplicated = std::nullopt);
 
 /// `GET /users/<uuid>`: 200 with the user, 404 when there is none; a failed
 /// lookup is a 503. `trace` names the lookup in problem bodies.

@@ -327,16 +327,27 @@ private:
       return;
     }
     request_id id{std::move(*canonical)};
+    auto query = attempt_of(req);
+    if (!query) {
+      // Answering the ID's own status instead would show another name's
+      // outcome to an attempt whose name we could not read.
+      respond(req, route, problem(400, "the query string is malformed", id),
+              id);
+      return;
+    }
     if (!admit_lookup()) {
       respond(req, route, too_many_lookups(id), id);
       return;
     }
-    auto attempt = attempt_of(req);
+    auto attempt = std::move(*query);
     auto reply = [this, req, route, id, attempt](
-                   caf::expected<std::optional<outcome>> stored, bool pending) {
+                   caf::expected<std::optional<outcome>> stored, bool pending,
+                   std::optional<user_name> also_duplicated) {
       --lookups_;
-      respond(req, route, answer_request_status(stored, pending, id, attempt),
-              id);
+      respond(
+        req, route,
+        answer_request_status(stored, pending, id, attempt, also_duplicated),
+        id);
     };
     // This server's memory first, the database second: the worker writes
     // the database before it publishes the outcome that ends "pending"
@@ -353,30 +364,35 @@ private:
                         lookup_deadline())
               .then(
                 [reply, pending](request_lookup& x) {
-                  reply(std::move(x.result), pending);
+                  reply(std::move(x.result), pending,
+                        std::move(x.also_duplicated));
                 },
                 [reply](caf::error& err) {
-                  reply(as_read_failure(err), false);
+                  reply(as_read_failure(err), false, std::nullopt);
                 });
           },
           [reply](caf::error& err) {
-            reply(as_read_failure(err), false);
+            reply(as_read_failure(err), false, std::nullopt);
           });
     });
   }
 
   /// The name a status poll asks about (`?name=`, as the 202 of a keyed
-  /// request points at it), if any.
-  static std::optional<user_name>
+  /// request points at it): nothing inside when none (or an empty one, which
+  /// no request can carry) is named; nothing at all when the query cannot be
+  /// read. Relaxed parsing: a hand-built URL may leave `'`, `(` or a space
+  /// unescaped.
+  static std::optional<std::optional<user_name>>
   attempt_of(const restinio::request_handle_t& req) {
-    try {
-      auto params = restinio::parse_query(req->header().query());
-      if (auto name = params.get_param("name"))
-        return user_name{std::string{name->data(), name->size()}};
-    } catch (const std::exception&) {
-      // A malformed query names no attempt: the ID's own status answers.
-    }
-    return std::nullopt;
+    auto query = req->header().query();
+    if (query.empty()) return std::optional<user_name>{};
+    auto params
+      = restinio::try_parse_query<restinio::parse_query_traits::relaxed>(query);
+    if (!params) return std::nullopt;
+    auto name = params->get_param("name");
+    if (!name || name->empty()) return std::optional<user_name>{};
+    return std::optional<user_name>{
+      user_name{std::string{name->data(), name->size()}}};
   }
 
   answer readiness() {

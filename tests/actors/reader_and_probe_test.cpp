@@ -103,6 +103,19 @@ TEST_CASE("the reader tells a request's stored outcome") {
   CHECK_FALSE(unknown->result);
 }
 
+TEST_CASE("the reader also tells a duplicate recorded beside a creation") {
+  // Two workers decided two names of one key at once: both are stored.
+  reader_fixture f;
+  f.users->seed({some_user, user_name{"ann"}, numbered_request_id(5)});
+  f.users->seed_duplicate(numbered_request_id(5), user_name{"bob"});
+  auto both = f.lookup<request_lookup>(find_request_atom::value,
+                                       numbered_request_id(5), far_future);
+  REQUIRE(both);
+  REQUIRE(both->result);
+  CHECK(std::holds_alternative<user_created>(*both->result));
+  CHECK(both->also_duplicated == user_name{"bob"});
+}
+
 TEST_CASE("a lookup whose asker stopped waiting is dropped unread") {
   // Issue 14, item 6: with the database away, the reader's mailbox grew
   // with the GET rate, and each stale lookup would still cost a query.

@@ -253,9 +253,22 @@ TEST_CASE("a request actor that dies is forgotten by the registry") {
   caf::anon_send_exit(doomed, caf::exit_reason::kill);
   f.sched.run();
   CHECK(f.stats().waiting == 0);
-  // Issue 14, item 8: its client is still answered (503), once, so the
-  // in-flight slot the reply releases is never lost.
+  // Issue 14, item 8: its client is still answered, once, so the in-flight
+  // slot the reply releases is never lost; its record was published, so
+  // the answer says it may still complete (504), not "try again" (503).
   auto& reply = f.only_reply(numbered_request_id(9));
+  REQUIRE_FALSE(reply);
+  CHECK(code_of(reply.error()) == error_code::publish_uncertain);
+}
+
+TEST_CASE("a request actor that dies before publishing answers 503") {
+  flow_fixture f;
+  auto doomed = f.start_request(numbered_request_id(11), "early");
+  // Killed before its enrollment is answered: nothing was published.
+  caf::anon_send_exit(doomed, caf::exit_reason::kill);
+  f.sched.run();
+  CHECK(f.log->records.empty());
+  auto& reply = f.only_reply(numbered_request_id(11));
   REQUIRE_FALSE(reply);
   CHECK(code_of(reply.error()) == error_code::unavailable);
 }

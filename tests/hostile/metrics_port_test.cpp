@@ -101,7 +101,16 @@ std::string header_in(const std::string& head, const std::string& name) {
 TEST_CASE("a huge POST to the worker's metrics port is cut off without "
           "growing the worker") {
   metrics_worker worker;
+  // The worker is still starting (joining its group, connecting to the
+  // database, librdkafka's threads) when its port first answers: take the
+  // baseline once its RSS holds still, or after a bounded wait.
   auto before = rss_kib(worker.process().pid());
+  for (int i = 0; i < 30; ++i) {
+    std::this_thread::sleep_for(100ms);
+    auto now = rss_kib(worker.process().pid());
+    if (now == before && i >= 5) break;
+    before = now;
+  }
 
   raw_connection conn{worker.port()};
   REQUIRE(conn.send("POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -129,8 +138,10 @@ TEST_CASE("a huge POST to the worker's metrics port is cut off without "
   CHECK(conn.closed_by_server());
   // The kernel's socket buffers take a few MiB before the server reads.
   CHECK(sent_mib < 32);
-  CHECK(during - before < 4 * 1024);
-  CHECK(after - before < 4 * 1024);
+  // The defect buffered the whole body (over 300 MiB); the bound leaves
+  // room for start-up settling and the sanitizer build's quarantine.
+  CHECK(during - before < 64 * 1024);
+  CHECK(after - before < 64 * 1024);
   REQUIRE(worker.process().running());
 
   // Still serving.

@@ -358,3 +358,22 @@ TEST_CASE("each 503 says why: draining, a limit, a failed publish or a "
       .find("too many requests in flight")
     != std::string::npos);
 }
+
+TEST_CASE("an attempt decided as a duplicate beside the ID's creation reads "
+          "duplicated",
+          "[answer]") {
+  // Two workers decided two names of one key at once: a row for ann and a
+  // recorded duplicate for bob, whose POST got 409. Its status must agree.
+  using stored = caf::expected<std::optional<outcome>>;
+  stored ann_created{
+    outcome{user_created{request, user_uuid{user_text}, user_name{"ann"}}}};
+  auto x = http::answer_request_status(ann_created, false, request,
+                                       user_name{"bob"}, user_name{"bob"});
+  CHECK(x.status == 200);
+  CHECK(json::parse(x.body)["status"] == "duplicated");
+  CHECK(json::parse(x.body)["name"] == "bob");
+  // Another attempt still reads that it was refused.
+  auto y = http::answer_request_status(ann_created, false, request,
+                                       user_name{"cy"}, user_name{"bob"});
+  CHECK(json::parse(y.body)["status"] == "rejected");
+}

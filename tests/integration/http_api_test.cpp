@@ -1035,3 +1035,26 @@ TEST_CASE("a draining server says so on readyz and in its 503s",
   // The waiting request still got its real answer.
   check_created(waiting, waiting_name);
 }
+
+TEST_CASE("a status URL's name is read leniently, and an unreadable one is "
+          "a 400, never another name's outcome",
+          "[api][read][truth]") {
+  auto& stack = pipeline::shared();
+  INFO(stack.log_tails());
+  auto key = unique_name("query-key");
+  auto ann = unique_name("ann");
+  auto created = stack.create_user(ann, {{"Idempotency-Key", key}});
+  check_created(created, ann);
+  auto base = "/requests/" + request_id_of(created);
+  // A hand-built URL with characters left unescaped still names its name.
+  auto other = http_send(stack.port(), get(base + "?name=O'Brien(2)"));
+  REQUIRE(other.status == 200);
+  CHECK(json_body(other).value("status", nlohmann::json{}) == "rejected");
+  CHECK(json_body(other).value("name", nlohmann::json{}) == "O'Brien(2)");
+  // A broken escape cannot be read: no answer about some other name.
+  check_get_problem(http_send(stack.port(), get(base + "?name=%ZZ")), 400);
+  // An empty name is no name: the ID's own status.
+  auto empty = http_send(stack.port(), get(base + "?name="));
+  REQUIRE(empty.status == 200);
+  CHECK(json_body(empty).value("name", nlohmann::json{}) == ann);
+}
