@@ -172,7 +172,7 @@ class Report:
             ("server", "outcome poll timeout",
              source_constant(os.path.join(root, "app/server_command.cpp"), "outcome_poll_timeout")),
             ("server", "HTTP read buffer per connection, bytes (read_buffer_bytes)",
-             source_constant(os.path.join(root, "http/server.cpp"), "read_buffer_bytes")),
+             source_constant(os.path.join(root, "http/restinio_reply.hpp"), "read_buffer_bytes")),
             ("worker", "records per poll and per transaction (request_batch_size)",
              source_constant(os.path.join(root, "app/worker_command.cpp"), "request_batch_size")),
             ("worker", "poll timeout",
