@@ -45,7 +45,8 @@ struct request_session {
   }
 
   request_context ctx;
-  /// Set once `ctx.reply` was called.
+  /// Set once `ctx.reply` was called: the client has its answer, and later
+  /// events change nothing.
   bool answered = false;
   /// Set once the record was handed to the producer.
   bool publish_requested = false;
@@ -61,8 +62,7 @@ void finish(self_pointer self, request_session& session,
             caf::expected<outcome> result) {
   auto& st = self->state;
   auto& ctx = session.ctx;
-  if (st.answered) return;
-  st.answered = true;
+  if (session.answered) return;
   session.answered = true;
   auto now = clock_type::now();
   ctx.metrics.total.observe(seconds_between(st.started, now));

@@ -52,9 +52,6 @@ struct request_context {
 struct request_state {
   // -- member variables -------------------------------------------------------
 
-  /// Set once the client has its answer; later events change nothing.
-  bool answered = false;
-
   /// Set once the broker acknowledged the request.
   bool published = false;
 

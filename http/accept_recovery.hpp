@@ -29,8 +29,8 @@
 
 namespace semiasync::http {
 
-/// The back-off of the acceptor of servers with `Traits`: each server has
-/// a traits type of its own, and a process runs one server of each.
+/// The back-off of the acceptor of servers with `Traits`: one per process,
+/// which runs one server (the main port, or the worker's metrics port).
 template <class Traits>
 accept_backoff& accept_backoff_for() {
   static accept_backoff instance;

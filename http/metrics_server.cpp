@@ -7,7 +7,6 @@
 
 #include "domain/error.hpp"
 #include "domain/uuid.hpp"
-#include "http/accept_recovery.hpp"
 #include "http/answer.hpp"
 #include "http/restinio_reply.hpp"
 
@@ -17,22 +16,7 @@ namespace semiasync::http {
 
 namespace {
 
-/// RESTinio's defaults plus a limit on open connections, as the main port.
-struct traits : restinio::default_traits_t {
-  static constexpr bool use_connection_count_limiter = true;
-};
-
-} // namespace
-
-} // namespace semiasync::http
-
-// An accept that fails (EMFILE, ...) is retried after a back-off instead of
-// ending accepting for good.
-SEMIASYNC_RECOVER_ACCEPT_ERRORS(semiasync::http::traits)
-
-namespace semiasync::http {
-
-namespace {
+using traits = server_traits;
 
 /// The largest body a request may carry: the port reads none, and a body
 /// is buffered whole before the handler runs, so anything larger closes

@@ -1,16 +1,32 @@
 #pragma once
 
-// Writing an `answer` through RESTinio, shared by the two translation units
-// that run a RESTinio server (server.cpp, metrics_server.cpp) and included
-// by nothing else: RESTinio's headers are the slowest part of the build.
+// What the two RESTinio servers (server.cpp, metrics_server.cpp) share:
+// their traits, with accepting that survives a failed accept, their limits
+// and the writing of an `answer`. Included by those two translation units
+// and nothing else: RESTinio's headers are the slowest part of the build.
 
 #include "domain/log.hpp"
 #include "domain/types.hpp"
+#include "http/accept_recovery.hpp"
 #include "http/answer.hpp"
 
 #include <exception>
 #include <restinio/all.hpp>
 #include <string>
+
+namespace semiasync::http {
+
+/// RESTinio's defaults plus a limit on open connections, for both servers
+/// (a process runs one of them).
+struct server_traits : restinio::default_traits_t {
+  static constexpr bool use_connection_count_limiter = true;
+};
+
+} // namespace semiasync::http
+
+// An accept that fails (EMFILE, ...) is retried after a back-off instead of
+// ending accepting for good.
+SEMIASYNC_RECOVER_ACCEPT_ERRORS(semiasync::http::server_traits)
 
 namespace semiasync::http {
 

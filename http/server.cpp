@@ -7,7 +7,6 @@
 #include "domain/error.hpp"
 #include "domain/log.hpp"
 #include "domain/uuid.hpp"
-#include "http/accept_recovery.hpp"
 #include "http/answer.hpp"
 #include "http/answer_counters.hpp"
 #include "http/create_user_input.hpp"
@@ -58,22 +57,7 @@ caf::timestamp lookup_deadline() {
 constexpr std::string_view users_prefix = "/users/";
 constexpr std::string_view requests_prefix = "/requests/";
 
-/// RESTinio's defaults plus a limit on open connections.
-struct traits : restinio::default_traits_t {
-  static constexpr bool use_connection_count_limiter = true;
-};
-
-} // namespace
-
-} // namespace semiasync::http
-
-// An accept that fails (EMFILE, ...) is retried after a back-off instead of
-// ending accepting for good.
-SEMIASYNC_RECOVER_ACCEPT_ERRORS(semiasync::http::traits)
-
-namespace semiasync::http {
-
-namespace {
+using traits = server_traits;
 
 /// The methods of the read-only resources: HEAD wherever GET works (RFC
 /// 9110, 9.3.2; load balancers probe with it).
