@@ -2,7 +2,7 @@
 
 #include "domain/error.hpp"
 #include "domain/log.hpp"
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <chrono>
 

@@ -5,7 +5,7 @@
 // request's outcome to exactly that partition. Each server instance then
 // reads only its own share of the outcomes instead of all of them.
 
-#include "domain/wire_message.hpp"
+#include "kafka/wire_message.hpp"
 
 #include <caf/expected.hpp>
 

@@ -2,7 +2,7 @@
 
 #include "actors/reply_route.hpp"
 #include "domain/error.hpp"
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <caf/sec.hpp>
 

@@ -6,7 +6,7 @@
 #include "domain/error.hpp"
 #include "domain/log.hpp"
 #include "domain/prefetched_users.hpp"
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <caf/system_messages.hpp>
 

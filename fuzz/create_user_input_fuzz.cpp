@@ -13,7 +13,7 @@
 #include "domain/error.hpp"
 #include "domain/user_name_rules.hpp"
 #include "domain/uuid.hpp"
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 #include "http/create_user_input.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 // Fuzzes what the server does with a record of the outcome topic, which any
 // producer can write to: decode_outcome and salvage_request_id
-// (domain/wire_codec.hpp), then the answer the waiting client would get
+// (kafka/wire_codec.hpp), then the answer the waiting client would get
 // (http/answer.hpp). Input: a record, see wire_record.hpp.
 //
 // Checks: a decoded outcome names a canonical request ID, salvage agrees,
@@ -8,7 +8,7 @@
 
 #include "domain/error.hpp"
 #include "domain/uuid.hpp"
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 #include "http/answer.hpp"
 
 #include <nlohmann/json.hpp>

@@ -4,7 +4,7 @@
 // lines are the record's headers (binary values except "\n"), the body is
 // the value. See text_input.hpp.
 
-#include "domain/wire_message.hpp"
+#include "kafka/wire_message.hpp"
 
 #include "fuzz/text_input.hpp"
 

@@ -1,6 +1,6 @@
 // Fuzzes what the worker does with a record of the request topic, which any
 // producer can write to: decode_request and salvage_request_id
-// (domain/wire_codec.hpp), and the `replyPartition` header it may honour
+// (kafka/wire_codec.hpp), and the `replyPartition` header it may honour
 // (actors/reply_route.hpp). Input: a record, see wire_record.hpp.
 //
 // Checks: a decoded request has a canonical ID and a valid name, salvage
@@ -13,7 +13,7 @@
 #include "domain/error.hpp"
 #include "domain/user_name_rules.hpp"
 #include "domain/uuid.hpp"
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include "fuzz/wire_record.hpp"
 

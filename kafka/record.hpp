@@ -1,6 +1,6 @@
 #pragma once
 
-#include "domain/wire_message.hpp"
+#include "kafka/wire_message.hpp"
 
 #include <cstdint>
 #include <string>

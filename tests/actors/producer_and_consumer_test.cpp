@@ -5,7 +5,7 @@
 #include "actors/producer.hpp"
 #include "actors/registry.hpp"
 #include "domain/error.hpp"
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <caf/send.hpp>
 

@@ -8,7 +8,7 @@
 #include "actors/reply_route.hpp"
 #include "actors/worker.hpp"
 #include "domain/error.hpp"
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <caf/send.hpp>
 

@@ -6,7 +6,7 @@
 #include "actors/request.hpp"
 #include "actors/request_metrics.hpp"
 #include "domain/error.hpp"
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <caf/send.hpp>
 

@@ -1,6 +1,6 @@
 #include "tests/history/final_state_reader.hpp"
 
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <mysql++/mysql++.h>
 #include <nlohmann/json.hpp>

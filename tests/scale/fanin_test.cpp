@@ -5,7 +5,7 @@
 // build/tests/scale/fanin.txt. Also: a broadcast instance takes up
 // partitions the outcome topic gains.
 
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <catch2/catch.hpp>
 #include <iomanip>

@@ -1,5 +1,5 @@
 #include "domain/error.hpp"
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <catch2/catch.hpp>
 

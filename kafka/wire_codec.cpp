@@ -1,4 +1,4 @@
-#include "domain/wire_codec.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include "domain/error.hpp"
 #include "domain/user_name_rules.hpp"

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "domain/events.hpp"
-#include "domain/wire_message.hpp"
+#include "kafka/wire_message.hpp"
 
 #include <caf/expected.hpp>
 
