@@ -7,39 +7,10 @@
 
 namespace semiasync {
 
-namespace {
-
-/// Nine digits always fit an int32_t, and Kafka topics have far fewer
-/// partitions than that.
-constexpr size_t max_digits = 9;
-
-std::optional<int32_t> parse_partition(std::string_view text) {
-  if (text.empty() || text.size() > max_digits) return std::nullopt;
-  int32_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
-
-} // namespace
-
 std::optional<outcome_routing> outcome_routing_from(std::string_view text) {
   if (text == "broadcast") return outcome_routing::broadcast;
   if (text == "steered") return outcome_routing::steered;
   return std::nullopt;
-}
-
-std::optional<int32_t> requested_reply_partition(const wire_message& request) {
-  auto value = request.header_value(reply_partition_header);
-  if (!value) return std::nullopt;
-  return parse_partition(*value);
-}
-
-void add_reply_partition(wire_message& request, int32_t partition) {
-  request.headers.push_back(
-    {reply_partition_header, std::to_string(partition)});
 }
 
 caf::expected<std::vector<int32_t>>
@@ -49,7 +20,7 @@ parse_partition_list(std::string_view text) {
   for (;;) {
     auto comma = text.find(',');
     auto entry = trim_blanks(text.substr(0, comma));
-    auto p = parse_partition(entry);
+    auto p = parse_small_decimal(entry);
     if (!p)
       return make_error(error_code::unavailable,
                         "'" + std::string{entry}

@@ -3,9 +3,9 @@
 // Reply steering: a server names, in an additive request header, a
 // partition of the outcome topic it reads; the worker publishes the
 // request's outcome to exactly that partition. Each server instance then
-// reads only its own share of the outcomes instead of all of them.
-
-#include "kafka/wire_message.hpp"
+// reads only its own share of the outcomes instead of all of them. This is
+// the policy (which partitions, in which turn); the header itself is part
+// of the wire format (kafka/wire_codec.hpp).
 
 #include <caf/expected.hpp>
 
@@ -17,11 +17,6 @@
 #include <vector>
 
 namespace semiasync {
-
-/// Request header naming the outcome-topic partition the requester reads
-/// (decimal, e.g. `7`). Additive: a request without it (the reference
-/// server) gets its outcome partitioned by key, as before.
-constexpr const char* reply_partition_header = "replyPartition";
 
 /// How a server instance receives its outcomes.
 enum class outcome_routing {
@@ -35,15 +30,6 @@ enum class outcome_routing {
 
 /// `broadcast` or `steered` from the setting's text, or nothing.
 std::optional<outcome_routing> outcome_routing_from(std::string_view text);
-
-/// The partition the request asks its outcome to be published to, when its
-/// `replyPartition` header is a plain decimal number (digits only, at most
-/// 9 of them, so it fits a Kafka partition number). Whether the topic has
-/// that partition is for the caller to check.
-std::optional<int32_t> requested_reply_partition(const wire_message& request);
-
-/// Adds the `replyPartition` header to an encoded request.
-void add_reply_partition(wire_message& request, int32_t partition);
 
 /// Parses a list of partition numbers such as "0,3, 6" (empty: none);
 /// fails with a reason on anything else or a duplicate.

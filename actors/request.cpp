@@ -152,10 +152,9 @@ request_actor::behavior_type create_user_request(self_pointer self,
               session->ctx.deadline)
     .then(
       [self, session](caf::ok_atom) {
-        kafka::outgoing_record rec{session->ctx.request_topic,
-                                   encode_request(session->ctx.command)};
-        if (session->ctx.reply_partition)
-          add_reply_partition(rec.message, *session->ctx.reply_partition);
+        kafka::outgoing_record rec{
+          session->ctx.request_topic,
+          encode_request(session->ctx.command, session->ctx.reply_partition)};
         session->publish_requested = true;
         self
           ->request(session->ctx.producer,

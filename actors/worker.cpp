@@ -77,20 +77,13 @@ std::string millis_text(caf::timespan t) {
          + " ms";
 }
 
-/// The record `rec` as it goes to the dead-letter topic: unchanged, plus
-/// headers naming its source and the reason.
+/// The record `rec` as it goes to the dead-letter topic.
 kafka::outgoing_record dead_letter_of(const worker_state& st,
                                       const kafka::record& rec,
                                       const std::string& reason) {
   log(log_level::warn, "worker",
       "dead-lettering " + kafka::position_of(rec) + ": " + reason);
-  kafka::outgoing_record out{st.cfg.dead_letter_topic, rec.message};
-  auto& hdrs = out.message.headers;
-  hdrs.push_back({"dlqSourceTopic", rec.topic});
-  hdrs.push_back({"dlqSourcePartition", std::to_string(rec.partition)});
-  hdrs.push_back({"dlqSourceOffset", std::to_string(rec.offset)});
-  hdrs.push_back({"dlqError", reason});
-  return out;
+  return {st.cfg.dead_letter_topic, encode_dead_letter(rec, reason)};
 }
 
 kafka::outgoing_record outcome_record(const worker_state& st,

@@ -5,6 +5,8 @@
 // functions would change their answers with the process's locale, and
 // user names are compared by the database's collation, never here.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +48,20 @@ constexpr std::string_view trim_blanks(std::string_view text) noexcept {
   while (!text.empty() && is_blank(text.back()))
     text.remove_suffix(1);
   return text;
+}
+
+/// `text` as a number when it is plain decimal digits, at most nine of them
+/// (so it always fits an int32_t, and any Kafka partition number fits it):
+/// no sign, no blanks, nothing else.
+constexpr std::optional<int32_t>
+parse_small_decimal(std::string_view text) noexcept {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  int32_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
 }
 
 } // namespace semiasync

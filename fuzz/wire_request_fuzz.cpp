@@ -1,7 +1,7 @@
 // Fuzzes what the worker does with a record of the request topic, which any
 // producer can write to: decode_request and salvage_request_id
-// (kafka/wire_codec.hpp), and the `replyPartition` header it may honour
-// (actors/reply_route.hpp). Input: a record, see wire_record.hpp.
+// and the `replyPartition` header it may honour (kafka/wire_codec.hpp). Input:
+// a record, see wire_record.hpp.
 //
 // Checks: a decoded request has a canonical ID and a valid name, salvage
 // finds the same ID, and both outcomes the worker may publish for it decode
@@ -9,7 +9,6 @@
 // invalid one that names its request, the UserRejected the worker answers
 // with (else that client would wait for its 504).
 
-#include "actors/reply_route.hpp"
 #include "domain/error.hpp"
 #include "domain/user_name_rules.hpp"
 #include "domain/uuid.hpp"
@@ -35,18 +34,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto decoded = decode_request(msg);
   auto salvaged = salvage_request_id(msg);
   if (salvaged) SEMIASYNC_FUZZ_CHECK(is_canonical_uuid(salvaged->value));
-  if (auto partition = requested_reply_partition(msg)) {
-    SEMIASYNC_FUZZ_CHECK(*partition >= 0);
-    wire_message steered;
-    add_reply_partition(steered, *partition);
-    SEMIASYNC_FUZZ_CHECK(requested_reply_partition(steered) == partition);
-  }
+  auto partition = requested_reply_partition(msg);
+  if (partition) SEMIASYNC_FUZZ_CHECK(*partition >= 0);
 
   if (decoded) {
     SEMIASYNC_FUZZ_CHECK(is_canonical_uuid(decoded->request.value));
     SEMIASYNC_FUZZ_CHECK(!user_name_problem(decoded->name.value));
     SEMIASYNC_FUZZ_CHECK(salvaged && *salvaged == decoded->request);
-    auto again = decode_request(encode_request(*decoded));
+    auto encoded = encode_request(*decoded, partition);
+    SEMIASYNC_FUZZ_CHECK(requested_reply_partition(encoded) == partition);
+    auto again = decode_request(encoded);
     SEMIASYNC_FUZZ_CHECK(again);
     SEMIASYNC_FUZZ_CHECK(again->request == decoded->request);
     SEMIASYNC_FUZZ_CHECK(again->name == decoded->name);

@@ -1,5 +1,6 @@
 #include "kafka/wire_codec.hpp"
 
+#include "domain/ascii_text.hpp"
 #include "domain/error.hpp"
 #include "domain/user_name_rules.hpp"
 #include "domain/uuid.hpp"
@@ -114,12 +115,17 @@ std::optional<request_id> salvage_request_id(const wire_message& msg) {
   return std::nullopt;
 }
 
-wire_message encode_request(const create_user_requested& request) {
+wire_message encode_request(const create_user_requested& request,
+                            std::optional<int32_t> reply_partition) {
   json doc{{"requestUUID", request.request.value},
            {"name", request.name.value}};
-  return {request.name.value,
-          doc.dump(),
-          {{request_uuid_header, request.request.value}}};
+  wire_message result{request.name.value,
+                      doc.dump(),
+                      {{request_uuid_header, request.request.value}}};
+  if (reply_partition)
+    result.headers.push_back(
+      {reply_partition_header, std::to_string(*reply_partition)});
+  return result;
 }
 
 caf::expected<create_user_requested> decode_request(const wire_message& msg) {
@@ -183,6 +189,24 @@ caf::expected<outcome> decode_outcome(const wire_message& msg) {
     return malformed(*problem);
   return user_created{std::move(id), user_uuid{std::move(user)},
                       std::move(name)};
+}
+
+std::optional<int32_t> requested_reply_partition(const wire_message& request) {
+  auto value = request.header_value(reply_partition_header);
+  if (!value) return std::nullopt;
+  return parse_small_decimal(*value);
+}
+
+wire_message encode_dead_letter(const kafka::record& source,
+                                std::string_view reason) {
+  auto result = source.message;
+  auto& hdrs = result.headers;
+  hdrs.push_back({dead_letter_topic_header, source.topic});
+  hdrs.push_back(
+    {dead_letter_partition_header, std::to_string(source.partition)});
+  hdrs.push_back({dead_letter_offset_header, std::to_string(source.offset)});
+  hdrs.push_back({dead_letter_error_header, std::string{reason}});
+  return result;
 }
 
 } // namespace semiasync

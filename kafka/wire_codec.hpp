@@ -1,11 +1,19 @@
 #pragma once
 
+// Every record semiasync reads or writes, in one place: requests, outcomes,
+// dead letters and the reply-partition header. What the records are for
+// (routing policy, retries) is decided by the actors; how they look on the
+// wire is decided here, and only here.
+
 #include "domain/events.hpp"
+#include "kafka/record.hpp"
 #include "kafka/wire_message.hpp"
 
 #include <caf/expected.hpp>
 
+#include <cstdint>
 #include <optional>
+#include <string_view>
 
 namespace semiasync {
 
@@ -15,9 +23,26 @@ constexpr const char* request_uuid_header = "requestUUID";
 /// Header naming an outcome's event type.
 constexpr const char* event_type_header = "eventType";
 
+/// Request header naming the outcome-topic partition the requester reads
+/// (decimal, e.g. `7`). Additive: a request without it (the reference
+/// server) gets its outcome partitioned by key.
+constexpr const char* reply_partition_header = "replyPartition";
+
+/// Headers a dead letter carries besides the original record's: where the
+/// record came from and why it could not be processed.
+constexpr const char* dead_letter_topic_header = "dlqSourceTopic";
+/// See `dead_letter_topic_header`.
+constexpr const char* dead_letter_partition_header = "dlqSourcePartition";
+/// See `dead_letter_topic_header`.
+constexpr const char* dead_letter_offset_header = "dlqSourceOffset";
+/// See `dead_letter_topic_header`.
+constexpr const char* dead_letter_error_header = "dlqError";
+
 /// Encodes a request for topic `create_user_request_sent`: value
-/// `{"requestUUID","name"}`, header `requestUUID`, key = the name.
-wire_message encode_request(const create_user_requested& request);
+/// `{"requestUUID","name"}`, header `requestUUID`, key = the name; with
+/// `reply_partition`, also the `replyPartition` header.
+wire_message encode_request(const create_user_requested& request,
+                            std::optional<int32_t> reply_partition = {});
 
 /// Decodes a request record, or fails with `malformed_record` saying why
 /// (not JSON, a field missing or mistyped, header missing or disagreeing).
@@ -35,5 +60,16 @@ wire_message encode_outcome(const outcome& result);
 
 /// Decodes an outcome record, or fails with `malformed_record` saying why.
 caf::expected<outcome> decode_outcome(const wire_message& msg);
+
+/// The partition a request asks its outcome to be published to, when its
+/// `replyPartition` header is plain decimal (digits only, at most 9 of
+/// them). Whether the topic has that partition is for the caller to check.
+std::optional<int32_t> requested_reply_partition(const wire_message& request);
+
+/// The record `source` as it goes to a dead-letter topic: key, value and
+/// headers unchanged, plus the `dlq*` headers naming its position and
+/// `reason`.
+wire_message encode_dead_letter(const kafka::record& source,
+                                std::string_view reason);
 
 } // namespace semiasync

@@ -83,7 +83,7 @@ struct steering_fixture : actor_fixture {
 
 } // namespace
 
-// -- ownership and the header -------------------------------------------------
+// -- ownership ----------------------------------------------------------------
 
 TEST_CASE("a steered instance owns the configured partitions, or one derived "
           "from its ID") {
@@ -113,24 +113,12 @@ TEST_CASE("a steered instance owns the configured partitions, or one derived "
   }
 }
 
-TEST_CASE("partition lists and reply headers parse strictly") {
+TEST_CASE("partition lists parse strictly") {
   CHECK(*parse_partition_list("") == std::vector<int32_t>{});
   CHECK(*parse_partition_list("0, 3,6") == std::vector<int32_t>{0, 3, 6});
   CHECK_FALSE(parse_partition_list("1,1"));
   CHECK_FALSE(parse_partition_list("1,,2"));
   CHECK_FALSE(parse_partition_list("-1"));
-  auto header = [](std::string value) {
-    return requested_reply_partition(
-      wire_message{"", "", {{"replyPartition", std::move(value)}}});
-  };
-  CHECK(header("7") == 7);
-  CHECK(header("0") == 0);
-  CHECK_FALSE(header(""));
-  CHECK_FALSE(header("-1"));
-  CHECK_FALSE(header(" 3"));
-  CHECK_FALSE(header("3a"));
-  CHECK_FALSE(header("1234567890"));
-  CHECK_FALSE(requested_reply_partition(wire_message{}));
 }
 
 TEST_CASE("a reply route hands out its partitions in turn") {

@@ -356,3 +356,52 @@ TEST_CASE("salvage_request_id finds the ID of a malformed record",
     CHECK_FALSE(salvage_request_id(msg));
   }
 }
+
+// -- the reply-partition header and dead letters ------------------------------
+
+TEST_CASE("a request names its reply partition in a header, in the same call") {
+  create_user_requested request{request_id{request_text}, user_name{"ada"}};
+  auto plain = encode_request(request);
+  CHECK_FALSE(plain.header_value("replyPartition"));
+  CHECK_FALSE(requested_reply_partition(plain));
+  auto steered = encode_request(request, 7);
+  CHECK(steered.header_value("replyPartition") == "7");
+  CHECK(requested_reply_partition(steered) == 7);
+  // The header is additive: the request reads the same with it.
+  auto decoded = decode_request(steered);
+  REQUIRE(decoded);
+  CHECK(decoded->request == request.request);
+  CHECK(decoded->name == request.name);
+}
+
+TEST_CASE("a reply-partition header is read strictly") {
+  auto header = [](std::string value) {
+    return requested_reply_partition(
+      wire_message{"", "", {{"replyPartition", std::move(value)}}});
+  };
+  CHECK(header("7") == 7);
+  CHECK(header("0") == 0);
+  CHECK(header("999999999") == 999999999);
+  CHECK_FALSE(header(""));
+  CHECK_FALSE(header("-1"));
+  CHECK_FALSE(header("+1"));
+  CHECK_FALSE(header(" 3"));
+  CHECK_FALSE(header("3a"));
+  CHECK_FALSE(header("1234567890"));
+  CHECK_FALSE(requested_reply_partition(wire_message{}));
+}
+
+TEST_CASE("a dead letter is the record unchanged plus where it came from and "
+          "why") {
+  kafka::record source{"requests", 2, 7,
+                       wire_message{"key", "not json", {{"a", "b"}}}};
+  auto dead = encode_dead_letter(source, "value is not a JSON object");
+  CHECK(dead.key == "key");
+  CHECK(dead.value == "not json");
+  REQUIRE(dead.headers.size() == 5);
+  CHECK(dead.headers[0].name == "a");
+  CHECK(dead.header_value("dlqSourceTopic") == "requests");
+  CHECK(dead.header_value("dlqSourcePartition") == "2");
+  CHECK(dead.header_value("dlqSourceOffset") == "7");
+  CHECK(dead.header_value("dlqError") == "value is not a JSON object");
+}
