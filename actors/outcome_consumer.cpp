@@ -38,7 +38,6 @@ void check_partitions(self_pointer self) {
     return;
   }
   if (added->empty()) return;
-  st.partitions_added += added->size();
   std::string list;
   for (auto p : *added)
     list += (list.empty() ? "" : ",") + std::to_string(p);
@@ -55,13 +54,11 @@ void read_batch(self_pointer self) {
     return;
   }
   for (auto& rec : *batch) {
-    ++st.records_read;
     if (st.cfg.records_read) st.cfg.records_read->inc();
     auto decoded = decode_outcome(rec.message);
     if (!decoded) {
       // Not ours to fix: the worker's dead-letter handling owns bad
       // requests; an undecodable outcome only costs its waiter a 504.
-      ++st.records_malformed;
       log(log_level::warn, "outcome_consumer",
           "undecodable outcome at " + kafka::position_of(rec) + ": "
             + detail_of(decoded.error()));

@@ -50,15 +50,6 @@ struct outcome_consumer_state {
   /// When the next partition check is due.
   caf::actor_clock::time_point next_partition_check;
 
-  /// Outcome records read, including undecodable ones.
-  uint64_t records_read = 0;
-
-  /// Records that did not decode as an outcome.
-  uint64_t records_malformed = 0;
-
-  /// Partitions added since start-up by partition checks.
-  uint64_t partitions_added = 0;
-
   /// The actor's name in logs.
   static inline const char* name = "outcome_consumer";
 };

@@ -1,11 +1,8 @@
 #include "actors/worker.hpp"
 
-#include "actors/reply_route.hpp"
 #include "actors/stop_on_fatal.hpp"
-#include "domain/create_user.hpp"
 #include "domain/error.hpp"
 #include "domain/log.hpp"
-#include "domain/prefetched_users.hpp"
 #include "kafka/wire_codec.hpp"
 
 #include <caf/system_messages.hpp>
@@ -40,24 +37,6 @@ struct plan {
   reply_steering steering = reply_steering::none;
 };
 
-/// What deciding the front of the backlog came to.
-struct decided_batch {
-  /// Plans for the first `plans.size()` records of the backlog, in order;
-  /// their database work is durable.
-  std::vector<plan> plans;
-  /// Why the record after them could not be decided (transient), if so.
-  caf::error failure;
-};
-
-/// Whether a batch's database work runs in one transaction.
-enum class batching {
-  /// One transaction, one commit: the fast path.
-  together,
-  /// Each call on its own, so one record the database refuses cannot void
-  /// the work done for the others.
-  one_by_one,
-};
-
 /// Where a record's outcome goes: an explicit partition, or -1 for "by key".
 struct reply_target {
   int32_t partition = -1;
@@ -84,12 +63,6 @@ kafka::outgoing_record dead_letter_of(const worker_state& st,
   log(log_level::warn, "worker",
       "dead-lettering " + kafka::position_of(rec) + ": " + reason);
   return {st.cfg.dead_letter_topic, encode_dead_letter(rec, reason)};
-}
-
-kafka::outgoing_record outcome_record(const worker_state& st,
-                                      const outcome& result,
-                                      int32_t partition) {
-  return {st.cfg.outcome_topic, encode_outcome(result), partition};
 }
 
 /// The partition the record's `replyPartition` header asks for, when the
@@ -127,109 +100,55 @@ reply_target reply_target_of(worker_state& st, const kafka::record& rec) {
   return {*asked, reply_steering::steered};
 }
 
-record_outcome kind_of(const outcome& result) {
-  if (std::holds_alternative<user_created>(result))
-    return record_outcome::created;
-  if (std::holds_alternative<user_duplicated>(result))
-    return record_outcome::duplicated;
-  return record_outcome::rejected;
-}
-
-/// Failures that may pass: retrying them is the right answer.
-bool is_transient(error_code code) {
-  return code == error_code::database_unavailable
-         || code == error_code::unavailable;
-}
-
 /// The detail of `err`, or its code's name when it has none.
 std::string reason_of(const caf::error& err) {
   auto detail = detail_of(err);
   return detail.empty() ? to_string(code_of(err)) : detail;
 }
 
-/// A record that is not a valid request: kept for a human in the
-/// dead-letter topic, and answered when it names whose it is, so that
-/// client gets a 4xx now instead of a 504 later.
-plan undecodable(const worker_state& st, const kafka::record& rec,
-                 const caf::error& why, int32_t reply) {
-  auto reason = reason_of(why);
-  plan result{
-    {dead_letter_of(st, rec, reason)}, record_outcome::dead_lettered, true};
-  if (auto id = salvage_request_id(rec.message)) {
+uint64_t epoch_of(const worker_state& st, const kafka::record& rec) {
+  auto i = st.epochs.find({rec.topic, rec.partition});
+  return i == st.epochs.end() ? 0 : i->second;
+}
+
+/// What the handler's verdict on `rec` turns into: a dead letter first
+/// when it asks for one, then its answer on the outcome topic, steered to
+/// `reply`.
+plan plan_of(const worker_state& st, const kafka::record& rec, verdict v,
+             const reply_target& reply) {
+  plan result{{}, v.counts_as};
+  if (v.dead_letter_reason) {
+    result.publishes.push_back(dead_letter_of(st, rec, *v.dead_letter_reason));
+    result.dead_letter = true;
+  }
+  if (v.answer) {
     result.publishes.push_back(
-      outcome_record(st,
-                     user_rejected{std::move(*id), user_name{},
-                                   error_code::malformed_record, reason},
-                     reply));
-    result.outcome = record_outcome::rejected;
+      {st.cfg.outcome_topic, std::move(*v.answer), reply.partition});
+    result.steering = reply.steering;
   }
   return result;
 }
 
-/// A valid request the rule refused for good.
-plan refused(const worker_state& st, const kafka::record& rec,
-             const create_user_requested& request, const caf::error& why,
-             int32_t reply) {
-  auto code = code_of(why);
-  auto reason = reason_of(why);
-  log(log_level::info, "worker",
-      "rejecting " + kafka::position_of(rec) + ": " + reason,
-      request.request.value);
-  // A reused request ID is the client's doing, not a broken record: the
-  // answer is all it needs.
-  if (code == error_code::request_id_conflict)
-    return plan{
-      {outcome_record(
-        st, user_rejected{request.request, request.name, code, reason}, reply)},
-      record_outcome::rejected,
-      false};
-  // The database refused the data (or an error we do not know): keep the
-  // record for a human and still answer the client.
-  return plan{
-    {dead_letter_of(st, rec, reason),
-     outcome_record(st,
-                    user_rejected{request.request, request.name,
-                                  error_code::database_rejected, reason},
-                    reply)},
-    record_outcome::rejected,
-    true};
-}
-
-/// Decides what `rec` turns into. Fails with transient errors and, in a
-/// transaction, with `database_rejected`: the refused statement took the
-/// transaction with it.
-caf::expected<plan> decide(worker_state& st, user_repository& users,
-                           const kafka::record& rec,
-                           const caf::expected<create_user_requested>& request,
-                           batching mode) {
-  auto reply = reply_target_of(st, rec);
-  // A record answered by a dead letter only has no outcome to steer.
-  auto steered = [&st, &reply](plan p) {
-    auto answers = std::any_of(p.publishes.begin(), p.publishes.end(),
-                               [&st](const kafka::outgoing_record& out) {
-                                 return out.topic == st.cfg.outcome_topic;
-                               });
-    if (answers) p.steering = reply.steering;
-    return p;
-  };
-  if (!request)
-    return steered(undecodable(st, rec, request.error(), reply.partition));
-  auto result = create_user(users, *st.ids, *request);
-  if (!result) {
-    auto code = code_of(result.error());
-    if (is_transient(code)
-        || (mode == batching::together
-            && code == error_code::database_rejected))
-      return std::move(result.error());
-    return steered(refused(st, rec, *request, result.error(), reply.partition));
+/// Hands up to `n` records from the front of the backlog to the handler.
+/// Where each outcome goes is settled first, so a metadata lookup never
+/// runs inside the handler's database transaction.
+std::vector<plan> plan_batch(worker_state& st, size_t n, caf::error& failure) {
+  std::vector<reply_target> replies;
+  record_batch batch;
+  replies.reserve(n);
+  batch.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    replies.push_back(reply_target_of(st, st.backlog[i]));
+    batch.emplace_back(st.backlog[i]);
   }
-  return steered(plan{
-    {outcome_record(st, *result, reply.partition)}, kind_of(*result), false});
-}
-
-uint64_t epoch_of(const worker_state& st, const kafka::record& rec) {
-  auto i = st.epochs.find({rec.topic, rec.partition});
-  return i == st.epochs.end() ? 0 : i->second;
+  auto handled = st.handler->handle(batch);
+  failure = std::move(handled.failure);
+  std::vector<plan> plans;
+  plans.reserve(handled.verdicts.size());
+  for (size_t i = 0; i < handled.verdicts.size(); ++i)
+    plans.push_back(
+      plan_of(st, st.backlog[i], std::move(handled.verdicts[i]), replies[i]));
+  return plans;
 }
 
 /// Publishes everything `p` asks for; each delivery report lands in
@@ -259,102 +178,17 @@ bool publish_all(worker_state& st, const kafka::record& rec, plan p) {
   return accepted;
 }
 
-/// Decides the first `n` records of the backlog in one transaction: all of
-/// them, or none when any database call fails. What the rule reads comes
-/// from one lookup for the whole batch, and the inserts it makes of names
-/// that lookup found free go in as one statement (see `prefetched_users`);
-/// when that statement meets a taken key after all, the batch is decided
-/// again, inserting row by row.
-caf::expected<std::vector<plan>> decide_together(worker_state& st, size_t n,
-                                                 bool defer_inserts = true) {
-  std::vector<caf::expected<create_user_requested>> requests;
-  std::vector<create_user_requested> valid;
-  requests.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    requests.push_back(decode_request(st.backlog[i].message));
-    if (requests.back()) valid.push_back(*requests.back());
-  }
-  if (auto err = st.users->begin()) return err;
-  auto found = st.users->look_up(valid);
-  if (!found) {
-    st.users->rollback();
-    return std::move(found.error());
-  }
-  prefetched_users users{*st.users, valid, std::move(*found), defer_inserts};
-  auto fail = [&](caf::error err) -> caf::expected<std::vector<plan>> {
-    users.rollback();
-    if (users.deferred_insert_failed()) return decide_together(st, n, false);
-    return err;
-  };
-  std::vector<plan> plans;
-  plans.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    auto decided
-      = decide(st, users, st.backlog[i], requests[i], batching::together);
-    if (!decided) return fail(std::move(decided.error()));
-    plans.push_back(std::move(*decided));
-  }
-  if (auto err = users.commit()) return fail(std::move(err));
-  return plans;
-}
-
-/// Decides records of the backlog one at a time, each call committing on
-/// its own, until `n` are decided or one fails transiently.
-decided_batch decide_one_by_one(worker_state& st, size_t n) {
-  decided_batch result;
-  for (size_t i = 0; i < n; ++i) {
-    auto& rec = st.backlog[i];
-    auto decided = decide(st, *st.users, rec, decode_request(rec.message),
-                          batching::one_by_one);
-    if (!decided) {
-      result.failure = std::move(decided.error());
-      break;
-    }
-    result.plans.push_back(std::move(*decided));
-  }
-  return result;
-}
-
-/// Decides up to `n` records from the front of the backlog: together, or
-/// one by one when a record the database refuses voided the transaction
-/// (that record is then dead-lettered on its own).
-decided_batch decide_batch(worker_state& st, size_t n) {
-  // A lone record commits on its own: BEGIN and COMMIT would only add two
-  // round trips to its latency.
-  if (n <= 1) return decide_one_by_one(st, n);
-  auto together = decide_together(st, n);
-  if (together) return {std::move(*together), {}};
-  if (code_of(together.error()) != error_code::database_rejected)
-    return {{}, std::move(together.error())};
-  log(log_level::info, "worker",
-      "the database refused a record of a batch of " + std::to_string(n)
-        + ": deciding its records one by one");
-  return decide_one_by_one(st, n);
-}
-
 /// Counts a record whose publishes were all acknowledged, and lets its
 /// offset commit.
 void succeed(worker_state& st, const pending_record& p) {
   auto& m = *st.metrics;
   switch (p.outcome) {
-    case record_outcome::created:
-      ++st.stats.created;
-      m.created.inc();
-      break;
-    case record_outcome::duplicated:
-      ++st.stats.duplicated;
-      m.duplicated.inc();
-      break;
-    case record_outcome::rejected:
-      ++st.stats.rejected;
-      m.rejected.inc();
-      break;
+    case record_outcome::created: m.created.inc(); break;
+    case record_outcome::duplicated: m.duplicated.inc(); break;
+    case record_outcome::rejected: m.rejected.inc(); break;
     case record_outcome::dead_lettered: m.dead_lettered.inc(); break;
   }
-  if (p.dead_letter) {
-    ++st.stats.dead_lettered;
-    m.dead_letters.inc();
-  }
+  if (p.dead_letter) m.dead_letters.inc();
   if (p.steering == reply_steering::steered) m.replies_steered.inc();
   if (p.steering == reply_steering::fallback) m.replies_unsteerable.inc();
   auto& rec = p.source;
@@ -393,7 +227,6 @@ bool apply_finished(worker_state& st) {
     log(log_level::warn, "worker",
         "publish for " + kafka::position_of(p.source)
           + " failed, retrying: " + reason_of(p.failure));
-    ++st.stats.retries;
     st.metrics->publish_retries.inc();
     again.push_back(std::move(p.source));
   }
@@ -495,9 +328,11 @@ void turn(self_pointer self) {
   // At most one batch per turn, so delivery reports and system messages
   // (a shutdown) get their turn under a steady stream too. Its outcomes are
   // published only once its database work is committed.
-  auto batch = decide_batch(st, std::min(st.cfg.batch_size, st.backlog.size()));
-  if (!batch.plans.empty()) st.database_backoff.reset();
-  for (auto& decided : batch.plans) {
+  caf::error failure;
+  auto n = std::min(st.cfg.batch_size, st.backlog.size());
+  auto plans = n > 0 ? plan_batch(st, n, failure) : std::vector<plan>{};
+  if (!plans.empty()) st.database_backoff.reset();
+  for (auto& decided : plans) {
     auto rec = std::move(st.backlog.front());
     st.backlog.pop_front();
     // A refused publish comes back through its failed delivery report; the
@@ -509,12 +344,11 @@ void turn(self_pointer self) {
       return;
     }
   }
-  if (batch.failure) {
-    ++st.stats.retries;
+  if (failure) {
     st.metrics->database_retries.inc();
     back_off(self, retry_cause::database,
              "database unavailable at " + kafka::position_of(st.backlog.front())
-               + " (" + reason_of(batch.failure) + ")");
+               + " (" + reason_of(failure) + ")");
     sleep_until_retry(self);
     return;
   }
@@ -529,8 +363,7 @@ poller_actor::behavior_type worker(self_pointer self, worker_dependencies deps,
   auto& st = self->state;
   st.source = std::move(deps.source);
   st.publisher = std::move(deps.publisher);
-  st.users = std::move(deps.users);
-  st.ids = std::move(deps.ids);
+  st.handler = std::move(deps.handler);
   st.cfg = std::move(cfg);
   st.metrics.emplace(sink);
   auto random = deps.random ? deps.random : make_random_fraction();

@@ -2,9 +2,8 @@
 
 #include "actors/backoff.hpp"
 #include "actors/protocol.hpp"
+#include "actors/record_handler.hpp"
 #include "actors/worker_metrics.hpp"
-#include "domain/user_repository.hpp"
-#include "domain/uuid.hpp"
 #include "kafka/interfaces.hpp"
 #include "kafka/offset_tracker.hpp"
 
@@ -51,31 +50,11 @@ struct worker_dependencies {
   std::shared_ptr<kafka::record_source> source;
   /// Outcome and dead-letter publisher, polled by the worker itself.
   std::shared_ptr<kafka::publisher> publisher;
-  /// The users table.
-  std::shared_ptr<user_repository> users;
-  /// User IDs for new rows.
-  std::shared_ptr<uuid_source> ids;
+  /// The operation: what each request record turns into.
+  std::shared_ptr<record_handler> handler;
   /// Draws the retry jitter; empty means `make_random_fraction()`.
   random_fraction random;
 };
-
-/// What the worker has done, for logs and tests (the metrics hold the same
-/// and more).
-struct worker_stats {
-  /// Records finished with an acknowledged UserCreated.
-  uint64_t created = 0;
-  /// Records finished with an acknowledged UserDuplicated.
-  uint64_t duplicated = 0;
-  /// Records finished with an acknowledged UserRejected.
-  uint64_t rejected = 0;
-  /// Records moved to the dead-letter topic (acknowledged).
-  uint64_t dead_lettered = 0;
-  /// Transient failures that led to a retry.
-  uint64_t retries = 0;
-};
-
-/// How a record ended, for the records counter.
-enum class record_outcome { created, duplicated, rejected, dead_lettered };
 
 /// Whether a record's outcome honours its `replyPartition` header.
 enum class reply_steering {
@@ -125,10 +104,8 @@ struct worker_state {
   std::shared_ptr<kafka::record_source> source;
   /// Outcome and dead-letter publisher, polled by this actor itself.
   std::shared_ptr<kafka::publisher> publisher;
-  /// The users table.
-  std::shared_ptr<user_repository> users;
-  /// User IDs for new rows.
-  std::shared_ptr<uuid_source> ids;
+  /// The operation: what each request record turns into.
+  std::shared_ptr<record_handler> handler;
   /// Fixed settings.
   worker_settings cfg;
   /// Instruments in the process's registry (set at spawn).
@@ -154,34 +131,28 @@ struct worker_state {
   /// (topic recreated smaller), so the next check asks the broker afresh
   /// instead of trusting the cached count.
   bool recheck_partition_count = false;
-  /// Counters.
-  worker_stats stats;
 
   /// The actor's name in logs.
   static inline const char* name = "worker";
 };
 
-/// Consumes create-user requests, runs the create-user rule against the
-/// database, publishes the outcome and lets the record's offset commit only
-/// after the broker acknowledged every publish for it (at-least-once).
+/// The worker engine: consumes request records, hands them in batches to
+/// an operation's `record_handler`, publishes what it decides (an outcome,
+/// a dead letter, or both) and lets a record's offset commit only after the
+/// broker acknowledged every publish for it (at-least-once).
 ///
-/// - A record that cannot be decoded goes to the dead-letter topic; when it
-///   still names a request ID, a UserRejected (`malformed_record`) answers
-///   the waiting client too.
-/// - A request ID used for another name gets a UserRejected
-///   (`request_id_conflict`); data the database refuses for good goes to
-///   the dead-letter topic plus a UserRejected (`database_rejected`).
 /// - A request whose `replyPartition` header names a partition of the
 ///   outcome topic gets its outcome published to exactly that partition
 ///   (the domain event stays on the outcome topic, one write), so the
 ///   requesting server reads only its own partitions. A header that is not
 ///   a partition number, or names a partition the topic does not have
-///   (checked against a cached partition count), is ignored: partitioned
-///   by key, as for a request without the header.
-/// - Transient failures (database, refused or lost publishes) are retried
-///   after a capped, jittered exponential backoff; nothing is skipped and
-///   the held records keep their order. The consumer is still polled every
-///   `keepalive_interval` meanwhile; what arrives queues behind.
+///   (checked against a cached partition count, before the handler runs),
+///   is ignored: partitioned by key, as for a request without the header.
+/// - Transient failures (of the handler, refused or lost publishes) are
+///   retried after a capped, jittered exponential backoff; nothing is
+///   skipped and the held records keep their order. The consumer is still
+///   polled every `keepalive_interval` meanwhile; what arrives queues
+///   behind.
 /// - A publisher that fails for good (see `kafka::publisher::on_fatal`)
 ///   stops the worker with its error, the graceful way: no retry could
 ///   succeed, and only a stopped worker hands its partitions on.

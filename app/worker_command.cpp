@@ -1,5 +1,6 @@
 #include "actors/backoff.hpp"
 #include "actors/system_config.hpp"
+#include "actors/create_user_handler.hpp"
 #include "actors/worker.hpp"
 #include "actors/worker_metrics.hpp"
 #include "app/commands.hpp"
@@ -107,8 +108,10 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
     request_poll_timeout, cfg.retry_min,
     cfg.retry_max,        request_batch_size};
   worker_dependencies deps{
-    source, std::shared_ptr<kafka::publisher>{std::move(*publisher)}, users,
-    std::make_shared<random_uuid_source>(), make_random_fraction()};
+    source, std::shared_ptr<kafka::publisher>{std::move(*publisher)},
+    std::make_shared<create_user_handler>(
+      users, std::make_shared<random_uuid_source>()),
+    make_random_fraction()};
   auto handle
     = sys.spawn<caf::detached>(worker, std::move(deps), sink, worker_cfg);
   log(log_level::info, "worker",

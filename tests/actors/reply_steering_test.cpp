@@ -6,6 +6,7 @@
 #include "actors/outcome_consumer.hpp"
 #include "actors/registry.hpp"
 #include "actors/reply_route.hpp"
+#include "actors/create_user_handler.hpp"
 #include "actors/worker.hpp"
 #include "domain/error.hpp"
 #include "kafka/wire_codec.hpp"
@@ -54,10 +55,11 @@ struct steering_fixture : actor_fixture {
   }
 
   void start() {
-    worker_dependencies deps{source, publisher, users,
-                             std::make_shared<fake_uuid_source>(), [] {
-                               return 1.0;
-                             }};
+    worker_dependencies deps{
+      source, publisher,
+      std::make_shared<create_user_handler>(
+        users, std::make_shared<fake_uuid_source>()),
+      [] { return 1.0; }};
     handle = sys.spawn(
       worker, deps, sink,
       worker_settings{"outcomes", "requests.dlq", 100ms, 100ms, 400ms, 16});

@@ -3,6 +3,7 @@
 // and rejections, jittered retries that never skip and keep polling, and
 // the metrics that say so.
 
+#include "actors/create_user_handler.hpp"
 #include "actors/worker.hpp"
 #include "domain/error.hpp"
 #include "kafka/wire_codec.hpp"
@@ -95,7 +96,9 @@ struct worker_fixture : actor_fixture {
       draws->pop_front();
       return x;
     };
-    worker_dependencies deps{source, pub ? pub : publisher, users, ids, random};
+    worker_dependencies deps{source, pub ? pub : publisher,
+                             std::make_shared<create_user_handler>(users, ids),
+                             random};
     handle = sys.spawn(worker, deps, sink, cfg);
   }
 
