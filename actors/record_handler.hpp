@@ -1,6 +1,6 @@
 #pragma once
 
-// The seam between the worker engine (actors/worker.hpp), which owns the
+// The seam between the worker engine (actors/worker_engine.hpp), which owns the
 // at-least-once machinery, and an operation: what one operation makes of a
 // batch of request records. A new operation is a new handler; the engine's
 // polling, publishing, retries and commits stay as they are.

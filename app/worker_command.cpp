@@ -1,7 +1,7 @@
 #include "actors/backoff.hpp"
 #include "actors/system_config.hpp"
 #include "actors/create_user_handler.hpp"
-#include "actors/worker.hpp"
+#include "actors/worker_engine.hpp"
 #include "actors/worker_metrics.hpp"
 #include "app/commands.hpp"
 #include "app/stop_watch.hpp"

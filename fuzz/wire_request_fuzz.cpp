@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   SEMIASYNC_FUZZ_CHECK(code_of(decoded.error())
                        == error_code::malformed_record);
-  // As actors/worker.cpp answers a record it cannot decode.
+  // As actors/create_user_handler.cpp answers a record it cannot decode.
   if (salvaged)
     check_round_trip(user_rejected{*salvaged, user_name{},
                                    error_code::malformed_record,

@@ -7,7 +7,7 @@
 #include "actors/registry.hpp"
 #include "actors/reply_route.hpp"
 #include "actors/create_user_handler.hpp"
-#include "actors/worker.hpp"
+#include "actors/worker_engine.hpp"
 #include "domain/error.hpp"
 #include "kafka/wire_codec.hpp"
 

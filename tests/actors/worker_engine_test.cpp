@@ -4,7 +4,7 @@
 // the metrics that say so.
 
 #include "actors/create_user_handler.hpp"
-#include "actors/worker.hpp"
+#include "actors/worker_engine.hpp"
 #include "domain/error.hpp"
 #include "kafka/wire_codec.hpp"
 

@@ -1,4 +1,4 @@
-#include "actors/worker.hpp"
+#include "actors/worker_engine.hpp"
 
 #include "actors/stop_on_fatal.hpp"
 #include "domain/error.hpp"
