@@ -358,8 +358,10 @@ void turn(self_pointer self) {
 
 } // namespace
 
-poller_actor::behavior_type worker(self_pointer self, worker_dependencies deps,
-                                   worker_metrics sink, worker_settings cfg) {
+poller_actor::behavior_type worker_engine(self_pointer self,
+                                          worker_dependencies deps,
+                                          worker_metrics sink,
+                                          worker_settings cfg) {
   auto& st = self->state;
   st.source = std::move(deps.source);
   st.publisher = std::move(deps.publisher);

@@ -160,7 +160,8 @@ struct worker_state {
 /// Loops on `poll` messages to itself; spawn it `detached` in production,
 /// since polls and database calls block.
 poller_actor::behavior_type
-worker(poller_actor::stateful_pointer<worker_state> self,
-       worker_dependencies deps, worker_metrics sink, worker_settings cfg);
+worker_engine(poller_actor::stateful_pointer<worker_state> self,
+              worker_dependencies deps, worker_metrics sink,
+              worker_settings cfg);
 
 } // namespace semiasync

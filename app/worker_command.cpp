@@ -113,7 +113,7 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
       users, std::make_shared<random_uuid_source>()),
     make_random_fraction()};
   auto handle
-    = sys.spawn<caf::detached>(worker, std::move(deps), sink, worker_cfg);
+    = sys.spawn<caf::detached>(worker_engine, std::move(deps), sink, worker_cfg);
   log(log_level::info, "worker",
       "consuming " + cfg.request_topic + " in group " + cfg.worker_group
         + (endpoint ? ", metrics on " + cfg.worker_metrics_address + ":"

@@ -61,7 +61,7 @@ struct steering_fixture : actor_fixture {
         users, std::make_shared<fake_uuid_source>()),
       [] { return 1.0; }};
     handle = sys.spawn(
-      worker, deps, sink,
+      worker_engine, deps, sink,
       worker_settings{"outcomes", "requests.dlq", 100ms, 100ms, 400ms, 16});
   }
 

@@ -99,7 +99,7 @@ struct worker_fixture : actor_fixture {
     worker_dependencies deps{source, pub ? pub : publisher,
                              std::make_shared<create_user_handler>(users, ids),
                              random};
-    handle = sys.spawn(worker, deps, sink, cfg);
+    handle = sys.spawn(worker_engine, deps, sink, cfg);
   }
 
   ~worker_fixture() {
