@@ -69,7 +69,7 @@ registry_actor::behavior_type
 registry(registry_actor::stateful_pointer<registry_state> self,
          registry_settings cfg) {
   self->state.max_pending = cfg.max_pending;
-  self->state.metrics = &cfg.metrics;
+  self->state.metrics.set(cfg.metrics);
   self->set_down_handler([self](const caf::down_msg& msg) {
     self->state.remove(msg.source);
   });

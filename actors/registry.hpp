@@ -2,6 +2,7 @@
 
 #include "actors/protocol.hpp"
 #include "actors/request_metrics.hpp"
+#include "actors/set_at_spawn.hpp"
 
 #include <caf/actor_addr.hpp>
 #include <caf/fwd.hpp>
@@ -53,10 +54,8 @@ struct registry_state {
   /// Most published requests remembered as pending (from the settings).
   size_t max_pending = 0;
 
-  /// Where the registry reports its size and counters: set from the
-  /// settings at spawn, never null after that. (State is default-constructed
-  /// in CAF 0.17, so it cannot hold the settings' reference.)
-  request_metrics* metrics = nullptr;
+  /// Where the registry reports its size and counters.
+  set_at_spawn<request_metrics> metrics;
 
   /// The type of `waiting`.
   using waiting_map = std::unordered_map<request_id, waiting_requests>;

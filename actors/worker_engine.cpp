@@ -367,7 +367,7 @@ poller_actor::behavior_type worker_engine(self_pointer self,
   st.publisher = std::move(deps.publisher);
   st.handler = std::move(deps.handler);
   st.cfg = std::move(cfg);
-  st.metrics.emplace(sink);
+  st.metrics.set(sink);
   auto random = deps.random ? deps.random : make_random_fraction();
   st.database_backoff
     = retry_backoff{st.cfg.min_backoff, st.cfg.max_backoff, random};

@@ -3,6 +3,7 @@
 #include "actors/backoff.hpp"
 #include "actors/protocol.hpp"
 #include "actors/record_handler.hpp"
+#include "actors/set_at_spawn.hpp"
 #include "actors/worker_metrics.hpp"
 #include "kafka/interfaces.hpp"
 #include "kafka/offset_tracker.hpp"
@@ -109,7 +110,7 @@ struct worker_state {
   /// Fixed settings.
   worker_settings cfg;
   /// Instruments in the process's registry (set at spawn).
-  std::optional<worker_metrics> metrics;
+  set_at_spawn<worker_metrics> metrics;
   /// Guards commits: only offsets whose outcomes are acknowledged commit.
   kafka::offset_tracker tracker;
   /// Records read but not yet processed, in order.
