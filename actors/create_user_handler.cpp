@@ -19,12 +19,6 @@ enum class batching {
   one_by_one,
 };
 
-/// Failures that may pass: retrying them is the right answer.
-bool is_transient(error_code code) {
-  return code == error_code::database_unavailable
-         || code == error_code::unavailable;
-}
-
 /// The detail of `err`, or its code's name when it has none.
 std::string reason_of(const caf::error& err) {
   auto detail = detail_of(err);

@@ -22,11 +22,11 @@ parse_partition_list(std::string_view text) {
     auto entry = trim_blanks(text.substr(0, comma));
     auto p = parse_small_decimal(entry);
     if (!p)
-      return make_error(error_code::unavailable,
+      return make_error(error_code::invalid_setting,
                         "'" + std::string{entry}
                           + "' is not a partition number");
     if (std::find(result.begin(), result.end(), *p) != result.end())
-      return make_error(error_code::unavailable,
+      return make_error(error_code::invalid_setting,
                         "partition " + std::to_string(*p) + " is listed twice");
     result.push_back(*p);
     if (comma == std::string_view::npos) break;
@@ -49,14 +49,14 @@ owned_reply_partitions(const std::vector<int32_t>& configured,
                        const std::string& instance_id,
                        int32_t partition_count) {
   if (partition_count <= 0)
-    return make_error(error_code::unavailable,
+    return make_error(error_code::broker_unavailable,
                       "the outcome topic has no partitions");
   if (configured.empty())
     return std::vector<int32_t>{static_cast<int32_t>(
       stable_hash(instance_id) % static_cast<uint64_t>(partition_count))};
   for (auto p : configured)
     if (p >= partition_count)
-      return make_error(error_code::unavailable,
+      return make_error(error_code::invalid_setting,
                         "replyPartitions names partition " + std::to_string(p)
                           + ", but the outcome topic has "
                           + std::to_string(partition_count));

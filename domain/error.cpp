@@ -17,13 +17,17 @@ std::string to_string(error_code code) {
     case error_code::request_id_conflict: return "request_id_conflict";
     case error_code::draining: return "draining";
     case error_code::overloaded: return "overloaded";
+    case error_code::broker_unavailable: return "broker_unavailable";
+    case error_code::component_failed: return "component_failed";
+    case error_code::invalid_setting: return "invalid_setting";
+    case error_code::listen_failed: return "listen_failed";
   }
   return "unknown";
 }
 
 std::optional<error_code> error_code_from_string(std::string_view name) {
   for (auto code = static_cast<uint8_t>(error_code::publish_failed);
-       code <= static_cast<uint8_t>(error_code::overloaded); ++code) {
+       code <= static_cast<uint8_t>(error_code::listen_failed); ++code) {
     auto candidate = static_cast<error_code>(code);
     if (to_string(candidate) == name) return candidate;
   }

@@ -13,8 +13,9 @@
 namespace semiasync {
 
 /// Every failure semiasync reports between its parts. The HTTP edge maps each
-/// code to a status exactly once (http/problem.cpp); inside, they travel as
-/// `caf::error` values.
+/// code to a status exactly once (http/answer.cpp); inside, they travel as
+/// `caf::error` values. Whether a code is worth retrying is decided in one
+/// place, `is_transient` below.
 enum class error_code : uint8_t {
   /// Not an error; required by CAF's error machinery.
   none = 0,
@@ -26,7 +27,7 @@ enum class error_code : uint8_t {
   publish_uncertain,
   /// No outcome arrived before the request's deadline.
   reply_timeout,
-  /// The server refuses new work: draining or at its in-flight limit.
+  /// Being replaced by the codes below; see issue 15.
   unavailable,
   /// A record on a topic does not follow the wire contract.
   malformed_record,
@@ -40,7 +41,43 @@ enum class error_code : uint8_t {
   draining,
   /// The server is at a limit of work in flight (requests or lookups).
   overloaded,
+  /// Kafka could not be reached, or a client of it failed (no metadata, a
+  /// failed poll or assignment): may pass, retry.
+  broker_unavailable,
+  /// A part of this process (an actor) failed before the request was
+  /// published: nothing was written, so a retry is safe.
+  component_failed,
+  /// A setting (of ours or a Kafka property) has a value that cannot work;
+  /// only a changed configuration helps.
+  invalid_setting,
+  /// A port could not be opened (in use, or an address not of this host).
+  listen_failed,
 };
+
+/// Whether a failure with `code` may pass on its own, so doing the same
+/// work again later is the right answer: the worker engine backs off and
+/// retries these, and decides every other failure for good. Every code is
+/// placed here (no default: the compiler names a new one left out).
+constexpr bool is_transient(error_code code) noexcept {
+  switch (code) {
+    case error_code::publish_failed:
+    case error_code::publish_uncertain:
+    case error_code::reply_timeout:
+    case error_code::unavailable:
+    case error_code::database_unavailable:
+    case error_code::draining:
+    case error_code::overloaded:
+    case error_code::broker_unavailable:
+    case error_code::component_failed: return true;
+    case error_code::none:
+    case error_code::malformed_record:
+    case error_code::database_rejected:
+    case error_code::request_id_conflict:
+    case error_code::invalid_setting:
+    case error_code::listen_failed: return false;
+  }
+  return false;
+}
 
 /// The name of an error code, for logs and problem bodies.
 std::string to_string(error_code code);

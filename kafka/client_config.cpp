@@ -72,7 +72,7 @@ caf::error apply(RdKafka::Conf& conf, const properties& props) {
   for (const auto& [name, value] : props) {
     std::string reason;
     if (conf.set(name, value, reason) != RdKafka::Conf::CONF_OK)
-      return make_error(error_code::unavailable,
+      return make_error(error_code::invalid_setting,
                         "invalid Kafka property '" + name + "': " + reason);
   }
   return {};

@@ -37,7 +37,7 @@ properties consumer_defaults(const std::string& brokers,
 /// A global librdkafka configuration with `defaults` applied first, then
 /// `overrides`, so the caller wins (also over aliases such as
 /// `request.required.acks`, since the later write lands last). The error
-/// (`error_code::unavailable`) names the rejected property and why.
+/// (`error_code::invalid_setting`) names the rejected property and why.
 caf::expected<std::unique_ptr<RdKafka::Conf>>
 make_conf(const properties& defaults, const properties& overrides);
 

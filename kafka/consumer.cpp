@@ -121,7 +121,7 @@ record to_record(RdKafka::Message& msg) {
 }
 
 caf::error unavailable(const std::string& what, RdKafka::ErrorCode rc) {
-  return make_error(error_code::unavailable,
+  return make_error(error_code::broker_unavailable,
                     what + ": " + RdKafka::err2str(rc));
 }
 
@@ -149,10 +149,10 @@ struct consumer::impl {
     std::string reason;
     if ((*conf)->set("rebalance_cb", &state->rebalance, reason)
         != RdKafka::Conf::CONF_OK)
-      return make_error(error_code::unavailable, "rebalance_cb: " + reason);
+      return make_error(error_code::invalid_setting, "rebalance_cb: " + reason);
     state->handle.reset(RdKafka::KafkaConsumer::create(conf->get(), reason));
     if (!state->handle)
-      return make_error(error_code::unavailable,
+      return make_error(error_code::invalid_setting,
                         "cannot create Kafka consumer: " + reason);
     return state;
   }
@@ -245,12 +245,12 @@ caf::expected<std::unique_ptr<consumer>> consumer::assign_chosen_from_end(
   auto chosen = choose(*count);
   if (!chosen) return std::move(chosen.error());
   if (chosen->empty())
-    return make_error(error_code::unavailable,
+    return make_error(error_code::invalid_setting,
                       "no partition of '" + topic + "' chosen");
   partition_list parts;
   for (auto p : *chosen) {
     if (p < 0 || p >= *count)
-      return make_error(error_code::unavailable,
+      return make_error(error_code::invalid_setting,
                         "topic '" + topic + "' has no partition "
                           + std::to_string(p) + " (it has "
                           + std::to_string(*count) + ")");
@@ -284,7 +284,7 @@ consumer::extend_assignment(std::chrono::milliseconds timeout) {
   std::unique_ptr<RdKafka::Topic> handle_of_topic{
     RdKafka::Topic::create(impl_->handle.get(), topic, nullptr, reason)};
   if (!handle_of_topic)
-    return make_error(error_code::unavailable,
+    return make_error(error_code::broker_unavailable,
                       "topic handle for '" + topic + "': " + reason);
   // This topic only: a consumer's metadata request never creates topics
   // (allow.auto.create.topics is off for consumers), and the answer stays
@@ -310,9 +310,9 @@ consumer::extend_assignment(std::chrono::milliseconds timeout) {
   std::unique_ptr<RdKafka::Error> failed{
     impl_->handle->incremental_assign(parts.items)};
   if (failed)
-    return make_error(error_code::unavailable, "assign new partitions of '"
-                                                 + topic
-                                                 + "': " + failed->str());
+    return make_error(error_code::broker_unavailable,
+                      "assign new partitions of '" + topic
+                        + "': " + failed->str());
   impl_->rebalance.owned += added.size();
   impl_->rebalance.record_owned(parts.items, true);
   return added;
@@ -345,7 +345,7 @@ consumer::poll(size_t max, std::chrono::milliseconds timeout) {
       case RdKafka::ERR__PARTITION_EOF: break;
       case RdKafka::ERR__TIMED_OUT: return batch;
       default: {
-        auto err = make_error(error_code::unavailable, msg->errstr());
+        auto err = make_error(error_code::broker_unavailable, msg->errstr());
         if (batch.empty()) return err;
         impl_->pending_error = std::move(err);
         return batch;

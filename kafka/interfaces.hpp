@@ -51,7 +51,7 @@ public:
   partition_count(const std::string& topic, std::chrono::milliseconds max_age) {
     static_cast<void>(topic);
     static_cast<void>(max_age);
-    return make_error(error_code::unavailable,
+    return make_error(error_code::broker_unavailable,
                       "this publisher does not know partition counts");
   }
 

@@ -164,14 +164,14 @@ producer::make(const std::string& brokers,
   auto state = std::make_unique<impl>();
   std::string reason;
   if ((*conf)->set("dr_cb", &state->reports, reason) != RdKafka::Conf::CONF_OK)
-    return make_error(error_code::unavailable, "dr_cb: " + reason);
+    return make_error(error_code::invalid_setting, "dr_cb: " + reason);
   // Not set means none: `next` stays null.
   static_cast<void>((*conf)->get(state->fatal.next));
   if ((*conf)->set("event_cb", &state->fatal, reason) != RdKafka::Conf::CONF_OK)
-    return make_error(error_code::unavailable, "event_cb: " + reason);
+    return make_error(error_code::invalid_setting, "event_cb: " + reason);
   state->handle.reset(RdKafka::Producer::create(conf->get(), reason));
   if (!state->handle)
-    return make_error(error_code::unavailable,
+    return make_error(error_code::invalid_setting,
                       "cannot create Kafka producer: " + reason);
   return std::unique_ptr<producer>{new producer(std::move(state))};
 }
@@ -284,7 +284,7 @@ producer::partition_count(const std::string& topic,
           cached.count = static_cast<int32_t>(t->partitions()->size());
   }
   if (cached.count > 0) return cached.count;
-  return make_error(error_code::unavailable,
+  return make_error(error_code::broker_unavailable,
                     "partition count of '" + topic + "' unknown");
 }
 

@@ -110,7 +110,7 @@ public:
                   std::chrono::milliseconds max_age) override {
     count_ages.push_back(max_age);
     if (!counts)
-      return make_error(error_code::unavailable, "no metadata in the fake");
+      return make_error(error_code::broker_unavailable, "no metadata in the fake");
     return counts(max_age);
   }
 

@@ -23,7 +23,7 @@ namespace {
 /// What a response handle brought back: nothing on success.
 template <class Handle>
 caf::error answer_of(Handle& handle) {
-  caf::error err = make_error(error_code::unavailable, "no answer");
+  caf::error err = make_error(error_code::broker_unavailable, "no answer");
   handle.receive(
     [&](caf::ok_atom) {
       err = caf::error{};

@@ -152,8 +152,9 @@ TEST_CASE("the health probe reports the first failing check") {
   std::vector<health_check> checks{
     {"kafka",
      [broker_up] {
-       return *broker_up ? caf::error{}
-                         : make_error(error_code::unavailable, "no broker");
+       return *broker_up
+                ? caf::error{}
+                : make_error(error_code::broker_unavailable, "no broker");
      }},
     {"database",
      [] {

@@ -221,7 +221,7 @@ TEST_CASE("with the count unknown the header is trusted, and a failed steered "
   f.publisher->counts
     = [](std::chrono::milliseconds max_age) -> caf::expected<int32_t> {
     if (max_age > 0ms)
-      return make_error(error_code::unavailable, "no metadata yet");
+      return make_error(error_code::broker_unavailable, "no metadata yet");
     return 4;
   };
   f.start();

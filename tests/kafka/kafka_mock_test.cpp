@@ -93,7 +93,7 @@ TEST_CASE("client configuration names a bad property", "[kafka]") {
   auto conf = semiasync::kafka::make_conf({{"acks", "all"}},
                                           {{"no.such.property", "1"}});
   REQUIRE(!conf);
-  CHECK(semiasync::code_of(conf.error()) == error_code::unavailable);
+  CHECK(semiasync::code_of(conf.error()) == error_code::invalid_setting);
   CHECK_THAT(semiasync::detail_of(conf.error()),
              Catch::Contains("no.such.property"));
   auto prod = producer::make("127.0.0.1:1", 1s, {{"linger.ms", "banana"}});
@@ -235,7 +235,7 @@ TEST_CASE("assign_from_end fails for a missing topic or a dead broker",
     auto src
       = consumer::assign_from_end(cluster.bootstraps(), "g", "absent", 5s);
     REQUIRE(!src);
-    CHECK(semiasync::code_of(src.error()) == error_code::unavailable);
+    CHECK(semiasync::code_of(src.error()) == error_code::broker_unavailable);
     CHECK_THAT(semiasync::detail_of(src.error()), Catch::Contains("absent"));
   }
   SECTION("broker down") {
@@ -243,7 +243,7 @@ TEST_CASE("assign_from_end fails for a missing topic or a dead broker",
             == RD_KAFKA_RESP_ERR_NO_ERROR);
     auto src = consumer::assign_from_end(cluster.bootstraps(), "g", "user", 1s);
     REQUIRE(!src);
-    CHECK(semiasync::code_of(src.error()) == error_code::unavailable);
+    CHECK(semiasync::code_of(src.error()) == error_code::broker_unavailable);
   }
 }
 
@@ -450,7 +450,8 @@ TEST_CASE("assign_chosen_from_end refuses partitions the topic lacks, an "
   auto refused = consumer::assign_chosen_from_end(
     cluster.bootstraps(), "g", "user",
     [](int32_t) -> caf::expected<std::vector<int32_t>> {
-      return semiasync::make_error(error_code::unavailable, "chooser says no");
+      return semiasync::make_error(error_code::invalid_setting,
+                                   "chooser says no");
     },
     5s);
   REQUIRE_FALSE(refused);
