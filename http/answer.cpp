@@ -209,10 +209,6 @@ answer fresh_problem(uint16_t status, std::string_view detail,
   return result;
 }
 
-answer method_not_allowed(const char* allowed) {
-  return fresh_problem(405, std::string{"allowed: "} + allowed, allowed);
-}
-
 answer answer_for(const caf::expected<outcome>& result, const request_id& id) {
   if (!result) return from_error(result.error(), id);
   if (auto created = std::get_if<user_created>(&*result))

@@ -45,10 +45,6 @@ answer problem(uint16_t status, std::string_view detail,
 answer fresh_problem(uint16_t status, std::string_view detail,
                      const char* allow = nullptr);
 
-/// A 405 (`fresh_problem`) naming the `allowed` methods, in its detail and
-/// its `Allow` field.
-answer method_not_allowed(const char* allowed);
-
 /// The one place where results become HTTP: 201 for a user this request
 /// created, 409 for a duplicate, and each error code to its status.
 answer answer_for(const caf::expected<outcome>& result, const request_id& id);

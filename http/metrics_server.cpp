@@ -9,6 +9,7 @@
 #include "domain/uuid.hpp"
 #include "http/answer.hpp"
 #include "http/restinio_reply.hpp"
+#include "http/route_answer.hpp"
 
 #include <restinio/all.hpp>
 

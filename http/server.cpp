@@ -12,6 +12,7 @@
 #include "http/create_user_input.hpp"
 #include "http/prefer.hpp"
 #include "http/restinio_reply.hpp"
+#include "http/route_answer.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/timestamp.hpp>
