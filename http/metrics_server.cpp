@@ -86,15 +86,14 @@ private:
 
   answer answer_to(const restinio::request_t& req) const {
     const auto path = req.header().path();
-    if (path != "/metrics" && path != "/healthz")
-      return fresh_problem(404, "no such resource");
+    if (path != "/metrics" && path != "/healthz") return not_found();
     const auto method = req.header().method();
     if (method != restinio::http_method_get()
         && method != restinio::http_method_head()) {
       return method_not_allowed(allowed_methods);
     }
-    if (path == "/healthz") return json_answer(200, R"({"status":"ok"})");
-    return {200, registry_.render(), metrics::text::content_type, {}};
+    if (path == "/healthz") return healthy();
+    return metrics_text(registry_.render());
   }
 
   metrics_server_settings cfg_;

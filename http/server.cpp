@@ -20,7 +20,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <restinio/all.hpp>
 #include <thread>
 
@@ -205,7 +204,7 @@ private:
       return restinio::request_accepted();
     }
     if (route == routes::other) {
-      respond(req, route, fresh_problem(404, "no such resource"));
+      respond(req, route, not_found());
       return restinio::request_accepted();
     }
     if (!is_read) {
@@ -213,15 +212,11 @@ private:
       return restinio::request_accepted();
     }
     if (path == "/healthz")
-      respond(req, route, json_answer(200, R"({"status":"ok"})"));
+      respond(req, route, healthy());
     else if (path == "/readyz")
-      respond(req, route, readiness());
+      respond(req, route, readiness(draining_, deps_.not_ready));
     else if (path == "/metrics")
-      respond(req, route,
-              {200,
-               deps_.metrics->render(),
-               "text/plain; version=0.0.4; charset=utf-8",
-               {}});
+      respond(req, route, metrics_text(deps_.metrics->render()));
     else if (auto user = id_after(path, users_prefix))
       get_user(req, route, *user);
     else
@@ -238,14 +233,6 @@ private:
       return false;
     }
     return true;
-  }
-
-  /// The 503 for a lookup beyond the bound.
-  static answer too_many_lookups(const request_id& trace) {
-    return answer_for(
-      make_error(error_code::overloaded,
-                 "too many lookups are waiting for the database"),
-      trace);
   }
 
   /// Sends `a` and counts it by route and status.
@@ -276,11 +263,13 @@ private:
     request_id trace{random_uuid()};
     auto id = canonical_id(text);
     if (!id) {
-      respond(req, route, problem(404, "no user with this ID", trace), trace);
+      // Text that is no UUID names no user.
+      respond(req, route, answer_user(std::optional<stored_user>{}, trace),
+              trace);
       return;
     }
     if (!admit_lookup()) {
-      respond(req, route, too_many_lookups(trace), trace);
+      respond(req, route, lookups_refused(trace), trace);
       return;
     }
     auto reply = [this, req, route,
@@ -307,21 +296,17 @@ private:
                    std::string_view route, std::string_view text) {
     auto canonical = canonical_id(text);
     if (!canonical) {
-      respond(req, route,
-              fresh_problem(404, "no request with this ID is known"));
+      respond(req, route, unknown_request_id());
       return;
     }
     request_id id{std::move(*canonical)};
     auto query = attempt_of(req);
     if (!query) {
-      // Answering the ID's own status instead would show another name's
-      // outcome to an attempt whose name we could not read.
-      respond(req, route, problem(400, "the query string is malformed", id),
-              id);
+      respond(req, route, malformed_status_query(id), id);
       return;
     }
     if (!admit_lookup()) {
-      respond(req, route, too_many_lookups(id), id);
+      respond(req, route, lookups_refused(id), id);
       return;
     }
     auto attempt = std::move(*query);
@@ -378,15 +363,6 @@ private:
     if (!name || name->empty()) return std::optional<user_name>{};
     return std::optional<user_name>{
       user_name{std::string{name->data(), name->size()}}};
-  }
-
-  answer readiness() {
-    // A load balancer must stop sending from the moment the drain starts.
-    auto reason
-      = draining_ ? std::optional<std::string>{"draining"} : deps_.not_ready();
-    if (!reason) return json_answer(200, R"({"status":"ready"})");
-    nlohmann::json doc{{"status", "not ready"}, {"reason", *reason}};
-    return {503, doc.dump(), "application/json", {{"Retry-After", "1"}}};
   }
 
   void create_user(const restinio::request_handle_t& req,
