@@ -17,9 +17,6 @@ std::string problem_type(uint16_t status) {
   return "urn:semiasync:problem:" + std::to_string(status);
 }
 
-/// How long a client should wait before retrying a 503, in seconds.
-constexpr const char* retry_after_seconds = "1";
-
 answer unavailable(std::string_view detail, const request_id& id) {
   auto result = problem(503, detail, id);
   result.headers.emplace_back("Retry-After", retry_after_seconds);
@@ -106,6 +103,9 @@ std::string percent_encoded(std::string_view text) {
   return result;
 }
 
+/// What a 404 for a request ID says.
+constexpr std::string_view unknown_request = "no request with this ID is known";
+
 /// "The request is known and not done yet": 202 pointing at its status.
 answer accepted(const request_id& id, const std::optional<user_name>& attempt) {
   json doc{{"requestId", id.value}, {"status", "pending"}};
@@ -149,7 +149,7 @@ answer_request_status(const caf::expected<std::optional<outcome>>& stored,
   if (!stored) return from_error(stored.error(), id);
   if (!*stored) {
     if (pending) return accepted(id, attempt);
-    return problem(404, "no request with this ID is known", id);
+    return problem(404, unknown_request, id);
   }
   // The ID is bound to the name of its stored outcome: any other name under
   // it is refused by the worker's rule, so it never reads that outcome;
@@ -184,6 +184,20 @@ answer_request_status(const caf::expected<std::optional<outcome>>& stored,
   return std::visit(visitor{}, **stored);
 }
 
+answer unknown_request_id() {
+  return fresh_problem(404, unknown_request);
+}
+
+answer malformed_status_query(const request_id& id) {
+  return problem(400, "the query string is malformed", id);
+}
+
+answer lookups_refused(const request_id& trace) {
+  return from_error(make_error(error_code::overloaded,
+                               "too many lookups are waiting for the database"),
+                    trace);
+}
+
 answer answer_user(const caf::expected<std::optional<stored_user>>& found,
                    const request_id& trace) {
   if (!found) return from_error(found.error(), trace);
@@ -207,10 +221,6 @@ answer fresh_problem(uint16_t status, std::string_view detail,
   result.headers.emplace_back("X-Request-Id", id.value);
   if (allow) result.headers.emplace_back("Allow", allow);
   return result;
-}
-
-answer method_not_allowed(const char* allowed) {
-  return fresh_problem(405, std::string{"allowed: "} + allowed, allowed);
 }
 
 answer answer_for(const caf::expected<outcome>& result, const request_id& id) {

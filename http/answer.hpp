@@ -28,6 +28,10 @@ struct answer {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+/// How long a client should wait before retrying a 503 or polling a 202, in
+/// seconds (`Retry-After`).
+inline constexpr const char* retry_after_seconds = "1";
+
 /// A JSON answer without further headers.
 inline answer json_answer(uint16_t status, std::string body) {
   return {status, std::move(body), "application/json", {}};
@@ -44,10 +48,6 @@ answer problem(uint16_t status, std::string_view detail,
 /// POST to name one. `allow` adds the `Allow` field of a 405.
 answer fresh_problem(uint16_t status, std::string_view detail,
                      const char* allow = nullptr);
-
-/// A 405 (`fresh_problem`) naming the `allowed` methods, in its detail and
-/// its `Allow` field.
-answer method_not_allowed(const char* allowed);
 
 /// The one place where results become HTTP: 201 for a user this request
 /// created, 409 for a duplicate, and each error code to its status.
@@ -78,6 +78,19 @@ answer answer_request_status(
   const caf::expected<std::optional<outcome>>& stored, bool pending,
   const request_id& id, const std::optional<user_name>& attempt = std::nullopt,
   const std::optional<user_name>& also_duplicated = std::nullopt);
+
+/// `GET /requests/<text>` for a `text` that is no request ID: a 404 naming a
+/// fresh request ID, as `fresh_problem` does.
+answer unknown_request_id();
+
+/// `GET /requests/<id>?<query>` whose query cannot be read: a 400. Answering
+/// the ID's own status instead would show another name's outcome to an
+/// attempt whose name could not be read.
+answer malformed_status_query(const request_id& id);
+
+/// A lookup refused because too many wait for the database already: a 503
+/// with `Retry-After`. `trace` names the lookup.
+answer lookups_refused(const request_id& trace);
 
 /// `GET /users/<uuid>`: 200 with the user, 404 when there is none; a failed
 /// lookup is a 503. `trace` names the lookup in problem bodies.

@@ -6,9 +6,8 @@
 #include "http/metrics_server.hpp"
 
 #include "domain/error.hpp"
-#include "domain/uuid.hpp"
-#include "http/answer.hpp"
 #include "http/restinio_reply.hpp"
+#include "http/restinio_routes.hpp"
 
 #include <restinio/all.hpp>
 
@@ -23,9 +22,6 @@ using traits = server_traits;
 /// the connection as soon as its Content-Length (or its chunks) say so. A
 /// small one is read, so a POST with a little body still learns its 405.
 constexpr uint64_t max_body_bytes = 1024;
-
-/// The methods the port serves.
-constexpr const char* allowed_methods = "GET, HEAD";
 
 class restinio_metrics_server final : public metrics_server {
 public:
@@ -57,9 +53,7 @@ public:
               .max_field_value_size(cfg_.max_header_bytes)
               .max_field_name_size(max_header_name_bytes)
               .max_field_count(max_header_fields))
-          .request_handler([this](const restinio::request_handle_t& req) {
-            return handle(req);
-          }),
+          .request_handler(request_handler()),
         1);
       return {};
     } catch (const std::exception& ex) {
@@ -77,23 +71,14 @@ public:
   }
 
 private:
-  restinio::request_handling_status_t
-  handle(const restinio::request_handle_t& req) {
-    write_answer(req, answer_to(*req));
-    return restinio::request_accepted();
-  }
-
-  answer answer_to(const restinio::request_t& req) const {
-    const auto path = req.header().path();
-    if (path != "/metrics" && path != "/healthz")
-      return fresh_problem(404, "no such resource");
-    const auto method = req.header().method();
-    if (method != restinio::http_method_get()
-        && method != restinio::http_method_head()) {
-      return method_not_allowed(allowed_methods);
-    }
-    if (path == "/healthz") return json_answer(200, R"({"status":"ok"})");
-    return {200, registry_.render(), metrics::text::content_type, {}};
+  /// The request handler: the operational routes, answered at once.
+  restinio::default_request_handler_t request_handler() const {
+    route_table table{[](const restinio::request_handle_t& req,
+                         std::string_view, const answer& a) {
+      write_answer(req, a);
+    }};
+    table.add_operational(registry_);
+    return std::move(table).handler();
   }
 
   metrics_server_settings cfg_;

@@ -34,7 +34,8 @@ struct metrics_server_settings {
 /// the registry's Prometheus text, `GET /healthz` says the process is up,
 /// and `HEAD` answers as `GET` without the body. Other methods on those
 /// paths get a 405 problem with `Allow: GET, HEAD`, other paths a 404
-/// problem; a request with a body over 1 KiB has its connection closed.
+/// problem; paths are matched as on the main port (`route_table`); a request
+/// with a body over 1 KiB has its connection closed.
 /// Stops in its destructor.
 class metrics_server {
 public:

@@ -12,6 +12,8 @@
 #include "http/create_user_input.hpp"
 #include "http/prefer.hpp"
 #include "http/restinio_reply.hpp"
+#include "http/restinio_routes.hpp"
+#include "http/route_answer.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/timestamp.hpp>
@@ -19,7 +21,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <restinio/all.hpp>
 #include <thread>
 
@@ -53,40 +54,20 @@ caf::timestamp lookup_deadline() {
   return caf::make_timestamp() + read_timeout;
 }
 
-/// The paths of the read endpoints, each followed by an ID.
+/// The paths of the read endpoints, each followed by an ID (a router
+/// fragment).
 constexpr std::string_view users_prefix = "/users/";
 constexpr std::string_view requests_prefix = "/requests/";
 
 using traits = server_traits;
 
-/// The methods of the read-only resources: HEAD wherever GET works (RFC
-/// 9110, 9.3.2; load balancers probe with it).
-constexpr const char* read_methods = "GET, HEAD";
-
-/// The ID after `prefix` in `path`, when `path` starts with it and an ID
-/// follows (`/users/` alone names the collection, not an empty ID).
-std::optional<std::string_view> id_after(std::string_view path,
-                                         std::string_view prefix) {
-  if (path.size() <= prefix.size()) return std::nullopt;
-  if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
-  return path.substr(prefix.size());
-}
-
-/// `path` without one trailing slash, so `/users/` is `/users` (the root
-/// stays `/`).
-std::string_view without_trailing_slash(std::string_view path) {
-  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  return path;
-}
-
 /// A UUID in any case as the canonical lower-case text our IDs use; nothing
 /// when it is no UUID. (UUIDs compare case-insensitively, RFC 9562.)
-std::optional<std::string> canonical_id(std::string_view text) {
-  std::string lower{text};
-  for (auto& c : lower)
+std::optional<std::string> canonical_id(std::string text) {
+  for (auto& c : text)
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-  if (!is_canonical_uuid(lower)) return std::nullopt;
-  return lower;
+  if (!is_canonical_uuid(text)) return std::nullopt;
+  return text;
 }
 
 /// A failed read: the edge speaks of the database, never of CAF.
@@ -94,17 +75,6 @@ caf::error as_read_failure(const caf::error& err) {
   if (code_of(err) != error_code::none) return err;
   return make_error(error_code::database_unavailable,
                     "lookup failed: " + to_string(err));
-}
-
-/// The route label of a path, bounded so metrics cannot explode.
-std::string_view route_of(std::string_view path) {
-  path = without_trailing_slash(path);
-  for (auto fixed : {routes::root, routes::users, routes::healthz,
-                     routes::readyz, routes::metrics})
-    if (path == fixed) return fixed;
-  if (id_after(path, users_prefix)) return routes::user;
-  if (id_after(path, requests_prefix)) return routes::request;
-  return routes::other;
 }
 
 std::optional<std::string_view> header_of(const restinio::request_handle_t& req,
@@ -149,9 +119,7 @@ public:
               .max_field_value_size(cfg_.max_header_bytes)
               .max_field_name_size(max_header_name_bytes)
               .max_field_count(max_header_fields))
-          .request_handler([this](const restinio::request_handle_t& req) {
-            return handle(req);
-          }),
+          .request_handler(request_handler()),
         cfg_.threads);
       return {};
     } catch (const std::exception& ex) {
@@ -189,43 +157,37 @@ public:
   }
 
 private:
-  restinio::request_handling_status_t
-  handle(const restinio::request_handle_t& req) {
-    auto path = without_trailing_slash(req->header().path());
-    auto route = route_of(path);
-    auto method = req->header().method();
-    auto is_read = method == restinio::http_method_get()
-                   || method == restinio::http_method_head();
-    if (path == "/" || path == "/users") {
-      if (method == restinio::http_method_post())
-        create_user(req, route);
-      else
-        respond(req, route, method_not_allowed("POST"));
-      return restinio::request_accepted();
-    }
-    if (route == routes::other) {
-      respond(req, route, fresh_problem(404, "no such resource"));
-      return restinio::request_accepted();
-    }
-    if (!is_read) {
-      respond(req, route, method_not_allowed(read_methods));
-      return restinio::request_accepted();
-    }
-    if (path == "/healthz")
-      respond(req, route, json_answer(200, R"({"status":"ok"})"));
-    else if (path == "/readyz")
-      respond(req, route, readiness());
-    else if (path == "/metrics")
-      respond(req, route,
-              {200,
-               deps_.metrics->render(),
-               "text/plain; version=0.0.4; charset=utf-8",
-               {}});
-    else if (auto user = id_after(path, users_prefix))
-      get_user(req, route, *user);
-    else
-      get_request(req, route, *id_after(path, requests_prefix));
-    return restinio::request_accepted();
+  /// The request handler: the API's routes, hot POST first.
+  restinio::default_request_handler_t request_handler() {
+    route_table table{[this](const restinio::request_handle_t& req,
+                             std::string_view route, const answer& a) {
+      respond(req, route, a);
+    }};
+    auto create
+      = [this](const restinio::request_handle_t& req, std::string_view route) {
+          create_user(req, route);
+        };
+    table.add(routes::root, epr::path_to_params(routes::root), create,
+              restinio::http_method_post());
+    table.add(routes::users, epr::path_to_params(routes::users), create,
+              restinio::http_method_post());
+    table.add_operational(*deps_.metrics);
+    table.add_read(routes::readyz, epr::path_to_params(routes::readyz),
+                   [this](auto&&...) {
+                     return readiness(draining_, deps_.not_ready);
+                   });
+    table.add_read(routes::user, epr::path_to_params(users_prefix, id_p()),
+                   [this](const restinio::request_handle_t& req,
+                          std::string_view route, std::string& id) {
+                     get_user(req, route, std::move(id));
+                   });
+    table.add_read(routes::request,
+                   epr::path_to_params(requests_prefix, id_p()),
+                   [this](const restinio::request_handle_t& req,
+                          std::string_view route, std::string& id) {
+                     get_request(req, route, std::move(id));
+                   });
+    return std::move(table).handler();
   }
 
   /// Counts a lookup in, unless `max_lookups` already wait for the
@@ -237,14 +199,6 @@ private:
       return false;
     }
     return true;
-  }
-
-  /// The 503 for a lookup beyond the bound.
-  static answer too_many_lookups(const request_id& trace) {
-    return answer_for(
-      make_error(error_code::overloaded,
-                 "too many lookups are waiting for the database"),
-      trace);
   }
 
   /// Sends `a` and counts it by route and status.
@@ -271,15 +225,17 @@ private:
   }
 
   void get_user(const restinio::request_handle_t& req, std::string_view route,
-                std::string_view text) {
+                std::string text) {
     request_id trace{random_uuid()};
-    auto id = canonical_id(text);
+    auto id = canonical_id(std::move(text));
     if (!id) {
-      respond(req, route, problem(404, "no user with this ID", trace), trace);
+      // Text that is no UUID names no user.
+      respond(req, route, answer_user(std::optional<stored_user>{}, trace),
+              trace);
       return;
     }
     if (!admit_lookup()) {
-      respond(req, route, too_many_lookups(trace), trace);
+      respond(req, route, lookups_refused(trace), trace);
       return;
     }
     auto reply = [this, req, route,
@@ -303,24 +259,20 @@ private:
   }
 
   void get_request(const restinio::request_handle_t& req,
-                   std::string_view route, std::string_view text) {
-    auto canonical = canonical_id(text);
+                   std::string_view route, std::string text) {
+    auto canonical = canonical_id(std::move(text));
     if (!canonical) {
-      respond(req, route,
-              fresh_problem(404, "no request with this ID is known"));
+      respond(req, route, unknown_request_id());
       return;
     }
     request_id id{std::move(*canonical)};
     auto query = attempt_of(req);
     if (!query) {
-      // Answering the ID's own status instead would show another name's
-      // outcome to an attempt whose name we could not read.
-      respond(req, route, problem(400, "the query string is malformed", id),
-              id);
+      respond(req, route, malformed_status_query(id), id);
       return;
     }
     if (!admit_lookup()) {
-      respond(req, route, too_many_lookups(id), id);
+      respond(req, route, lookups_refused(id), id);
       return;
     }
     auto attempt = std::move(*query);
@@ -377,15 +329,6 @@ private:
     if (!name || name->empty()) return std::optional<user_name>{};
     return std::optional<user_name>{
       user_name{std::string{name->data(), name->size()}}};
-  }
-
-  answer readiness() {
-    // A load balancer must stop sending from the moment the drain starts.
-    auto reason
-      = draining_ ? std::optional<std::string>{"draining"} : deps_.not_ready();
-    if (!reason) return json_answer(200, R"({"status":"ready"})");
-    nlohmann::json doc{{"status", "not ready"}, {"reason", *reason}};
-    return {503, doc.dump(), "application/json", {{"Retry-After", "1"}}};
   }
 
   void create_user(const restinio::request_handle_t& req,

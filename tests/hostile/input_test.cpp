@@ -261,6 +261,15 @@ TEST_CASE("other requests with bad headers or methods get clean problems",
     check_clean_problem(
       http_send(stack.port(), {"GET", "/users/../../etc/passwd", {}, {}}), 404);
   }
+  SECTION("a path with a malformed percent escape") {
+    // RESTinio's router throws on these, and RESTinio closes a connection
+    // whose handler throws: each must still get its answer.
+    for (std::string path : {"/users/%ZZ", "/%", "/users/%E2%82",
+                             "/requests/%C3%28", "/healthz%"}) {
+      INFO("GET " << path);
+      check_clean_problem(http_send(stack.port(), {"GET", path, {}, {}}), 404);
+    }
+  }
   SECTION("hostile Prefer values are capped or ignored") {
     std::vector<std::string> values{"wait=99999999999999999999999999",
                                     "wait=-1", "wait=\"\", respond-async;;=,,",

@@ -169,6 +169,15 @@ TEST_CASE("the worker's metrics port answers only GET and HEAD, with "
     auto resp = http_send(worker.port(), {"GET", "/users", {}, {}});
     check_problem(resp, 404);
   }
+  SECTION("a trailing slash names the same resource, as on the main port") {
+    // Issue 15, point 3: both ports route the same way. Before, the metrics
+    // port answered 404 for these.
+    for (const std::string path : {"/healthz/", "/metrics/"}) {
+      INFO(path);
+      CHECK(http_send(worker.port(), {"GET", path, {}, {}}).status == 200);
+    }
+    check_problem(http_send(worker.port(), {"GET", "/users/", {}, {}}), 404);
+  }
   SECTION("HEAD answers as GET does, without the body") {
     for (const std::string path : {"/healthz", "/metrics"}) {
       INFO(path);

@@ -377,3 +377,22 @@ TEST_CASE("an attempt decided as a duplicate beside the ID's creation reads "
                                        user_name{"cy"}, user_name{"bob"});
   CHECK(json::parse(y.body)["status"] == "rejected");
 }
+
+TEST_CASE("a status poll that names no request, or that cannot be read, and "
+          "a lookup over the bound",
+          "[answer]") {
+  auto unknown = http::unknown_request_id();
+  CHECK(unknown.status == 404);
+  REQUIRE(header(unknown, "X-Request-Id"));
+  CHECK(problem_body(unknown,
+                     request_id{*header(unknown, "X-Request-Id")})["detail"]
+        == "no request with this ID is known");
+  auto malformed = http::malformed_status_query(request);
+  CHECK(malformed.status == 400);
+  CHECK(problem_body(malformed)["detail"] == "the query string is malformed");
+  auto refused = http::lookups_refused(request);
+  CHECK(refused.status == 503);
+  CHECK(header(refused, "Retry-After") == "1");
+  CHECK(problem_body(refused)["detail"]
+        == "too many lookups are waiting for the database; try again");
+}

@@ -1004,6 +1004,20 @@ TEST_CASE("HEAD works wherever GET does, trailing slashes and upper-case "
     check_get_problem(http_send(stack.port(), get("/requests/")), 404);
     CHECK(http_send(stack.port(), get("/healthz/")).status == 200);
   }
+  SECTION("percent-encoded letters") {
+    // Issue 15, point 3: RESTinio's router decodes percent-encoded
+    // unreserved characters before matching (RFC 3986, 6.2.2.2: the same
+    // URI). Before, these were 404s.
+    CHECK(http_send(stack.port(), get("/heal%74hz")).status == 200);
+    // The UUID's first character as %XX.
+    static constexpr char hex[] = "0123456789ABCDEF";
+    auto first = static_cast<unsigned char>(uuid[0]);
+    auto escaped = std::string{'%', hex[first >> 4], hex[first & 0x0F]}
+                   + uuid.substr(1);
+    auto user = http_send(stack.port(), get("/users/" + escaped));
+    REQUIRE(user.status == 200);
+    CHECK(json_body(user).value("uuid", nlohmann::json{}) == uuid);
+  }
 }
 
 TEST_CASE("a draining server says so on readyz and in its 503s",
