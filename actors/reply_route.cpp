@@ -25,12 +25,6 @@ std::optional<int32_t> parse_partition(std::string_view text) {
 
 } // namespace
 
-std::optional<outcome_routing> outcome_routing_from(std::string_view text) {
-  if (text == "broadcast") return outcome_routing::broadcast;
-  if (text == "steered") return outcome_routing::steered;
-  return std::nullopt;
-}
-
 std::optional<int32_t> requested_reply_partition(const wire_message& request) {
   auto value = request.header_value(reply_partition_header);
   if (!value) return std::nullopt;
@@ -40,28 +34,6 @@ std::optional<int32_t> requested_reply_partition(const wire_message& request) {
 void add_reply_partition(wire_message& request, int32_t partition) {
   request.headers.push_back(
     {reply_partition_header, std::to_string(partition)});
-}
-
-caf::expected<std::vector<int32_t>>
-parse_partition_list(std::string_view text) {
-  std::vector<int32_t> result;
-  if (trim_blanks(text).empty()) return result;
-  for (;;) {
-    auto comma = text.find(',');
-    auto entry = trim_blanks(text.substr(0, comma));
-    auto p = parse_partition(entry);
-    if (!p)
-      return make_error(error_code::unavailable,
-                        "'" + std::string{entry}
-                          + "' is not a partition number");
-    if (std::find(result.begin(), result.end(), *p) != result.end())
-      return make_error(error_code::unavailable,
-                        "partition " + std::to_string(*p) + " is listed twice");
-    result.push_back(*p);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return result;
 }
 
 uint64_t stable_hash(std::string_view text) {

@@ -23,19 +23,6 @@ namespace semiasync {
 /// server) gets its outcome partitioned by key, as before.
 constexpr const char* reply_partition_header = "replyPartition";
 
-/// How a server instance receives its outcomes.
-enum class outcome_routing {
-  /// Reads every partition of the outcome topic and ignores the outcomes
-  /// of others; works with any worker (the reference's too).
-  broadcast,
-  /// Reads only the partitions it owns and asks workers, per request, to
-  /// publish the outcome there; needs workers that honour the header.
-  steered,
-};
-
-/// `broadcast` or `steered` from the setting's text, or nothing.
-std::optional<outcome_routing> outcome_routing_from(std::string_view text);
-
 /// The partition the request asks its outcome to be published to, when its
 /// `replyPartition` header is a plain decimal number (digits only, at most
 /// 9 of them, so it fits a Kafka partition number). Whether the topic has
@@ -44,10 +31,6 @@ std::optional<int32_t> requested_reply_partition(const wire_message& request);
 
 /// Adds the `replyPartition` header to an encoded request.
 void add_reply_partition(wire_message& request, int32_t partition);
-
-/// Parses a list of partition numbers such as "0,3, 6" (empty: none);
-/// fails with a reason on anything else or a duplicate.
-caf::expected<std::vector<int32_t>> parse_partition_list(std::string_view text);
 
 /// The outcome partitions a steered instance reads: `configured` when it
 /// is not empty (every entry must be below `partition_count`), otherwise

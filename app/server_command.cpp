@@ -8,6 +8,7 @@
 #include "actors/system_config.hpp"
 #include "app/commands.hpp"
 #include "app/stop_watch.hpp"
+#include "config/partition_list.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
 #include "domain/log.hpp"
@@ -46,8 +47,7 @@ constexpr auto probe_interval = std::chrono::seconds{1};
 constexpr auto broker_check_timeout = std::chrono::milliseconds{800};
 
 db::connection_settings db_settings_of(const config::settings& cfg) {
-  return {cfg.db_host, cfg.db_port, cfg.db_user, cfg.db_password,
-          cfg.db_name};
+  return {cfg.db_host, cfg.db_port, cfg.db_user, cfg.db_password, cfg.db_name};
 }
 
 /// What /readyz checks: the broker answers, this server reads every
@@ -60,7 +60,8 @@ readiness_checks(std::shared_ptr<kafka::producer> publisher,
     {"kafka",
      [publisher] {
        if (auto err = publisher->fatal_error()) return err;
-       if (publisher->broker_reachable(broker_check_timeout)) return caf::error{};
+       if (publisher->broker_reachable(broker_check_timeout))
+         return caf::error{};
        return make_error(error_code::unavailable, "no broker answers");
      }},
     {"outcome partitions",
@@ -68,7 +69,10 @@ readiness_checks(std::shared_ptr<kafka::producer> publisher,
        if (source->assigned()) return caf::error{};
        return make_error(error_code::unavailable, "not assigned");
      }},
-    {"database", [db] { return db->ping(); }},
+    {"database",
+     [db] {
+       return db->ping();
+     }},
   };
 }
 
@@ -81,13 +85,6 @@ void stop_actors(const Handles&... handles) {
 int fail(const std::string& what, const caf::error& err) {
   log(log_level::error, "server", what + ": " + detail_of(err));
   return 1;
-}
-
-std::string partition_text(const std::vector<int32_t>& partitions) {
-  std::string result;
-  for (auto p : partitions)
-    result += (result.empty() ? "" : ",") + std::to_string(p);
-  return result;
 }
 
 /// How this instance reads outcomes, and which partition each request
@@ -106,20 +103,18 @@ caf::expected<outcome_reader> read_outcomes(const config::settings& cfg,
   auto group = "semiasync-server-" + instance;
   auto timeout
     = std::chrono::duration_cast<std::chrono::milliseconds>(startup_timeout);
-  if (outcome_routing_from(cfg.outcome_routing) != outcome_routing::steered) {
+  if (cfg.outcome_routing != config::outcome_routing::steered) {
     if (!cfg.reply_partitions.empty())
       log(log_level::warn, "server",
           "replyPartitions is ignored: outcomeRouting is broadcast");
-    auto all = kafka::consumer::assign_from_end(
-      cfg.kafka_brokers, group, cfg.outcome_topic, timeout,
-      cfg.kafka_overrides());
+    auto all = kafka::consumer::assign_from_end(cfg.kafka_brokers, group,
+                                                cfg.outcome_topic, timeout,
+                                                cfg.kafka_overrides());
     if (!all) return std::move(all.error());
     return outcome_reader{std::move(*all), nullptr};
   }
-  auto configured = parse_partition_list(cfg.reply_partitions);
-  if (!configured) return std::move(configured.error());
   auto choose = [&](int32_t count) {
-    return owned_reply_partitions(*configured, instance, count);
+    return owned_reply_partitions(cfg.reply_partitions, instance, count);
   };
   auto own = kafka::consumer::assign_chosen_from_end(
     cfg.kafka_brokers, group, cfg.outcome_topic, choose, timeout,
@@ -175,23 +170,21 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     wall_clock{caf::make_timestamp});
   auto probe_handle = sys.spawn<caf::detached>(
     health_probe,
-    readiness_checks(publisher, source,
-                     std::make_shared<db::mysql_user_repository>(
-                       db_settings_of(cfg))),
+    readiness_checks(
+      publisher, source,
+      std::make_shared<db::mysql_user_repository>(db_settings_of(cfg))),
     probe_interval, verdict);
 
   // Connections beyond what the descriptor limit (raised to the hard
   // limit) holds would fail their accept anyway: cap them, and say so.
   auto max_connections
     = http::connections_within_descriptor_limit(cfg.max_connections, "server");
-  http::server_settings http_cfg{cfg.http_address,  cfg.http_port,
-                                 cfg.http_threads,  cfg.max_body_bytes,
-                                 cfg.request_topic, cfg.reply_timeout,
-                                 cfg.max_wait,      cfg.produce_timeout,
-                                 cfg.max_in_flight, cfg.max_header_bytes,
-                                 max_connections, cfg.read_timeout,
-                                 cfg.write_timeout,   cfg.idempotency_secret,
-                                 cfg.idempotency_scope_header};
+  http::server_settings http_cfg{
+    cfg.http_address,     cfg.http_port,          cfg.http_threads,
+    cfg.max_body_bytes,   cfg.request_topic,      cfg.reply_timeout,
+    cfg.max_wait,         cfg.produce_timeout,    cfg.max_in_flight,
+    cfg.max_header_bytes, max_connections,        cfg.read_timeout,
+    cfg.write_timeout,    cfg.idempotency_secret, cfg.idempotency_scope_header};
   http::server_dependencies deps{&sys,
                                  registry_handle,
                                  producer_handle,
@@ -221,9 +214,9 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   log(log_level::info, "server",
       "listening on " + cfg.http_address + ":" + std::to_string(cfg.http_port)
         + ", instance " + instance + ", outcomes "
-        + (route
-             ? "steered to partitions " + partition_text(route->partitions())
-             : std::string{"broadcast (every partition)"})
+        + (route ? "steered to partitions "
+                     + config::partition_list_text(route->partitions())
+                 : std::string{"broadcast (every partition)"})
         + " of " + cfg.outcome_topic);
 
   auto cause

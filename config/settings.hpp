@@ -1,10 +1,13 @@
 #pragma once
 
+#include "config/outcome_routing.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace semiasync::config {
 
@@ -53,14 +56,15 @@ struct settings {
   std::string worker_group = "semiasync-worker";
   /// Server instance ID (instanceId); empty means generated at start-up.
   std::string instance_id;
-  /// How a server receives outcomes (outcomeRouting): "broadcast" (reads
-  /// every outcome partition; works with any worker) or "steered" (reads
+  /// How a server receives outcomes (outcomeRouting): broadcast (reads
+  /// every outcome partition; works with any worker) or steered (reads
   /// only its own partitions and names one per request in the
   /// `replyPartition` header; needs workers that honour it).
-  std::string outcome_routing = "broadcast";
-  /// Outcome partitions a steered server owns, e.g. "0,3" (replyPartitions);
-  /// empty: one, derived from the instance ID.
-  std::string reply_partitions;
+  config::outcome_routing outcome_routing = config::outcome_routing::broadcast;
+  /// Outcome partitions a steered server owns, given as "0,3"
+  /// (replyPartitions), each listed once; empty: one, derived from the
+  /// instance ID.
+  std::vector<int32_t> reply_partitions;
   /// Reply deadline (replyTimeoutMs).
   std::chrono::milliseconds reply_timeout{5000};
   /// Longest deadline a client may ask for with `Prefer: wait=` (maxWaitMs).
