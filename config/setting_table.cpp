@@ -121,10 +121,13 @@ problem header_name_or_empty(std::string& text) {
   return std::nullopt;
 }
 
-problem log_level(std::string& text) {
-  if (text == "debug" || text == "info" || text == "warn" || text == "error")
-    return std::nullopt;
+problem level(const std::string& text, log_level& out) {
+  if (parse_log_level(text, out)) return std::nullopt;
   return "expected one of debug, info, warn, error";
+}
+
+std::string level_text(const log_level& value) {
+  return std::string{log_level_name(value)};
 }
 
 /// Parses a setting's text into its type, or says why it cannot.
@@ -347,8 +350,8 @@ std::vector<setting> make_table() {
            "Threads running the actors (CAF scheduler); 0: one per core for "
            "the server, one for the consumer",
            &s::actor_threads, 0, 256),
-    text("logLevel", "One of debug, info, warn, error", &s::log_level,
-         log_level),
+    parsed<log_level>("logLevel", "One of debug, info, warn, error", "<text>",
+                      &s::log_level, level, level_text),
     // Jitter spreads each wait over its upper half, so workers that failed
     // together do not retry together.
     millis("retryMinMs",

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/outcome_routing.hpp"
+#include "domain/log.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -90,8 +91,9 @@ struct settings {
   /// Threads of the actor scheduler (actorThreads); 0: one per core for the
   /// server, one for the consumer (see `actor_threads_for`).
   std::size_t actor_threads = 0;
-  /// One of debug, info, warn, error (logLevel).
-  std::string log_level = "info";
+  /// Lines below this level are not logged (logLevel: one of debug, info,
+  /// warn, error).
+  semiasync::log_level log_level = semiasync::log_level::info;
   /// First retry wait of a worker after a transient failure (retryMinMs).
   std::chrono::milliseconds retry_min{100};
   /// Longest retry wait of a worker (retryMaxMs).

@@ -109,3 +109,26 @@ TEST_CASE("outcomeRouting and replyPartitions load into their types") {
                           && Catch::Contains("listed twice"));
   }
 }
+
+TEST_CASE("logLevel loads into the log's own level") {
+  CHECK(loaded({}).log_level == semiasync::log_level::info);
+  CHECK(loaded({"--log-level=debug"}).log_level == semiasync::log_level::debug);
+  CHECK(loaded({"--log-level=warn"}).log_level == semiasync::log_level::warn);
+  CHECK(loaded({"--log-level=error"}).log_level == semiasync::log_level::error);
+  auto message = refusal({"--log-level=Info"});
+  CHECK_THAT(message, Catch::Contains("logLevel")
+                        && Catch::Contains("debug, info, warn, error"));
+}
+
+TEST_CASE("log level names read back as their level") {
+  using semiasync::log_level;
+  for (auto level :
+       {log_level::debug, log_level::info, log_level::warn, log_level::error}) {
+    auto parsed = log_level::error;
+    CHECK(semiasync::parse_log_level(semiasync::log_level_name(level), parsed));
+    CHECK(parsed == level);
+  }
+  auto untouched = log_level::warn;
+  CHECK_FALSE(semiasync::parse_log_level("verbose", untouched));
+  CHECK(untouched == log_level::warn);
+}
