@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <map>
 
 namespace semiasync::config {
 
@@ -177,9 +178,10 @@ setting text(std::string key, std::string description,
 }
 
 // librdkafka properties as "name=value" entries separated by ';' (values
-// may hold ','), normalised without blanks around names.
-problem property_list(std::string& text) {
-  std::string joined;
+// may hold ','), without blanks around names; a name given twice keeps its
+// last value.
+problem property_map(const std::string& text,
+                     std::map<std::string, std::string>& out) {
   std::size_t begin = 0;
   while (begin <= text.size()) {
     auto end = text.find(';', begin);
@@ -191,13 +193,19 @@ problem property_list(std::string& text) {
       auto name = trimmed(entry.substr(0, eq));
       if (name.empty() || has_space(name))
         return "a librdkafka property name must not be empty or hold blanks";
-      joined += (joined.empty() ? "" : ";") + name + "=" + entry.substr(eq + 1);
+      out[name] = entry.substr(eq + 1);
     }
     if (end == std::string::npos) break;
     begin = end + 1;
   }
-  text = std::move(joined);
   return std::nullopt;
+}
+
+std::string property_text(const std::map<std::string, std::string>& value) {
+  std::string result;
+  for (const auto& [name, text] : value)
+    result += (result.empty() ? "" : ";") + name + "=" + text;
+  return result;
 }
 
 // A secret whose default is published (the demo's password), so --help
@@ -269,10 +277,11 @@ std::vector<setting> make_table() {
       "Kafka bootstrap servers, host:port separated by ',' or blanks (a list "
       "in YAML)",
       &s::kafka_brokers, broker_list)),
-    mappable(text("kafkaProperties",
-                  "Extra librdkafka properties, name=value separated by ';' "
-                  "(a map in YAML), e.g. security.protocol=SASL_SSL",
-                  &s::kafka_properties, property_list, true)),
+    mappable(parsed<std::map<std::string, std::string>>(
+      "kafkaProperties",
+      "Extra librdkafka properties, name=value separated by ';' (a map in "
+      "YAML), e.g. security.protocol=SASL_SSL",
+      "<text>", &s::kafka_properties, property_map, property_text, true)),
     text("kafkaSaslPassword",
          "Kafka SASL password (sasl.password); prefer the _FILE variant",
          &s::kafka_sasl_password, any_text, true),

@@ -30,9 +30,10 @@ struct settings {
   /// Kafka bootstrap servers (kafkaBrokers), given separated by ',' or
   /// blanks or as a YAML list, normalised to "host:port,host:port".
   std::string kafka_brokers = "127.0.0.1:9093";
-  /// Extra librdkafka properties (kafkaProperties), normalised to
-  /// "name=value;name=value"; a secret, since it may carry credentials.
-  std::string kafka_properties;
+  /// Extra librdkafka properties by name (kafkaProperties, given as
+  /// "name=value;name=value" or a YAML map); a secret, since it may carry
+  /// credentials.
+  std::map<std::string, std::string> kafka_properties;
   /// Kafka SASL password (kafkaSaslPassword), passed as `sasl.password`; a
   /// secret, never printed.
   std::string kafka_sasl_password;

@@ -580,7 +580,8 @@ TEST_CASE("librdkafka properties pass through") {
                                     "ssl.cipher.suites=A,B;;"}})))
                .values;
     CHECK(v.kafka_properties
-          == "security.protocol=SASL_SSL;ssl.cipher.suites=A,B");
+          == env_map{{"security.protocol", "SASL_SSL"},
+                     {"ssl.cipher.suites", "A,B"}});
     auto overrides = v.kafka_overrides();
     CHECK(overrides.size() == 2);
     CHECK(overrides["security.protocol"] == "SASL_SSL");

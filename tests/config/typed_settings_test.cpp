@@ -132,3 +132,28 @@ TEST_CASE("log level names read back as their level") {
   CHECK_FALSE(semiasync::parse_log_level("verbose", untouched));
   CHECK(untouched == log_level::warn);
 }
+
+TEST_CASE("kafkaProperties loads into a map of librdkafka properties") {
+  using properties = std::map<std::string, std::string>;
+  SECTION("none by default") {
+    CHECK(loaded({}).kafka_properties.empty());
+  }
+  SECTION("names lose their blanks, values keep theirs") {
+    auto v = loaded({"--kafka-properties= a.b =x ; c=y=z;;d= w"});
+    CHECK(v.kafka_properties
+          == properties{{"a.b", "x "}, {"c", "y=z"}, {"d", " w"}});
+  }
+  SECTION("a name given twice keeps its last value") {
+    auto v = loaded({"--kafka-properties=acks=1;acks=all"});
+    CHECK(v.kafka_properties == properties{{"acks", "all"}});
+  }
+  SECTION("a bad entry is refused, naming the key and not the secret value") {
+    auto message = refusal({"--kafka-properties=sasl.password=hunter2;x"});
+    CHECK_THAT(message, Catch::Contains("kafkaProperties")
+                          && Catch::Contains("name=value"));
+    CHECK_THAT(message, !Catch::Contains("hunter2"));
+    message = refusal({"--kafka-properties=my name=hunter2"});
+    CHECK_THAT(message,
+               Catch::Contains("property name") && !Catch::Contains("hunter2"));
+  }
+}
