@@ -6,6 +6,14 @@ std::string settings::effective_dead_letter_topic() const {
   return dead_letter_topic.empty() ? request_topic + ".dlq" : dead_letter_topic;
 }
 
+db::connection_settings settings::db_connection() const {
+  return {.host = db_host,
+          .port = db_port,
+          .user = db_user,
+          .password = db_password,
+          .database = db_name};
+}
+
 std::map<std::string, std::string> settings::kafka_overrides() const {
   auto result = kafka_properties;
   if (!kafka_sasl_password.empty())

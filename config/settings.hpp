@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/outcome_routing.hpp"
+#include "db/connection_settings.hpp"
 #include "domain/log.hpp"
 
 #include <chrono>
@@ -109,6 +110,9 @@ struct settings {
 
   /// The dead-letter topic in use: the configured one or `<request>.dlq`.
   std::string effective_dead_letter_topic() const;
+
+  /// Where and how to reach the database (the db_* settings).
+  db::connection_settings db_connection() const;
 
   /// The librdkafka properties applied over our defaults in every client:
   /// `kafkaProperties`, plus `sasl.password` when `kafkaSaslPassword` is set.
