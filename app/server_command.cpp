@@ -244,8 +244,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   // Drain: refuse new requests, let waiting ones get their real answers
   // (each ends by its deadline at the latest), then stop serving.
   http->begin_draining();
-  auto left = http->wait_until_idle(std::max(cfg.reply_timeout, cfg.max_wait)
-                                    + drain_margin);
+  auto left = http->wait_until_idle(http_cfg.longest_deadline() + drain_margin);
   if (left > 0)
     log(log_level::warn, "server",
         std::to_string(left) + " requests still unanswered at shutdown");
