@@ -1,39 +1,8 @@
 #include "actors/reply_route.hpp"
 
-#include "domain/ascii_text.hpp"
 #include "domain/error.hpp"
 
-#include <algorithm>
-
 namespace semiasync {
-
-std::optional<outcome_routing> outcome_routing_from(std::string_view text) {
-  if (text == "broadcast") return outcome_routing::broadcast;
-  if (text == "steered") return outcome_routing::steered;
-  return std::nullopt;
-}
-
-caf::expected<std::vector<int32_t>>
-parse_partition_list(std::string_view text) {
-  std::vector<int32_t> result;
-  if (trim_blanks(text).empty()) return result;
-  for (;;) {
-    auto comma = text.find(',');
-    auto entry = trim_blanks(text.substr(0, comma));
-    auto p = parse_small_decimal(entry);
-    if (!p)
-      return make_error(error_code::invalid_setting,
-                        "'" + std::string{entry}
-                          + "' is not a partition number");
-    if (std::find(result.begin(), result.end(), *p) != result.end())
-      return make_error(error_code::invalid_setting,
-                        "partition " + std::to_string(*p) + " is listed twice");
-    result.push_back(*p);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return result;
-}
 
 uint64_t stable_hash(std::string_view text) {
   uint64_t hash = 14695981039346656037ull;

@@ -18,23 +18,6 @@
 
 namespace semiasync {
 
-/// How a server instance receives its outcomes.
-enum class outcome_routing {
-  /// Reads every partition of the outcome topic and ignores the outcomes
-  /// of others; works with any worker (the reference's too).
-  broadcast,
-  /// Reads only the partitions it owns and asks workers, per request, to
-  /// publish the outcome there; needs workers that honour the header.
-  steered,
-};
-
-/// `broadcast` or `steered` from the setting's text, or nothing.
-std::optional<outcome_routing> outcome_routing_from(std::string_view text);
-
-/// Parses a list of partition numbers such as "0,3, 6" (empty: none);
-/// fails with a reason on anything else or a duplicate.
-caf::expected<std::vector<int32_t>> parse_partition_list(std::string_view text);
-
 /// The outcome partitions a steered instance reads: `configured` when it
 /// is not empty (every entry must be below `partition_count`), otherwise
 /// the one partition `stable_hash(instance_id) % partition_count`. Two

@@ -33,10 +33,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto& command = result.positional.front();
-  // The setting's own check accepted the text, so parsing cannot fail.
-  auto level = log_level::info;
-  parse_log_level(result.values.log_level, level);
-  set_log_threshold(level);
+  set_log_threshold(result.values.log_level);
   for (const auto& warning :
        config::environment_warnings(config::process_environment_names()))
     log(log_level::warn, "config", warning);

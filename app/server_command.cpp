@@ -8,6 +8,7 @@
 #include "actors/system_config.hpp"
 #include "app/commands.hpp"
 #include "app/stop_watch.hpp"
+#include "config/partition_list.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
 #include "domain/log.hpp"
@@ -45,11 +46,6 @@ constexpr auto partition_check_interval = std::chrono::seconds{5};
 constexpr auto probe_interval = std::chrono::seconds{1};
 constexpr auto broker_check_timeout = std::chrono::milliseconds{800};
 
-db::connection_settings db_settings_of(const config::settings& cfg) {
-  return {cfg.db_host, cfg.db_port, cfg.db_user, cfg.db_password,
-          cfg.db_name};
-}
-
 /// What /readyz checks: the broker answers, this server reads every
 /// outcome partition, and the database answers (GET endpoints read it).
 std::vector<health_check>
@@ -60,7 +56,8 @@ readiness_checks(std::shared_ptr<kafka::producer> publisher,
     {"kafka",
      [publisher] {
        if (auto err = publisher->fatal_error()) return err;
-       if (publisher->broker_reachable(broker_check_timeout)) return caf::error{};
+       if (publisher->broker_reachable(broker_check_timeout))
+         return caf::error{};
        return make_error(error_code::unavailable, "no broker answers");
      }},
     {"outcome partitions",
@@ -68,7 +65,10 @@ readiness_checks(std::shared_ptr<kafka::producer> publisher,
        if (source->assigned()) return caf::error{};
        return make_error(error_code::unavailable, "not assigned");
      }},
-    {"database", [db] { return db->ping(); }},
+    {"database",
+     [db] {
+       return db->ping();
+     }},
   };
 }
 
@@ -81,13 +81,6 @@ void stop_actors(const Handles&... handles) {
 int fail(const std::string& what, const caf::error& err) {
   log(log_level::error, "server", what + ": " + detail_of(err));
   return 1;
-}
-
-std::string partition_text(const std::vector<int32_t>& partitions) {
-  std::string result;
-  for (auto p : partitions)
-    result += (result.empty() ? "" : ",") + std::to_string(p);
-  return result;
 }
 
 /// How this instance reads outcomes, and which partition each request
@@ -106,20 +99,18 @@ caf::expected<outcome_reader> read_outcomes(const config::settings& cfg,
   auto group = "semiasync-server-" + instance;
   auto timeout
     = std::chrono::duration_cast<std::chrono::milliseconds>(startup_timeout);
-  if (outcome_routing_from(cfg.outcome_routing) != outcome_routing::steered) {
+  if (cfg.outcome_routing != config::outcome_routing::steered) {
     if (!cfg.reply_partitions.empty())
       log(log_level::warn, "server",
           "replyPartitions is ignored: outcomeRouting is broadcast");
-    auto all = kafka::consumer::assign_from_end(
-      cfg.kafka_brokers, group, cfg.outcome_topic, timeout,
-      cfg.kafka_overrides());
+    auto all = kafka::consumer::assign_from_end(cfg.kafka_brokers, group,
+                                                cfg.outcome_topic, timeout,
+                                                cfg.kafka_overrides());
     if (!all) return std::move(all.error());
     return outcome_reader{std::move(*all), nullptr};
   }
-  auto configured = parse_partition_list(cfg.reply_partitions);
-  if (!configured) return std::move(configured.error());
   auto choose = [&](int32_t count) {
-    return owned_reply_partitions(*configured, instance, count);
+    return owned_reply_partitions(cfg.reply_partitions, instance, count);
   };
   auto own = kafka::consumer::assign_chosen_from_end(
     cfg.kafka_brokers, group, cfg.outcome_topic, choose, timeout,
@@ -129,6 +120,16 @@ caf::expected<outcome_reader> read_outcomes(const config::settings& cfg,
   auto route = std::make_shared<reply_route>(
     source->owned_partitions(cfg.outcome_topic));
   return outcome_reader{std::move(source), std::move(route)};
+}
+
+/// The partition each request names for its reply, taking the route's in
+/// turn; without a route (broadcast), none.
+std::function<std::optional<int32_t>()>
+reply_partitions_from(std::shared_ptr<reply_route> route) {
+  if (!route) return {};
+  return [route]() -> std::optional<int32_t> {
+    return route->next();
+  };
 }
 
 } // namespace
@@ -160,57 +161,65 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     actor_threads_for(process_role::server, cfg.actor_threads)};
   caf::actor_system sys{sys_cfg};
   auto registry_handle
-    = sys.spawn(registry, registry_settings{request_counters});
+    = sys.spawn(registry, registry_settings{.metrics = request_counters});
   auto producer_handle = sys.spawn(producer, publisher);
   // Only a broadcast reader follows the topic's growth: a steered one reads
   // the partitions its requests name, and those exist already.
+  auto partition_checks
+    = route ? caf::timespan{0} : caf::timespan{partition_check_interval};
   outcome_consumer_settings consumer_cfg{
-    outcome_poll_timeout,
-    route ? caf::timespan{0} : caf::timespan{partition_check_interval},
-    std::chrono::seconds{1}, &request_counters.outcomes_read};
+    .poll_timeout = outcome_poll_timeout,
+    .partition_check_interval = partition_checks,
+    .partition_check_timeout = std::chrono::seconds{1},
+    .records_read = &request_counters.outcomes_read};
   auto consumer_handle = sys.spawn<caf::detached>(
     outcome_consumer, source, registry_handle, consumer_cfg);
   auto reader_handle = sys.spawn<caf::detached>(
-    reader, std::make_shared<db::mysql_user_repository>(db_settings_of(cfg)),
+    reader, std::make_shared<db::mysql_user_repository>(cfg.db_connection()),
     wall_clock{caf::make_timestamp});
   auto probe_handle = sys.spawn<caf::detached>(
     health_probe,
-    readiness_checks(publisher, source,
-                     std::make_shared<db::mysql_user_repository>(
-                       db_settings_of(cfg))),
+    readiness_checks(
+      publisher, source,
+      std::make_shared<db::mysql_user_repository>(cfg.db_connection())),
     probe_interval, verdict);
 
   // Connections beyond what the descriptor limit (raised to the hard
   // limit) holds would fail their accept anyway: cap them, and say so.
   auto max_connections
     = http::connections_within_descriptor_limit(cfg.max_connections, "server");
-  http::server_settings http_cfg{cfg.http_address,  cfg.http_port,
-                                 cfg.http_threads,  cfg.max_body_bytes,
-                                 cfg.request_topic, cfg.reply_timeout,
-                                 cfg.max_wait,      cfg.produce_timeout,
-                                 cfg.max_in_flight, cfg.max_header_bytes,
-                                 max_connections, cfg.read_timeout,
-                                 cfg.write_timeout,   cfg.idempotency_secret,
-                                 cfg.idempotency_scope_header};
-  http::server_dependencies deps{&sys,
-                                 registry_handle,
-                                 producer_handle,
-                                 reader_handle,
-                                 [verdict, publisher] {
-                                   // At once, not at the probe's next round:
-                                   // this process is about to end.
-                                   if (auto err = publisher->fatal_error())
-                                     return std::optional<std::string>{
-                                       "kafka: " + detail_of(err)};
-                                   return verdict->reason();
-                                 },
-                                 &metrics,
-                                 &request_counters,
-                                 nullptr};
-  if (route)
-    deps.reply_partition = [route]() -> std::optional<int32_t> {
-      return route->next();
-    };
+  http::server_settings http_cfg{.address = cfg.http_address,
+                                 .port = cfg.http_port,
+                                 .threads = cfg.http_threads,
+                                 .max_body_bytes = cfg.max_body_bytes,
+                                 .request_topic = cfg.request_topic,
+                                 .reply_timeout = cfg.reply_timeout,
+                                 .max_wait = cfg.max_wait,
+                                 .produce_timeout = cfg.produce_timeout,
+                                 .max_in_flight = cfg.max_in_flight,
+                                 .max_header_bytes = cfg.max_header_bytes,
+                                 .max_connections = max_connections,
+                                 .read_timeout = cfg.read_timeout,
+                                 .write_timeout = cfg.write_timeout,
+                                 .idempotency_secret = cfg.idempotency_secret,
+                                 .idempotency_scope_header
+                                 = cfg.idempotency_scope_header};
+  http::server_dependencies deps{
+    .system = &sys,
+    .registry = registry_handle,
+    .producer = producer_handle,
+    .reader = reader_handle,
+    .not_ready =
+      [verdict, publisher] {
+        // At once, not at the probe's next round:
+        // this process is about to end.
+        if (auto err = publisher->fatal_error())
+          return std::optional<std::string>{"kafka: " + detail_of(err)};
+        return verdict->reason();
+      },
+    .metrics = &metrics,
+    .requests = &request_counters,
+    .reply_partition = reply_partitions_from(route)};
   auto started = http::server::start(http_cfg, std::move(deps));
   if (!started) {
     stop_actors(consumer_handle, producer_handle, registry_handle,
@@ -221,9 +230,9 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   log(log_level::info, "server",
       "listening on " + cfg.http_address + ":" + std::to_string(cfg.http_port)
         + ", instance " + instance + ", outcomes "
-        + (route
-             ? "steered to partitions " + partition_text(route->partitions())
-             : std::string{"broadcast (every partition)"})
+        + (route ? "steered to partitions "
+                     + config::partition_list_text(route->partitions())
+                 : std::string{"broadcast (every partition)"})
         + " of " + cfg.outcome_topic);
 
   auto cause
@@ -235,8 +244,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   // Drain: refuse new requests, let waiting ones get their real answers
   // (each ends by its deadline at the latest), then stop serving.
   http->begin_draining();
-  auto left = http->wait_until_idle(std::max(cfg.reply_timeout, cfg.max_wait)
-                                    + drain_margin);
+  auto left = http->wait_until_idle(http_cfg.longest_deadline() + drain_margin);
   if (left > 0)
     log(log_level::warn, "server",
         std::to_string(left) + " requests still unanswered at shutdown");

@@ -1,6 +1,6 @@
 #include "actors/backoff.hpp"
-#include "actors/system_config.hpp"
 #include "actors/create_user_handler.hpp"
+#include "actors/system_config.hpp"
 #include "actors/worker_engine.hpp"
 #include "actors/worker_metrics.hpp"
 #include "app/commands.hpp"
@@ -12,14 +12,13 @@
 #include "http/metrics_server.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/producer.hpp"
+#include "metrics/registry.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
 #include <algorithm>
 #include <csignal>
-
-#include "metrics/registry.hpp"
 
 namespace semiasync {
 
@@ -68,12 +67,13 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
     // The main port's limits: whatever reaches this port, one client can
     // no more exhaust the worker than the server.
     http::metrics_server_settings endpoint_cfg{
-      cfg.worker_metrics_address,
-      cfg.worker_metrics_port,
-      http::connections_within_descriptor_limit(cfg.max_connections, "worker"),
-      cfg.read_timeout,
-      cfg.write_timeout,
-      cfg.max_header_bytes};
+      .address = cfg.worker_metrics_address,
+      .port = cfg.worker_metrics_port,
+      .max_connections = http::connections_within_descriptor_limit(
+        cfg.max_connections, "worker"),
+      .read_timeout = cfg.read_timeout,
+      .write_timeout = cfg.write_timeout,
+      .max_header_bytes = cfg.max_header_bytes};
     auto started = http::metrics_server::start(endpoint_cfg, registry);
     if (!started) return fail("cannot serve metrics", started.error());
     endpoint = std::move(*started);
@@ -96,24 +96,27 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
     cfg.kafka_overrides());
   if (!publisher)
     return fail("cannot create the Kafka producer", publisher.error());
-  auto users
-    = std::make_shared<db::mysql_user_repository>(db::connection_settings{
-      cfg.db_host, cfg.db_port, cfg.db_user, cfg.db_password, cfg.db_name});
+  auto users = std::make_shared<db::mysql_user_repository>(cfg.db_connection());
 
   system_config sys_cfg{
     actor_threads_for(process_role::worker, cfg.actor_threads)};
   caf::actor_system sys{sys_cfg};
   worker_settings worker_cfg{
-    cfg.outcome_topic,    cfg.effective_dead_letter_topic(),
-    request_poll_timeout, cfg.retry_min,
-    cfg.retry_max,        request_batch_size};
+    .outcome_topic = cfg.outcome_topic,
+    .dead_letter_topic = cfg.effective_dead_letter_topic(),
+    .poll_timeout = request_poll_timeout,
+    .min_backoff = cfg.retry_min,
+    .max_backoff = cfg.retry_max,
+    .batch_size = request_batch_size,
+  };
   worker_dependencies deps{
-    source, std::shared_ptr<kafka::publisher>{std::move(*publisher)},
-    std::make_shared<create_user_handler>(
+    .source = source,
+    .publisher = std::shared_ptr<kafka::publisher>{std::move(*publisher)},
+    .handler = std::make_shared<create_user_handler>(
       users, std::make_shared<random_uuid_source>()),
-    make_random_fraction()};
-  auto handle
-    = sys.spawn<caf::detached>(worker_engine, std::move(deps), sink, worker_cfg);
+    .random = make_random_fraction()};
+  auto handle = sys.spawn<caf::detached>(worker_engine, std::move(deps), sink,
+                                         worker_cfg);
   log(log_level::info, "worker",
       "consuming " + cfg.request_topic + " in group " + cfg.worker_group
         + (endpoint ? ", metrics on " + cfg.worker_metrics_address + ":"

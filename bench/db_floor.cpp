@@ -18,6 +18,7 @@
 //           --database=app]
 
 #include "bench/histogram.hpp"
+#include "config/settings.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/create_user.hpp"
 #include "domain/uuid.hpp"
@@ -35,7 +36,9 @@ using namespace semiasync;
 using clock_type = std::chrono::steady_clock;
 
 struct options {
-  db::connection_settings db;
+  /// The processes' own defaults (config/settings.hpp) until flags say
+  /// otherwise.
+  db::connection_settings db = config::settings{}.db_connection();
   std::string prefix;
   uint64_t single = 2000;
   uint64_t create_user = 2000;

@@ -1,7 +1,10 @@
 #include "config/setting_table.hpp"
 
+#include "config/partition_list.hpp"
+
 #include <cctype>
 #include <charconv>
+#include <map>
 
 namespace semiasync::config {
 
@@ -85,32 +88,15 @@ problem broker_list(std::string& text) {
   return std::nullopt;
 }
 
-problem outcome_routing(std::string& text) {
-  if (text == "broadcast" || text == "steered") return std::nullopt;
-  return "expected broadcast or steered";
+problem routing(const std::string& text, outcome_routing& out) {
+  auto parsed = outcome_routing_from(text);
+  if (!parsed) return "expected broadcast or steered";
+  out = *parsed;
+  return std::nullopt;
 }
 
-// Normalised to "0,3,6" so a YAML list and "0, 3, 6" read the same.
-problem partition_list(std::string& text) {
-  auto whole = trimmed(text);
-  if (whole.empty()) {
-    text.clear();
-    return std::nullopt;
-  }
-  std::string joined;
-  std::size_t begin = 0;
-  for (;;) {
-    auto end = whole.find(',', begin);
-    auto entry = trimmed(whole.substr(begin, end - begin));
-    if (entry.empty() || entry.size() > 9
-        || entry.find_first_not_of("0123456789") != std::string::npos)
-      return "expected partition numbers separated by ','";
-    joined += (joined.empty() ? "" : ",") + entry;
-    if (end == std::string::npos) break;
-    begin = end + 1;
-  }
-  text = std::move(joined);
-  return std::nullopt;
+std::string routing_text(const outcome_routing& value) {
+  return std::string{to_string(value)};
 }
 
 // The secret keys every request ID derived from an Idempotency-Key: a
@@ -136,36 +122,66 @@ problem header_name_or_empty(std::string& text) {
   return std::nullopt;
 }
 
-problem log_level(std::string& text) {
-  if (text == "debug" || text == "info" || text == "warn" || text == "error")
-    return std::nullopt;
+problem level(const std::string& text, log_level& out) {
+  if (parse_log_level(text, out)) return std::nullopt;
   return "expected one of debug, info, warn, error";
+}
+
+std::string level_text(const log_level& value) {
+  return std::string{log_level_name(value)};
+}
+
+/// Parses a setting's text into its type, or says why it cannot.
+template <class T>
+using parse_fn = std::function<problem(const std::string& text, T& out)>;
+
+/// Renders a setting's value as its text.
+template <class T>
+using render_fn = std::function<std::string(const T& value)>;
+
+// The one place a setting's text becomes the member's type: every reader
+// of `settings` gets the parsed value.
+template <class T>
+setting parsed(std::string key, std::string description, std::string hint,
+               T settings::*member, parse_fn<T> parse, render_fn<T> render,
+               bool secret = false) {
+  setting result;
+  result.key = std::move(key);
+  result.description = std::move(description);
+  result.hint = std::move(hint);
+  result.secret = secret;
+  result.assign = [member, parse](settings& x, const std::string& text) {
+    T value{};
+    if (auto why = parse(text, value)) return why;
+    x.*member = std::move(value);
+    return problem{};
+  };
+  result.show = [member, render](const settings& x) {
+    return render(x.*member);
+  };
+  return result;
 }
 
 setting text(std::string key, std::string description,
              std::string settings::*member, refine_fn refine,
              bool secret = false) {
-  setting result;
-  result.key = std::move(key);
-  result.description = std::move(description);
-  result.hint = "<text>";
-  result.secret = secret;
-  result.assign = [member, refine](settings& x, const std::string& text) {
-    std::string value = text;
-    if (auto why = refine(value)) return why;
-    x.*member = std::move(value);
-    return problem{};
-  };
-  result.show = [member](const settings& x) {
-    return x.*member;
-  };
-  return result;
+  return parsed<std::string>(
+    std::move(key), std::move(description), "<text>", member,
+    [refine](const std::string& text, std::string& out) {
+      out = text;
+      return refine(out);
+    },
+    [](const std::string& value) {
+      return value;
+    },
+    secret);
 }
 
 // librdkafka properties as "name=value" entries separated by ';' (values
-// may hold ','), normalised without blanks around names.
-problem property_list(std::string& text) {
-  std::string joined;
+// may hold ','), without blanks around names; a name given twice keeps its
+// last value.
+problem property_map(const std::string& text,
+                     std::map<std::string, std::string>& out) {
   std::size_t begin = 0;
   while (begin <= text.size()) {
     auto end = text.find(';', begin);
@@ -177,13 +193,19 @@ problem property_list(std::string& text) {
       auto name = trimmed(entry.substr(0, eq));
       if (name.empty() || has_space(name))
         return "a librdkafka property name must not be empty or hold blanks";
-      joined += (joined.empty() ? "" : ";") + name + "=" + entry.substr(eq + 1);
+      out[name] = entry.substr(eq + 1);
     }
     if (end == std::string::npos) break;
     begin = end + 1;
   }
-  text = std::move(joined);
   return std::nullopt;
+}
+
+std::string property_text(const std::map<std::string, std::string>& value) {
+  std::string result;
+  for (const auto& [name, text] : value)
+    result += (result.empty() ? "" : ";") + name + "=" + text;
+  return result;
 }
 
 // A secret whose default is published (the demo's password), so --help
@@ -209,39 +231,33 @@ template <class T>
 setting number(std::string key, std::string description, T settings::*member,
                unsigned long long min, unsigned long long max,
                std::string hint = "<n>") {
-  setting result;
-  result.key = std::move(key);
-  result.description = std::move(description);
-  result.hint = std::move(hint);
-  result.assign = [member, min, max](settings& x, const std::string& text) {
-    unsigned long long value = 0;
-    if (auto why = parse_whole(text, min, max, value)) return why;
-    x.*member = static_cast<T>(value);
-    return problem{};
-  };
-  result.show = [member](const settings& x) {
-    return std::to_string(x.*member);
-  };
-  return result;
+  return parsed<T>(
+    std::move(key), std::move(description), std::move(hint), member,
+    [min, max](const std::string& text, T& out) {
+      unsigned long long value = 0;
+      if (auto why = parse_whole(text, min, max, value)) return why;
+      out = static_cast<T>(value);
+      return problem{};
+    },
+    [](const T& value) {
+      return std::to_string(value);
+    });
 }
 
 setting millis(std::string key, std::string description,
                std::chrono::milliseconds settings::*member,
                unsigned long long min, unsigned long long max) {
-  setting result;
-  result.key = std::move(key);
-  result.description = std::move(description);
-  result.hint = "<ms>";
-  result.assign = [member, min, max](settings& x, const std::string& text) {
-    unsigned long long value = 0;
-    if (auto why = parse_whole(text, min, max, value)) return why;
-    x.*member = std::chrono::milliseconds{value};
-    return problem{};
-  };
-  result.show = [member](const settings& x) {
-    return std::to_string((x.*member).count());
-  };
-  return result;
+  return parsed<std::chrono::milliseconds>(
+    std::move(key), std::move(description), "<ms>", member,
+    [min, max](const std::string& text, std::chrono::milliseconds& out) {
+      unsigned long long value = 0;
+      if (auto why = parse_whole(text, min, max, value)) return why;
+      out = std::chrono::milliseconds{value};
+      return problem{};
+    },
+    [](const std::chrono::milliseconds& value) {
+      return std::to_string(value.count());
+    });
 }
 
 std::vector<setting> make_table() {
@@ -261,10 +277,11 @@ std::vector<setting> make_table() {
       "Kafka bootstrap servers, host:port separated by ',' or blanks (a list "
       "in YAML)",
       &s::kafka_brokers, broker_list)),
-    mappable(text("kafkaProperties",
-                  "Extra librdkafka properties, name=value separated by ';' "
-                  "(a map in YAML), e.g. security.protocol=SASL_SSL",
-                  &s::kafka_properties, property_list, true)),
+    mappable(parsed<std::map<std::string, std::string>>(
+      "kafkaProperties",
+      "Extra librdkafka properties, name=value separated by ';' (a map in "
+      "YAML), e.g. security.protocol=SASL_SSL",
+      "<text>", &s::kafka_properties, property_map, property_text, true)),
     text("kafkaSaslPassword",
          "Kafka SASL password (sasl.password); prefer the _FILE variant",
          &s::kafka_sasl_password, any_text, true),
@@ -294,14 +311,17 @@ std::vector<setting> make_table() {
     text("instanceId",
          "ID of this server instance; empty: generated at start-up",
          &s::instance_id, any_text),
-    text("outcomeRouting",
-         "How a server gets its outcomes: broadcast (reads all; any worker) "
-         "or steered (reads its own partitions; needs semiasync workers)",
-         &s::outcome_routing, outcome_routing),
-    listable(text("replyPartitions",
-                  "Outcome partitions a steered server reads, e.g. 0,3 (a list "
-                  "in YAML); empty: one, derived from instanceId",
-                  &s::reply_partitions, partition_list)),
+    parsed<outcome_routing>(
+      "outcomeRouting",
+      "How a server gets its outcomes: broadcast (reads all; any worker) "
+      "or steered (reads its own partitions; needs semiasync workers)",
+      "<text>", &s::outcome_routing, routing, routing_text),
+    listable(parsed<std::vector<int32_t>>(
+      "replyPartitions",
+      "Outcome partitions a steered server reads, e.g. 0,3 (a list in "
+      "YAML); empty: one, derived from instanceId",
+      "<text>", &s::reply_partitions, parse_partition_list,
+      partition_list_text)),
     // The HTTP server's own request timeout is set above this one, so every
     // client gets the 504 rather than a closed connection.
     millis("replyTimeoutMs", "Wait for an outcome before answering 504, in ms",
@@ -339,8 +359,8 @@ std::vector<setting> make_table() {
            "Threads running the actors (CAF scheduler); 0: one per core for "
            "the server, one for the consumer",
            &s::actor_threads, 0, 256),
-    text("logLevel", "One of debug, info, warn, error", &s::log_level,
-         log_level),
+    parsed<log_level>("logLevel", "One of debug, info, warn, error", "<text>",
+                      &s::log_level, level, level_text),
     // Jitter spreads each wait over its upper half, so workers that failed
     // together do not retry together.
     millis("retryMinMs",

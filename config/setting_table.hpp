@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/problem.hpp"
 #include "config/settings.hpp"
 
 #include <functional>
@@ -9,9 +10,6 @@
 #include <vector>
 
 namespace semiasync::config {
-
-/// Why a value was rejected; empty when it was accepted.
-using problem = std::optional<std::string>;
 
 /// One setting, declared once: its env name, flag and --help entry derive
 /// from `key`, so the three can never drift apart.

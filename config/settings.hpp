@@ -1,10 +1,15 @@
 #pragma once
 
+#include "config/outcome_routing.hpp"
+#include "db/connection_settings.hpp"
+#include "domain/log.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace semiasync::config {
 
@@ -26,9 +31,10 @@ struct settings {
   /// Kafka bootstrap servers (kafkaBrokers), given separated by ',' or
   /// blanks or as a YAML list, normalised to "host:port,host:port".
   std::string kafka_brokers = "127.0.0.1:9093";
-  /// Extra librdkafka properties (kafkaProperties), normalised to
-  /// "name=value;name=value"; a secret, since it may carry credentials.
-  std::string kafka_properties;
+  /// Extra librdkafka properties by name (kafkaProperties, given as
+  /// "name=value;name=value" or a YAML map); a secret, since it may carry
+  /// credentials.
+  std::map<std::string, std::string> kafka_properties;
   /// Kafka SASL password (kafkaSaslPassword), passed as `sasl.password`; a
   /// secret, never printed.
   std::string kafka_sasl_password;
@@ -53,14 +59,15 @@ struct settings {
   std::string worker_group = "semiasync-worker";
   /// Server instance ID (instanceId); empty means generated at start-up.
   std::string instance_id;
-  /// How a server receives outcomes (outcomeRouting): "broadcast" (reads
-  /// every outcome partition; works with any worker) or "steered" (reads
+  /// How a server receives outcomes (outcomeRouting): broadcast (reads
+  /// every outcome partition; works with any worker) or steered (reads
   /// only its own partitions and names one per request in the
   /// `replyPartition` header; needs workers that honour it).
-  std::string outcome_routing = "broadcast";
-  /// Outcome partitions a steered server owns, e.g. "0,3" (replyPartitions);
-  /// empty: one, derived from the instance ID.
-  std::string reply_partitions;
+  config::outcome_routing outcome_routing = config::outcome_routing::broadcast;
+  /// Outcome partitions a steered server owns, given as "0,3"
+  /// (replyPartitions), each listed once; empty: one, derived from the
+  /// instance ID.
+  std::vector<int32_t> reply_partitions;
   /// Reply deadline (replyTimeoutMs).
   std::chrono::milliseconds reply_timeout{5000};
   /// Longest deadline a client may ask for with `Prefer: wait=` (maxWaitMs).
@@ -86,8 +93,9 @@ struct settings {
   /// Threads of the actor scheduler (actorThreads); 0: one per core for the
   /// server, one for the consumer (see `actor_threads_for`).
   std::size_t actor_threads = 0;
-  /// One of debug, info, warn, error (logLevel).
-  std::string log_level = "info";
+  /// Lines below this level are not logged (logLevel: one of debug, info,
+  /// warn, error).
+  semiasync::log_level log_level = semiasync::log_level::info;
   /// First retry wait of a worker after a transient failure (retryMinMs).
   std::chrono::milliseconds retry_min{100};
   /// Longest retry wait of a worker (retryMaxMs).
@@ -102,6 +110,9 @@ struct settings {
 
   /// The dead-letter topic in use: the configured one or `<request>.dlq`.
   std::string effective_dead_letter_topic() const;
+
+  /// Where and how to reach the database (the db_* settings).
+  db::connection_settings db_connection() const;
 
   /// The librdkafka properties applied over our defaults in every client:
   /// `kafkaProperties`, plus `sasl.password` when `kafkaSaslPassword` is set.

@@ -6,21 +6,23 @@
 
 namespace semiasync::db {
 
-/// Where and how to reach MariaDB/MySQL. Defaults are the reference's demo
-/// settings (`dbHost`, `dbPort`, `dbUser`, `dbPassword`, database `app`).
+/// Where and how to reach MariaDB/MySQL. The defaults of the first five
+/// (the reference's demo settings) are declared once, in config/settings.hpp
+/// (`dbHost`, `dbPort`, `dbUser`, `dbPassword`, `dbName`); its
+/// `db_connection()` fills them in.
 struct connection_settings {
   /// Host name or address, always reached over TCP. Use `127.0.0.1`: the C
   /// client would read `localhost` as "the UNIX socket", so we force TCP to
   /// keep `localhost` meaning the same as in every other tool.
-  std::string host = "127.0.0.1";
+  std::string host;
   /// TCP port.
-  uint16_t port = 3306;
+  uint16_t port = 0;
   /// Login name.
-  std::string user = "root";
+  std::string user;
   /// Login password; a secret, never logged.
-  std::string password = "root";
+  std::string password;
   /// Database holding the `users` table.
-  std::string database = "app";
+  std::string database;
   /// Limit for connecting and for each network read or write, so a dead or
   /// hung server blocks the calling thread for seconds, not minutes.
   std::chrono::seconds timeout{3};

@@ -14,16 +14,6 @@ namespace {
 /// See `set_log_threshold`.
 std::atomic<log_level> threshold{log_level::info};
 
-const char* level_name(log_level level) {
-  switch (level) {
-    case log_level::debug: return "debug";
-    case log_level::info: return "info";
-    case log_level::warn: return "warn";
-    case log_level::error: return "error";
-  }
-  return "info";
-}
-
 /// UTC time with milliseconds, ISO 8601.
 std::string timestamp() {
   using namespace std::chrono;
@@ -40,16 +30,6 @@ std::string timestamp() {
 
 } // namespace
 
-bool parse_log_level(std::string_view text, log_level& out) {
-  for (auto level :
-       {log_level::debug, log_level::info, log_level::warn, log_level::error})
-    if (text == level_name(level)) {
-      out = level;
-      return true;
-    }
-  return false;
-}
-
 void set_log_threshold(log_level level) {
   threshold.store(level, std::memory_order_relaxed);
 }
@@ -58,7 +38,7 @@ void log(log_level level, std::string_view component, std::string_view message,
          std::string_view request_id) {
   if (level < threshold.load(std::memory_order_relaxed)) return;
   nlohmann::json line{{"ts", timestamp()},
-                      {"level", level_name(level)},
+                      {"level", log_level_name(level)},
                       {"component", component},
                       {"msg", message}};
   if (!request_id.empty()) line["requestId"] = request_id;

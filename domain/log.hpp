@@ -7,8 +7,29 @@ namespace semiasync {
 /// How much a log line matters.
 enum class log_level { debug, info, warn, error };
 
-/// Parses "debug", "info", "warn" or "error".
-bool parse_log_level(std::string_view text, log_level& out);
+/// "debug", "info", "warn" or "error": a level's name in log lines and in
+/// the logLevel setting.
+constexpr std::string_view log_level_name(log_level level) noexcept {
+  switch (level) {
+    case log_level::debug: return "debug";
+    case log_level::info: return "info";
+    case log_level::warn: return "warn";
+    case log_level::error: return "error";
+  }
+  return "info";
+}
+
+/// Parses "debug", "info", "warn" or "error". Inline, so config/ reads the
+/// logLevel setting without linking the domain library (and CAF).
+constexpr bool parse_log_level(std::string_view text, log_level& out) noexcept {
+  for (auto level :
+       {log_level::debug, log_level::info, log_level::warn, log_level::error})
+    if (text == log_level_name(level)) {
+      out = level;
+      return true;
+    }
+  return false;
+}
 
 /// Lines below `level` are dropped from now on. Called once by `main`, before
 /// any thread starts: stderr is one per process, and so is its threshold

@@ -105,7 +105,7 @@ public:
         restinio::server_settings_t<traits>{}
           .address(cfg_.address)
           .port(cfg_.port)
-          .handle_request_timeout(std::max(cfg_.reply_timeout, cfg_.max_wait)
+          .handle_request_timeout(cfg_.longest_deadline()
                                   + request_timeout_margin)
           .read_next_http_message_timelimit(cfg_.read_timeout)
           .write_http_response_timelimit(cfg_.write_timeout)

@@ -7,6 +7,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -49,6 +50,12 @@ struct server_settings {
   std::string idempotency_secret;
   /// Header whose value scopes Idempotency-Keys per client; empty: none.
   std::string idempotency_scope_header;
+
+  /// The longest a request may wait for its outcome: the reply timeout, or
+  /// the longest `Prefer: wait=` a client may ask for, whichever is longer.
+  std::chrono::milliseconds longest_deadline() const {
+    return std::max(reply_timeout, max_wait);
+  }
 };
 
 /// What the HTTP front end talks to.

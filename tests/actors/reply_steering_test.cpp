@@ -3,10 +3,10 @@
 // request's replyPartition header, and the outcome consumer's read counter
 // and partition checks.
 
+#include "actors/create_user_handler.hpp"
 #include "actors/outcome_consumer.hpp"
 #include "actors/registry.hpp"
 #include "actors/reply_route.hpp"
-#include "actors/create_user_handler.hpp"
 #include "actors/worker_engine.hpp"
 #include "domain/error.hpp"
 #include "kafka/wire_codec.hpp"
@@ -55,11 +55,12 @@ struct steering_fixture : actor_fixture {
   }
 
   void start() {
-    worker_dependencies deps{
-      source, publisher,
-      std::make_shared<create_user_handler>(
-        users, std::make_shared<fake_uuid_source>()),
-      [] { return 1.0; }};
+    worker_dependencies deps{source, publisher,
+                             std::make_shared<create_user_handler>(
+                               users, std::make_shared<fake_uuid_source>()),
+                             [] {
+                               return 1.0;
+                             }};
     handle = sys.spawn(
       worker_engine, deps, sink,
       worker_settings{"outcomes", "requests.dlq", 100ms, 100ms, 400ms, 16});
@@ -113,14 +114,6 @@ TEST_CASE("a steered instance owns the configured partitions, or one derived "
   SECTION("a topic without partitions owns nothing") {
     CHECK_FALSE(owned_reply_partitions({}, "x", 0));
   }
-}
-
-TEST_CASE("partition lists parse strictly") {
-  CHECK(*parse_partition_list("") == std::vector<int32_t>{});
-  CHECK(*parse_partition_list("0, 3,6") == std::vector<int32_t>{0, 3, 6});
-  CHECK_FALSE(parse_partition_list("1,1"));
-  CHECK_FALSE(parse_partition_list("1,,2"));
-  CHECK_FALSE(parse_partition_list("-1"));
 }
 
 TEST_CASE("a reply route hands out its partitions in turn") {

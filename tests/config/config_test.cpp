@@ -97,7 +97,7 @@ TEST_CASE("without any input the defaults hold") {
   CHECK(v.produce_timeout == 2000ms);
   CHECK(v.max_body_bytes == 65536);
   CHECK(v.http_threads == 2);
-  CHECK(v.log_level == "info");
+  CHECK(v.log_level == semiasync::log_level::info);
   CHECK(result.positional.empty());
   CHECK_FALSE(result.help);
 }
@@ -125,7 +125,7 @@ TEST_CASE("a config file sets values") {
     CHECK(v.effective_dead_letter_topic() == "poison");
     CHECK(v.reply_timeout == 8000ms);
     CHECK(v.produce_timeout == 3000ms);
-    CHECK(v.log_level == "debug");
+    CHECK(v.log_level == semiasync::log_level::debug);
   }
   SECTION("the file may come from SEMIASYNC_CONFIG") {
     temp_yaml file{"dbHost: from-env-file\n"};
@@ -580,7 +580,8 @@ TEST_CASE("librdkafka properties pass through") {
                                     "ssl.cipher.suites=A,B;;"}})))
                .values;
     CHECK(v.kafka_properties
-          == "security.protocol=SASL_SSL;ssl.cipher.suites=A,B");
+          == env_map{{"security.protocol", "SASL_SSL"},
+                     {"ssl.cipher.suites", "A,B"}});
     auto overrides = v.kafka_overrides();
     CHECK(overrides.size() == 2);
     CHECK(overrides["security.protocol"] == "SASL_SSL");
