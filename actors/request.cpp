@@ -37,7 +37,7 @@ struct request_session {
                   ? make_error(error_code::publish_uncertain,
                                "the request ended without an answer; it may "
                                "still complete")
-                  : make_error(error_code::unavailable,
+                  : make_error(error_code::component_failed,
                                "the request ended without an answer"));
     } catch (...) {
       // Nothing is left to tell: the answer could not even be built.
@@ -170,7 +170,7 @@ request_actor::behavior_type create_user_request(self_pointer self,
       },
       [self, session](caf::error& err) {
         finish(self, *session,
-               make_error(error_code::unavailable,
+               make_error(error_code::component_failed,
                           "registry unavailable: " + to_string(err)));
       });
   return {

@@ -58,12 +58,12 @@ readiness_checks(std::shared_ptr<kafka::producer> publisher,
        if (auto err = publisher->fatal_error()) return err;
        if (publisher->broker_reachable(broker_check_timeout))
          return caf::error{};
-       return make_error(error_code::unavailable, "no broker answers");
+       return make_error(error_code::broker_unavailable, "no broker answers");
      }},
     {"outcome partitions",
      [source] {
        if (source->assigned()) return caf::error{};
-       return make_error(error_code::unavailable, "not assigned");
+       return make_error(error_code::broker_unavailable, "not assigned");
      }},
     {"database",
      [db] {

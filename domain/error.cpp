@@ -10,7 +10,6 @@ std::string to_string(error_code code) {
     case error_code::publish_failed: return "publish_failed";
     case error_code::publish_uncertain: return "publish_uncertain";
     case error_code::reply_timeout: return "reply_timeout";
-    case error_code::unavailable: return "unavailable";
     case error_code::malformed_record: return "malformed_record";
     case error_code::database_unavailable: return "database_unavailable";
     case error_code::database_rejected: return "database_rejected";

@@ -27,8 +27,6 @@ enum class error_code : uint8_t {
   publish_uncertain,
   /// No outcome arrived before the request's deadline.
   reply_timeout,
-  /// Being replaced by the codes below; see issue 15.
-  unavailable,
   /// A record on a topic does not follow the wire contract.
   malformed_record,
   /// The database could not be reached or failed transiently; retry.
@@ -63,7 +61,6 @@ constexpr bool is_transient(error_code code) noexcept {
     case error_code::publish_failed:
     case error_code::publish_uncertain:
     case error_code::reply_timeout:
-    case error_code::unavailable:
     case error_code::database_unavailable:
     case error_code::draining:
     case error_code::overloaded:

@@ -48,7 +48,8 @@ answer from_error(const caf::error& err, const request_id& id) {
                          id);
     case error_code::database_unavailable:
       return unavailable("the database is unavailable; try again", id);
-    case error_code::unavailable:
+    case error_code::broker_unavailable:
+    case error_code::component_failed:
       return unavailable("the service is unavailable; try again", id);
     case error_code::request_id_conflict:
       return problem(

@@ -57,7 +57,7 @@ public:
         1);
       return {};
     } catch (const std::exception& ex) {
-      return make_error(error_code::unavailable,
+      return make_error(error_code::listen_failed,
                         "cannot listen on " + cfg_.address + ":"
                           + std::to_string(cfg_.port) + ": " + ex.what());
     }

@@ -39,7 +39,7 @@ struct metrics_server_settings {
 /// Stops in its destructor.
 class metrics_server {
 public:
-  /// Starts listening; fails (`error_code::unavailable`) when the address
+  /// Starts listening; fails (`error_code::listen_failed`) when the address
   /// cannot be bound. `reg` must outlive the server.
   static caf::expected<std::unique_ptr<metrics_server>>
   start(const metrics_server_settings& cfg, const metrics::registry& reg);

@@ -123,7 +123,7 @@ public:
         cfg_.threads);
       return {};
     } catch (const std::exception& ex) {
-      return make_error(error_code::unavailable,
+      return make_error(error_code::listen_failed,
                         "cannot listen on " + cfg_.address + ":"
                           + std::to_string(cfg_.port) + ": " + ex.what());
     }

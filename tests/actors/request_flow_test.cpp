@@ -270,7 +270,7 @@ TEST_CASE("a request actor that dies before publishing answers 503") {
   CHECK(f.log->records.empty());
   auto& reply = f.only_reply(numbered_request_id(11));
   REQUIRE_FALSE(reply);
-  CHECK(code_of(reply.error()) == error_code::unavailable);
+  CHECK(code_of(reply.error()) == error_code::component_failed);
 }
 
 TEST_CASE("a registry that stops hands every waiting request its deadline") {

@@ -92,9 +92,11 @@ TEST_CASE("each error code maps to its status", "[answer]") {
     auto doc = problem_body(x);
     CHECK(doc["detail"].get<std::string>().find("MySQL") == std::string::npos);
   }
-  SECTION("publish_failed, unavailable and database_unavailable are 503") {
-    auto code = GENERATE(error_code::publish_failed, error_code::unavailable,
-                         error_code::database_unavailable);
+  SECTION("publish_failed, broker_unavailable, component_failed and "
+          "database_unavailable are 503") {
+    auto code = GENERATE(
+      error_code::publish_failed, error_code::broker_unavailable,
+      error_code::component_failed, error_code::database_unavailable);
     CAPTURE(to_string(code));
     auto x = answer_error(make_error(code, "draining"));
     CHECK(x.status == 503);
@@ -141,8 +143,9 @@ TEST_CASE("each error code maps to its status", "[answer]") {
 // the topic name and librdkafka's errstr (actors/request.cpp forwards them
 // unchanged), so a client sees e.g. "topic '...': Local: Message timed out".
 TEST_CASE("a 503 does not leak the error's internal detail", "[answer]") {
-  auto code = GENERATE(error_code::publish_failed, error_code::unavailable,
-                       error_code::database_unavailable);
+  auto code
+    = GENERATE(error_code::publish_failed, error_code::broker_unavailable,
+               error_code::component_failed, error_code::database_unavailable);
   CAPTURE(to_string(code));
   auto x = answer_error(make_error(
     code, "topic 'create_user_request_sent': Local: Message timed out"));
@@ -348,7 +351,7 @@ TEST_CASE("each 503 says why: draining, a limit, a failed publish or a "
     detail(make_error(error_code::overloaded, "too many requests in flight")),
     detail(make_error(error_code::publish_failed, internal_text)),
     detail(make_error(error_code::database_unavailable, internal_text)),
-    detail(make_error(error_code::unavailable, internal_text)),
+    detail(make_error(error_code::broker_unavailable, internal_text)),
   };
   CHECK(details.size() == 5);
   for (auto& x : details)

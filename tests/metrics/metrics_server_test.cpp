@@ -101,7 +101,7 @@ TEST_CASE("a metrics endpoint on a taken port fails to start, saying where") {
   REQUIRE(first);
   auto second = http::metrics_server::start(cfg, reg);
   REQUIRE_FALSE(second);
-  CHECK(code_of(second.error()) == error_code::unavailable);
+  CHECK(code_of(second.error()) == error_code::listen_failed);
   CHECK_THAT(detail_of(second.error()),
              Catch::Contains("127.0.0.1:" + std::to_string(cfg.port)));
 }
