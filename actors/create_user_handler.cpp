@@ -2,9 +2,9 @@
 
 #include "domain/create_user.hpp"
 #include "domain/error.hpp"
-#include "domain/log.hpp"
 #include "domain/prefetched_users.hpp"
 #include "kafka/wire_codec.hpp"
+#include "logging/log.hpp"
 
 namespace semiasync {
 

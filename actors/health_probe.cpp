@@ -1,7 +1,7 @@
 #include "actors/health_probe.hpp"
 
 #include "domain/error.hpp"
-#include "domain/log.hpp"
+#include "logging/log.hpp"
 
 namespace semiasync {
 

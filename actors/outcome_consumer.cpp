@@ -1,8 +1,8 @@
 #include "actors/outcome_consumer.hpp"
 
 #include "domain/error.hpp"
-#include "domain/log.hpp"
 #include "kafka/wire_codec.hpp"
+#include "logging/log.hpp"
 
 #include <chrono>
 

@@ -2,8 +2,8 @@
 
 #include "actors/stop_on_fatal.hpp"
 #include "domain/error.hpp"
-#include "domain/log.hpp"
 #include "kafka/wire_codec.hpp"
+#include "logging/log.hpp"
 
 #include <caf/system_messages.hpp>
 

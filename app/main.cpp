@@ -4,7 +4,7 @@
 #include "app/commands.hpp"
 #include "app/signals.hpp"
 #include "config/load.hpp"
-#include "domain/log.hpp"
+#include "logging/log.hpp"
 
 #include <iostream>
 #include <string>

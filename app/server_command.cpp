@@ -11,12 +11,12 @@
 #include "config/partition_list.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
-#include "domain/log.hpp"
 #include "domain/uuid.hpp"
 #include "http/descriptor_limit.hpp"
 #include "http/server.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/producer.hpp"
+#include "logging/log.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>

@@ -7,11 +7,11 @@
 #include "app/stop_watch.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
-#include "domain/log.hpp"
 #include "http/descriptor_limit.hpp"
 #include "http/metrics_server.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/producer.hpp"
+#include "logging/log.hpp"
 #include "metrics/registry.hpp"
 
 #include <caf/actor_system.hpp>

@@ -2,7 +2,7 @@
 
 #include "config/outcome_routing.hpp"
 #include "db/connection_settings.hpp"
-#include "domain/log.hpp"
+#include "logging/log.hpp"
 
 #include <chrono>
 #include <cstddef>

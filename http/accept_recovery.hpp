@@ -17,8 +17,8 @@
 // own. Use it at global scope in the translation unit that calls
 // `run_async<traits>`, after including this header and before that call.
 
-#include "domain/log.hpp"
 #include "http/accept_backoff.hpp"
+#include "logging/log.hpp"
 
 #include <chrono>
 #include <cstdint>

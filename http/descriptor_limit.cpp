@@ -1,6 +1,6 @@
 #include "http/descriptor_limit.hpp"
 
-#include "domain/log.hpp"
+#include "logging/log.hpp"
 
 #include <algorithm>
 #include <sys/resource.h>

@@ -5,10 +5,10 @@
 // and the writing of an `answer`. Included by those two translation units
 // and nothing else: RESTinio's headers are the slowest part of the build.
 
-#include "domain/log.hpp"
 #include "domain/types.hpp"
 #include "http/accept_recovery.hpp"
 #include "http/answer.hpp"
+#include "logging/log.hpp"
 
 #include <exception>
 #include <restinio/all.hpp>

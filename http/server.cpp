@@ -5,7 +5,6 @@
 
 #include "actors/request.hpp"
 #include "domain/error.hpp"
-#include "domain/log.hpp"
 #include "domain/uuid.hpp"
 #include "http/answer.hpp"
 #include "http/answer_counters.hpp"
@@ -14,6 +13,7 @@
 #include "http/restinio_reply.hpp"
 #include "http/restinio_routes.hpp"
 #include "http/route_answer.hpp"
+#include "logging/log.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/timestamp.hpp>

@@ -1,7 +1,7 @@
 #include "kafka/client_config.hpp"
 
 #include "domain/error.hpp"
-#include "domain/log.hpp"
+#include "logging/log.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
 

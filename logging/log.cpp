@@ -1,4 +1,4 @@
-#include "domain/log.hpp"
+#include "logging/log.hpp"
 
 #include <atomic>
 #include <chrono>
