@@ -13,7 +13,7 @@ producer(producer_actor::stateful_pointer<producer_state> self,
          std::shared_ptr<kafka::publisher> client) {
   self->state.client = std::move(client);
   // A client that failed for good publishes nothing ever again: stopping
-  // lets the stop watch end the process, so a supervisor restarts it with
+  // lets `wait_for_stop` end the process, so a supervisor restarts it with
   // a new client, instead of every request getting a 503 for ever.
   stop_on_fatal(*self->state.client, self->address());
   // Delivery reports cannot reach a stopped actor: the requests still

@@ -9,7 +9,7 @@ namespace semiasync {
 /// Has the actor at `who` stop with the error that ends `client` for good
 /// (a fatal producer error), as an exit message: the actor's exit handler,
 /// if it has one, runs as for a graceful stop, and whoever monitors it
-/// (the stop watch) learns the reason. Keeps no strong reference to `who`.
+/// (`wait_for_stop`) learns the reason. Keeps no strong reference to `who`.
 void stop_on_fatal(kafka::publisher& client, caf::actor_addr who);
 
 } // namespace semiasync

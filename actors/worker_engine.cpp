@@ -380,7 +380,7 @@ poller_actor::behavior_type worker_engine(self_pointer self,
     forget_partition(st, topic, partition);
   });
   // A publisher that failed for good fails every retry: the worker stops
-  // the graceful way instead, so the process ends (the stop watch) and its
+  // the graceful way instead, so the process ends (`wait_for_stop`) and its
   // consumer leaves the group, handing the partitions on at once.
   stop_on_fatal(*st.publisher, self->address());
   // A graceful stop applies the last delivery reports before quitting: the

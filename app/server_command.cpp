@@ -7,7 +7,7 @@
 #include "actors/request_metrics.hpp"
 #include "actors/system_config.hpp"
 #include "app/commands.hpp"
-#include "app/stop_watch.hpp"
+#include "app/wait_for_stop.hpp"
 #include "config/partition_list.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"

@@ -4,7 +4,7 @@
 #include "actors/worker_engine.hpp"
 #include "actors/worker_metrics.hpp"
 #include "app/commands.hpp"
-#include "app/stop_watch.hpp"
+#include "app/wait_for_stop.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
 #include "http/descriptor_limit.hpp"

@@ -59,7 +59,7 @@ bool exits_within(child_process& proc, std::chrono::seconds timeout) {
   return true;
 }
 
-/// The stop watch's line for a producer that failed for good.
+/// wait_for_stop's line for a producer that failed for good.
 constexpr const char* fatal_stop
   = "stopping: a long-lived actor stopped: publish_failed: Kafka producer "
     "failed for good (CLUSTER_AUTHORIZATION_FAILED)";

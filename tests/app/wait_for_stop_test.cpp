@@ -2,7 +2,7 @@
 // went away on its own (which must not leave the process idle but alive).
 
 #include "actors/system_config.hpp"
-#include "app/stop_watch.hpp"
+#include "app/wait_for_stop.hpp"
 #include "domain/error.hpp"
 
 #include <caf/actor_system.hpp>

@@ -1,4 +1,4 @@
-#include "app/stop_watch.hpp"
+#include "app/wait_for_stop.hpp"
 
 #include "domain/error.hpp"
 
