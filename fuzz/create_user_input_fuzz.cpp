@@ -13,8 +13,9 @@
 #include "domain/error.hpp"
 #include "domain/user_name_rules.hpp"
 #include "domain/uuid.hpp"
-#include "kafka/wire_codec.hpp"
+#include "http/answer.hpp"
 #include "http/create_user_input.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -63,12 +64,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const auto& rejection = std::get<create_user_rejection>(result);
-  auto status = rejection.response.status;
+  auto response = answer_rejection(rejection);
+  auto status = response.status;
   SEMIASYNC_FUZZ_CHECK(status == 400 || status == 413 || status == 415);
   SEMIASYNC_FUZZ_CHECK(is_canonical_uuid(rejection.request.value));
-  SEMIASYNC_FUZZ_CHECK(rejection.response.content_type
-                       == "application/problem+json");
-  auto body = nlohmann::json::parse(rejection.response.body, nullptr, false);
+  SEMIASYNC_FUZZ_CHECK(response.content_type == "application/problem+json");
+  auto body = nlohmann::json::parse(response.body, nullptr, false);
   SEMIASYNC_FUZZ_CHECK(body.is_object());
   SEMIASYNC_FUZZ_CHECK(body.value("status", 0) == status);
   SEMIASYNC_FUZZ_CHECK(body.value("requestId", "") == rejection.request.value);

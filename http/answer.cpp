@@ -235,6 +235,20 @@ answer answer_for(const caf::expected<outcome>& result, const request_id& id) {
   return problem(409, "a user with this name already exists", id);
 }
 
+answer answer_rejection(const create_user_rejection& rejected) {
+  auto status = [&]() -> uint16_t {
+    switch (rejected.problem) {
+      case input_problem::invalid_idempotency_key:
+      case input_problem::invalid_body: return 400;
+      case input_problem::body_too_large: return 413;
+      case input_problem::not_json_media_type: return 415;
+      case input_problem::key_not_derivable: return 500;
+    }
+    return 400;
+  }();
+  return problem(status, rejected.detail, rejected.request);
+}
+
 std::string_view reason_phrase(uint16_t status) {
   switch (status) {
     case 200: return "OK";

@@ -3,6 +3,7 @@
 #include "domain/events.hpp"
 #include "domain/types.hpp"
 #include "domain/user_repository.hpp"
+#include "http/create_user_input.hpp"
 
 #include <caf/expected.hpp>
 
@@ -96,6 +97,12 @@ answer lookups_refused(const request_id& trace);
 /// lookup is a 503. `trace` names the lookup in problem bodies.
 answer answer_user(const caf::expected<std::optional<stored_user>>& found,
                    const request_id& trace);
+
+/// A create-user request refused before anything was published: 400 for an
+/// invalid body or Idempotency-Key, 413 for a body over the limit, 415 for
+/// a body that is not JSON, 500 for a key whose request ID could not be
+/// derived; the body names the rejection's request ID.
+answer answer_rejection(const create_user_rejection& rejected);
 
 /// The standard reason phrase of `status`.
 std::string_view reason_phrase(uint16_t status);

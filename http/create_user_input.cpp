@@ -83,9 +83,13 @@ parsed_body parse_json(std::string_view body) {
   return result;
 }
 
-create_user_rejection reject(uint16_t status, std::string_view detail,
+create_user_rejection reject(input_problem what, std::string detail,
                              const request_id& id) {
-  return {id, problem(status, detail, id)};
+  return {id, what, std::move(detail)};
+}
+
+create_user_rejection invalid_body(std::string detail, const request_id& id) {
+  return reject(input_problem::invalid_body, std::move(detail), id);
 }
 
 bool is_valid_key(std::string_view key) {
@@ -104,14 +108,14 @@ parse_create_user(const create_user_input& input, size_t max_body,
   auto id = fresh_id;
   if (input.idempotency_key) {
     if (!is_valid_key(*input.idempotency_key))
-      return reject(400,
+      return reject(input_problem::invalid_idempotency_key,
                     "Idempotency-Key must be 1 to 255 printable ASCII "
                     "characters without spaces",
                     fresh_id);
     auto derived = request_id_of_key(
       idempotency_secret, input.idempotency_scope, *input.idempotency_key);
     if (!derived)
-      return reject(500,
+      return reject(input_problem::key_not_derivable,
                     "the request ID could not be derived from the "
                     "Idempotency-Key",
                     fresh_id);
@@ -119,29 +123,30 @@ parse_create_user(const create_user_input& input, size_t max_body,
   }
   if (input.body.size() > max_body)
     return reject(
-      413, "the body is larger than " + std::to_string(max_body) + " bytes",
-      id);
+      input_problem::body_too_large,
+      "the body is larger than " + std::to_string(max_body) + " bytes", id);
   if (input.content_type && !is_json_media_type(*input.content_type))
-    return reject(415, "the body must be application/json", id);
+    return reject(input_problem::not_json_media_type,
+                  "the body must be application/json", id);
   if (!is_valid_utf8(input.body))
-    return reject(400, "the body is not valid UTF-8", id);
+    return invalid_body("the body is not valid UTF-8", id);
   if (nesting_depth(input.body) > max_json_depth)
-    return reject(400, "the body nests too deeply", id);
+    return invalid_body("the body nests too deeply", id);
   // No JSON text holds a raw NUL, and nlohmann stops reading at one as if
   // the input ended there: `{"name":"a"}\0<anything>` would pass.
   if (input.body.find('\0') != std::string_view::npos)
-    return reject(400, "the body is not valid JSON", id);
+    return invalid_body("the body is not valid JSON", id);
   auto [doc, duplicate_key] = parse_json(input.body);
-  if (doc.is_discarded()) return reject(400, "the body is not valid JSON", id);
+  if (doc.is_discarded()) return invalid_body("the body is not valid JSON", id);
   if (!doc.is_object())
-    return reject(400, "the body must be a JSON object", id);
-  if (duplicate_key) return reject(400, "the body has a duplicate key", id);
+    return invalid_body("the body must be a JSON object", id);
+  if (duplicate_key) return invalid_body("the body has a duplicate key", id);
   auto name = doc.find("name");
-  if (name == doc.end()) return reject(400, "field 'name' is missing", id);
+  if (name == doc.end()) return invalid_body("field 'name' is missing", id);
   if (!name->is_string())
-    return reject(400, "field 'name' must be a string", id);
+    return invalid_body("field 'name' must be a string", id);
   auto text = name->get<std::string>();
-  if (auto why = user_name_problem(text)) return reject(400, *why, id);
+  if (auto why = user_name_problem(text)) return invalid_body(*why, id);
   return create_user_command{id, user_name{std::move(text)}};
 }
 

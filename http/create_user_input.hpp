@@ -1,10 +1,10 @@
 #pragma once
 
 #include "domain/types.hpp"
-#include "http/answer.hpp"
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -32,18 +32,35 @@ struct create_user_command {
   user_name name;
 };
 
-/// An invalid create-user request: the answer to give and the request ID to
-/// name in `X-Request-Id` (the one in the answer's body).
+/// What is wrong with a create-user request. The HTTP status of each is
+/// decided with every other answer, in http/answer.cpp.
+enum class input_problem {
+  /// The Idempotency-Key is empty, too long or not printable ASCII.
+  invalid_idempotency_key,
+  /// The request ID could not be derived from a valid Idempotency-Key.
+  key_not_derivable,
+  /// The body is larger than the configured limit.
+  body_too_large,
+  /// The content type is not JSON.
+  not_json_media_type,
+  /// The body is not a JSON object with a valid `name`.
+  invalid_body,
+};
+
+/// An invalid create-user request: what is wrong, in our own words, and the
+/// request ID to name in the answer.
 struct create_user_rejection {
   /// Derived from the Idempotency-Key when valid, else fresh.
   request_id request;
-  /// The 400, 413 or 415 problem.
-  answer response;
+  /// What is wrong.
+  input_problem problem;
+  /// Says exactly what (for the answer's `detail`).
+  std::string detail;
 };
 
-/// Validates a create-user request per the contract: 413 over `max_body`,
-/// 415 for a content type that is not JSON, 400 saying what is wrong with
-/// the body (a key repeated in the top-level object included) or the
+/// Validates a create-user request per the contract: too large over
+/// `max_body`, a content type that is not JSON, and what is wrong with the
+/// body (a key repeated in the top-level object included) or the
 /// Idempotency-Key. Fresh request IDs come from `fresh_id`; a key's request
 /// ID is `request_id_of_key(idempotency_secret, input.idempotency_scope,
 /// key)`.

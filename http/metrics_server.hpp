@@ -1,5 +1,7 @@
 #pragma once
 
+#include "metrics/registry.hpp"
+
 #include <caf/expected.hpp>
 
 #include <chrono>
@@ -8,25 +10,24 @@
 #include <memory>
 #include <string>
 
-#include "metrics/registry.hpp"
-
 namespace semiasync::http {
 
 /// Where a metrics endpoint listens, and the limits it serves with (the
-/// main port's settings; a body limit of its own is fixed, it reads none).
+/// main port's settings, filled from the process's settings where their
+/// defaults are declared; a body limit of its own is fixed, it reads none).
 struct metrics_server_settings {
   /// Bind address.
-  std::string address = "0.0.0.0";
+  std::string address;
   /// Listening port (the caller decides what 0 means; here it is a port).
-  uint16_t port = 9091;
+  uint16_t port = 0;
   /// Open connections at once; beyond it, new ones wait to be accepted.
-  size_t max_connections = 64;
+  size_t max_connections = 0;
   /// Time to receive a whole request.
-  std::chrono::milliseconds read_timeout{10000};
+  std::chrono::milliseconds read_timeout{};
   /// Time to send an answer.
-  std::chrono::milliseconds write_timeout{10000};
+  std::chrono::milliseconds write_timeout{};
   /// Largest URL and header field value.
-  size_t max_header_bytes = 8192;
+  size_t max_header_bytes = 0;
 };
 
 /// A small HTTP server (RESTinio, its own I/O context and thread) for a

@@ -348,7 +348,7 @@ private:
       = parse_create_user(input, cfg_.max_body_bytes, request_id{random_uuid()},
                           cfg_.idempotency_secret);
     if (auto rejected = std::get_if<create_user_rejection>(&parsed)) {
-      respond(req, route, rejected->response, rejected->request);
+      respond(req, route, answer_rejection(*rejected), rejected->request);
       return;
     }
     auto& command = std::get<create_user_command>(parsed);

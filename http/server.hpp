@@ -17,34 +17,36 @@
 
 namespace semiasync::http {
 
-/// Settings of the HTTP front end.
+/// Settings of the HTTP front end. Filled field by field from the process's
+/// settings (app/server_command.cpp), where every default is declared once
+/// (config/settings.hpp); none is repeated here.
 struct server_settings {
   /// Bind address.
-  std::string address = "0.0.0.0";
+  std::string address;
   /// Listening port.
-  uint16_t port = 8080;
+  uint16_t port = 0;
   /// I/O threads.
-  size_t threads = 2;
+  size_t threads = 0;
   /// Largest accepted body.
-  size_t max_body_bytes = 65536;
+  size_t max_body_bytes = 0;
   /// Where requests are published.
   std::string request_topic;
   /// How long a request waits for its outcome.
-  std::chrono::milliseconds reply_timeout{5000};
+  std::chrono::milliseconds reply_timeout{};
   /// The longest deadline a client may ask for with `Prefer: wait=`.
-  std::chrono::milliseconds max_wait{30000};
+  std::chrono::milliseconds max_wait{};
   /// How long publishing a request may take.
-  std::chrono::milliseconds produce_timeout{2000};
+  std::chrono::milliseconds produce_timeout{};
   /// Requests waiting for outcomes at once; beyond it, 503.
-  size_t max_in_flight = 10000;
+  size_t max_in_flight = 0;
   /// Largest URL and header field value.
-  size_t max_header_bytes = 8192;
+  size_t max_header_bytes = 0;
   /// Open connections at once.
-  size_t max_connections = 20000;
+  size_t max_connections = 0;
   /// Time to receive a whole request.
-  std::chrono::milliseconds read_timeout{10000};
+  std::chrono::milliseconds read_timeout{};
   /// Time to send an answer.
-  std::chrono::milliseconds write_timeout{10000};
+  std::chrono::milliseconds write_timeout{};
   /// Key of the hash from an Idempotency-Key to its request ID; empty: the
   /// key's public UUIDv5.
   std::string idempotency_secret;

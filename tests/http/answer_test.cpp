@@ -399,3 +399,22 @@ TEST_CASE("a status poll that names no request, or that cannot be read, and "
   CHECK(problem_body(refused)["detail"]
         == "too many lookups are waiting for the database; try again");
 }
+
+TEST_CASE("a refused create-user request gets its status from the one "
+          "mapping, with its own detail and request ID",
+          "[answer]") {
+  using semiasync::http::input_problem;
+  auto [what, status] = GENERATE(
+    std::make_pair(input_problem::invalid_idempotency_key, 400),
+    std::make_pair(input_problem::invalid_body, 400),
+    std::make_pair(input_problem::body_too_large, 413),
+    std::make_pair(input_problem::not_json_media_type, 415),
+    std::make_pair(input_problem::key_not_derivable, 500));
+  request_id id{"0f8fad5b-d9cb-469f-a165-70867728950e"};
+  auto x = semiasync::http::answer_rejection({id, what, "what is wrong"});
+  CHECK(x.status == status);
+  CHECK(x.content_type == "application/problem+json");
+  auto doc = nlohmann::json::parse(x.body);
+  CHECK(doc["detail"] == "what is wrong");
+  CHECK(doc["requestId"] == id.value);
+}

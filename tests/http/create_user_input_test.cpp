@@ -1,4 +1,5 @@
 #include "domain/uuid.hpp"
+#include "http/answer.hpp"
 #include "http/create_user_input.hpp"
 
 #include <catch2/catch.hpp>
@@ -35,8 +36,8 @@ accepted(const std::variant<create_user_command, create_user_rejection>& x) {
   auto result = std::get_if<create_user_command>(&x);
   if (result == nullptr) {
     auto& rejected = std::get<create_user_rejection>(x);
-    FAIL("rejected with " << rejected.response.status << ": "
-                          << rejected.response.body);
+    auto response = semiasync::http::answer_rejection(rejected);
+    FAIL("rejected with " << response.status << ": " << response.body);
   }
   return *result;
 }
@@ -53,14 +54,15 @@ rejected
 rejection(const std::variant<create_user_command, create_user_rejection>& x) {
   auto result = std::get_if<create_user_rejection>(&x);
   REQUIRE(result != nullptr);
-  CHECK(result->response.content_type == "application/problem+json");
-  auto doc = json::parse(result->response.body, nullptr, false);
+  auto response = semiasync::http::answer_rejection(*result);
+  CHECK(response.content_type == "application/problem+json");
+  auto doc = json::parse(response.body, nullptr, false);
   REQUIRE(doc.is_object());
-  CHECK(doc["status"] == result->response.status);
+  CHECK(doc["status"] == response.status);
   CHECK(doc["requestId"] == result->request.value);
   REQUIRE(doc["detail"].is_string());
-  return {result->response.status, doc["detail"].get<std::string>(),
-          result->request};
+  CHECK(doc["detail"] == result->detail);
+  return {response.status, doc["detail"].get<std::string>(), result->request};
 }
 
 std::string body_with_name(const std::string& name) {

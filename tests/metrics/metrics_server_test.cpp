@@ -62,12 +62,22 @@ std::string body_of(const std::string& answer) {
   return at == std::string::npos ? std::string{} : answer.substr(at + 4);
 }
 
+/// A local endpoint on a free port, with the limits a worker would use.
+http::metrics_server_settings local_settings() {
+  return {.address = "127.0.0.1",
+          .port = free_port(),
+          .max_connections = 64,
+          .read_timeout = std::chrono::seconds{10},
+          .write_timeout = std::chrono::seconds{10},
+          .max_header_bytes = 8192};
+}
+
 } // namespace
 
 TEST_CASE("the metrics endpoint serves the registry, health and nothing else") {
   metrics::registry reg;
   auto& hits = reg.get_counter("semiasync_test_hits_total", "Hits.");
-  http::metrics_server_settings cfg{"127.0.0.1", free_port()};
+  auto cfg = local_settings();
   auto server = http::metrics_server::start(cfg, reg);
   REQUIRE(server);
 
@@ -96,7 +106,7 @@ TEST_CASE("the metrics endpoint serves the registry, health and nothing else") {
 
 TEST_CASE("a metrics endpoint on a taken port fails to start, saying where") {
   metrics::registry reg;
-  http::metrics_server_settings cfg{"127.0.0.1", free_port()};
+  auto cfg = local_settings();
   auto first = http::metrics_server::start(cfg, reg);
   REQUIRE(first);
   auto second = http::metrics_server::start(cfg, reg);
