@@ -47,19 +47,12 @@ public:
           .max_parallel_connections(cfg_.max_connections)
           .buffer_size(read_buffer_bytes)
           .incoming_http_msg_limits(
-            restinio::incoming_http_msg_limits_t{}
-              .max_body_size(max_body_bytes)
-              .max_url_size(cfg_.max_header_bytes)
-              .max_field_value_size(cfg_.max_header_bytes)
-              .max_field_name_size(max_header_name_bytes)
-              .max_field_count(max_header_fields))
+            message_limits(max_body_bytes, cfg_.max_header_bytes))
           .request_handler(request_handler()),
         1);
       return {};
     } catch (const std::exception& ex) {
-      return make_error(error_code::listen_failed,
-                        "cannot listen on " + cfg_.address + ":"
-                          + std::to_string(cfg_.port) + ": " + ex.what());
+      return listen_failure(cfg_.address, cfg_.port, ex);
     }
   }
 

@@ -5,6 +5,7 @@
 // and the writing of an `answer`. Included by those two translation units
 // and nothing else: RESTinio's headers are the slowest part of the build.
 
+#include "domain/error.hpp"
 #include "domain/types.hpp"
 #include "http/accept_recovery.hpp"
 #include "http/answer.hpp"
@@ -42,6 +43,28 @@ constexpr size_t max_header_name_bytes = 256;
 /// with its headers is a few hundred bytes, so one read still takes it
 /// whole; longer ones are parsed across reads.
 constexpr size_t read_buffer_bytes = 1024;
+
+/// The message limits both servers read requests with: bodies up to
+/// `max_body`, URLs and field values up to `max_header`, and the fixed
+/// bounds above on field names and counts.
+inline restinio::incoming_http_msg_limits_t message_limits(uint64_t max_body,
+                                                           size_t max_header) {
+  return restinio::incoming_http_msg_limits_t{}
+    .max_body_size(max_body)
+    .max_url_size(max_header)
+    .max_field_value_size(max_header)
+    .max_field_name_size(max_header_name_bytes)
+    .max_field_count(max_header_fields);
+}
+
+/// The error of a server that could not start listening (a port in use, an
+/// address not of this host), naming where.
+inline caf::error listen_failure(const std::string& address, uint16_t port,
+                                 const std::exception& ex) {
+  return make_error(error_code::listen_failed, "cannot listen on " + address
+                                                 + ":" + std::to_string(port)
+                                                 + ": " + ex.what());
+}
 
 /// Fills `resp` with the status line's companions: type and headers, and
 /// `X-Request-Id` when `id` names one.

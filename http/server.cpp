@@ -111,21 +111,14 @@ public:
           .write_http_response_timelimit(cfg_.write_timeout)
           .max_parallel_connections(cfg_.max_connections)
           .buffer_size(read_buffer_bytes)
-          .incoming_http_msg_limits(
-            restinio::incoming_http_msg_limits_t{}
-              .max_body_size(
-                std::max<uint64_t>(body_hard_cap, cfg_.max_body_bytes))
-              .max_url_size(cfg_.max_header_bytes)
-              .max_field_value_size(cfg_.max_header_bytes)
-              .max_field_name_size(max_header_name_bytes)
-              .max_field_count(max_header_fields))
+          .incoming_http_msg_limits(message_limits(
+            std::max<uint64_t>(body_hard_cap, cfg_.max_body_bytes),
+            cfg_.max_header_bytes))
           .request_handler(request_handler()),
         cfg_.threads);
       return {};
     } catch (const std::exception& ex) {
-      return make_error(error_code::listen_failed,
-                        "cannot listen on " + cfg_.address + ":"
-                          + std::to_string(cfg_.port) + ": " + ex.what());
+      return listen_failure(cfg_.address, cfg_.port, ex);
     }
   }
 
