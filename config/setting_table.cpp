@@ -385,6 +385,19 @@ std::vector<setting> make_table() {
   return result;
 }
 
+/// A camelCase `key` after `prefix`, with `separator` before each word
+/// after the first and every letter through `recase`: the spelling of a
+/// key as an environment variable or a flag.
+std::string respelled(std::string_view key, std::string prefix, char separator,
+                      int (*recase)(int)) {
+  auto result = std::move(prefix);
+  for (unsigned char c : key) {
+    if (std::isupper(c)) result += separator;
+    result += static_cast<char>(recase(c));
+  }
+  return result;
+}
+
 } // namespace
 
 const std::vector<setting>& setting_table() {
@@ -393,12 +406,7 @@ const std::vector<setting>& setting_table() {
 }
 
 std::string env_name(std::string_view key) {
-  std::string result = "SEMIASYNC_";
-  for (unsigned char c : key) {
-    if (std::isupper(c)) result += '_';
-    result += static_cast<char>(std::toupper(c));
-  }
-  return result;
+  return respelled(key, "SEMIASYNC_", '_', ::toupper);
 }
 
 std::string file_variant(std::string_view name) {
@@ -409,12 +417,7 @@ std::string file_variant(std::string_view name) {
 }
 
 std::string flag_name(std::string_view key) {
-  std::string result = "--";
-  for (unsigned char c : key) {
-    if (std::isupper(c)) result += '-';
-    result += static_cast<char>(std::tolower(c));
-  }
-  return result;
+  return respelled(key, "--", '-', ::tolower);
 }
 
 problem check_consistency(const settings& values) {
