@@ -27,7 +27,7 @@ constexpr auto shutdown_flush = std::chrono::seconds{5};
 constexpr size_t backlog_batches = 4;
 
 /// Why the worker waits.
-enum class retry_cause { database, publish };
+enum class retry_cause { handler, publish };
 
 /// What one record turns into: the records to publish and how it counts.
 struct plan {
@@ -129,10 +129,18 @@ plan plan_of(const worker_state& st, const kafka::record& rec, verdict v,
   return result;
 }
 
+/// Plans for the front of the backlog, as far as the handler got.
+struct planned_batch {
+  /// For the first `plans.size()` records, in order.
+  std::vector<plan> plans;
+  /// Why the record after them could not be decided (transient), if so.
+  caf::error failure;
+};
+
 /// Hands up to `n` records from the front of the backlog to the handler.
 /// Where each outcome goes is settled first, so a metadata lookup never
 /// runs inside the handler's database transaction.
-std::vector<plan> plan_batch(worker_state& st, size_t n, caf::error& failure) {
+planned_batch plan_batch(worker_state& st, size_t n) {
   std::vector<reply_target> replies;
   record_batch batch;
   replies.reserve(n);
@@ -142,13 +150,12 @@ std::vector<plan> plan_batch(worker_state& st, size_t n, caf::error& failure) {
     batch.emplace_back(st.backlog[i]);
   }
   auto handled = st.handler->handle(batch);
-  failure = std::move(handled.failure);
-  std::vector<plan> plans;
-  plans.reserve(handled.verdicts.size());
+  planned_batch result{{}, std::move(handled.failure)};
+  result.plans.reserve(handled.verdicts.size());
   for (size_t i = 0; i < handled.verdicts.size(); ++i)
-    plans.push_back(
+    result.plans.push_back(
       plan_of(st, st.backlog[i], std::move(handled.verdicts[i]), replies[i]));
-  return plans;
+  return result;
 }
 
 /// Publishes everything `p` asks for; each delivery report lands in
@@ -289,7 +296,7 @@ void keep_alive(self_pointer self) {
 void back_off(self_pointer self, retry_cause cause, const std::string& why) {
   auto& st = self->state;
   auto& policy
-    = cause == retry_cause::database ? st.database_backoff : st.publish_backoff;
+    = cause == retry_cause::handler ? st.handler_backoff : st.publish_backoff;
   auto wait = policy.next();
   st.retry_at = self->clock().now() + wait;
   log(log_level::warn, "worker", why + ", retrying in " + millis_text(wait));
@@ -310,7 +317,7 @@ void turn(self_pointer self) {
   auto& st = self->state;
   st.publisher->serve_delivery_reports(std::chrono::milliseconds{0});
   // The broker refused or lost outcomes: give it time instead of re-running
-  // the database work in a tight loop. A wait already running covers it.
+  // the handler's work in a tight loop. A wait already running covers it.
   if (apply_finished(st) && !st.retry_at)
     back_off(self, retry_cause::publish, "publishing failed");
   if (st.retry_at) {
@@ -327,12 +334,11 @@ void turn(self_pointer self) {
                         st.cfg.poll_timeout));
   // At most one batch per turn, so delivery reports and system messages
   // (a shutdown) get their turn under a steady stream too. Its outcomes are
-  // published only once its database work is committed.
-  caf::error failure;
+  // published only once the handler made its state changes durable.
   auto n = std::min(st.cfg.batch_size, st.backlog.size());
-  auto plans = n > 0 ? plan_batch(st, n, failure) : std::vector<plan>{};
-  if (!plans.empty()) st.database_backoff.reset();
-  for (auto& decided : plans) {
+  auto batch = n > 0 ? plan_batch(st, n) : planned_batch{};
+  if (!batch.plans.empty()) st.handler_backoff.reset();
+  for (auto& decided : batch.plans) {
     auto rec = std::move(st.backlog.front());
     st.backlog.pop_front();
     // A refused publish comes back through its failed delivery report; the
@@ -344,11 +350,11 @@ void turn(self_pointer self) {
       return;
     }
   }
-  if (failure) {
+  if (batch.failure) {
     st.metrics->database_retries.inc();
-    back_off(self, retry_cause::database,
-             "database unavailable at " + kafka::position_of(st.backlog.front())
-               + " (" + reason_of(failure) + ")");
+    back_off(self, retry_cause::handler,
+             "could not decide " + kafka::position_of(st.backlog.front()) + " ("
+               + reason_of(batch.failure) + ")");
     sleep_until_retry(self);
     return;
   }
@@ -369,7 +375,7 @@ poller_actor::behavior_type worker_engine(self_pointer self,
   st.cfg = std::move(cfg);
   st.metrics.set(sink);
   auto random = deps.random ? deps.random : make_random_fraction();
-  st.database_backoff
+  st.handler_backoff
     = retry_backoff{st.cfg.min_backoff, st.cfg.max_backoff, random};
   st.publish_backoff
     = retry_backoff{st.cfg.min_backoff, st.cfg.max_backoff, random};

@@ -117,8 +117,9 @@ struct worker_state {
   std::deque<kafka::record> backlog;
   /// Filled by delivery callbacks, drained by the worker.
   std::shared_ptr<std::vector<finished_publish>> finished;
-  /// Waits after database failures; reset by a database success.
-  retry_backoff database_backoff;
+  /// Waits after the handler failed transiently (its database, say); reset
+  /// once it decides a record again.
+  retry_backoff handler_backoff;
   /// Waits after failed publishes; reset by an acknowledgement.
   retry_backoff publish_backoff;
   /// While backing off: when processing may resume.
