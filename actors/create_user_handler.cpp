@@ -19,12 +19,6 @@ enum class batching {
   one_by_one,
 };
 
-/// The detail of `err`, or its code's name when it has none.
-std::string reason_of(const caf::error& err) {
-  auto detail = detail_of(err);
-  return detail.empty() ? to_string(code_of(err)) : detail;
-}
-
 record_outcome counts_as(const outcome& result) {
   if (std::holds_alternative<user_created>(result))
     return record_outcome::created;

@@ -2,6 +2,7 @@
 
 #include "actors/protocol.hpp"
 #include "kafka/interfaces.hpp"
+#include "metrics/counter.hpp"
 
 #include <caf/actor_clock.hpp>
 #include <caf/timespan.hpp>
@@ -9,8 +10,6 @@
 
 #include <chrono>
 #include <memory>
-
-#include "metrics/counter.hpp"
 
 namespace semiasync {
 

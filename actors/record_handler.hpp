@@ -43,7 +43,8 @@ struct handled_batch {
   caf::error failure;
 };
 
-/// Records handed to a handler: the front of the engine's backlog.
+/// Records handed to a handler: the front of the engine's backlog, valid
+/// for the duration of the `handle` call only.
 using record_batch = std::vector<std::reference_wrapper<const kafka::record>>;
 
 /// One operation behind the worker engine. Runs on the engine's thread,
@@ -55,7 +56,8 @@ public:
   virtual ~record_handler() = default;
 
   /// Decides `records` in order, making each one's state change durable,
-  /// until all are decided or one fails transiently.
+  /// until all are decided or one fails transiently: at most one verdict
+  /// per record. Keeps no reference to `records` beyond the call.
   virtual handled_batch handle(const record_batch& records) = 0;
 };
 

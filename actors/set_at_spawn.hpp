@@ -6,6 +6,11 @@
 // such as a struct of metric references) cannot be a member at all. The
 // one pattern for that here: the state holds a `set_at_spawn<T>`, the actor
 // function sets it first thing, and every later use reads like a pointer.
+// (Two things look alike and are not this: an optional setting that may be
+// absent, such as `outcome_consumer_settings::records_read`, is a nullable
+// pointer in the settings; and a request actor keeps its context in a
+// `request_session` because the session's destructor is what answers a
+// client whose actor died, not because of the state's construction.)
 
 #include <cassert>
 #include <optional>

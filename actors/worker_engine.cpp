@@ -8,6 +8,7 @@
 #include <caf/system_messages.hpp>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <tuple>
 
@@ -100,12 +101,6 @@ reply_target reply_target_of(worker_state& st, const kafka::record& rec) {
   return {*asked, reply_steering::steered};
 }
 
-/// The detail of `err`, or its code's name when it has none.
-std::string reason_of(const caf::error& err) {
-  auto detail = detail_of(err);
-  return detail.empty() ? to_string(code_of(err)) : detail;
-}
-
 uint64_t epoch_of(const worker_state& st, const kafka::record& rec) {
   auto i = st.epochs.find({rec.topic, rec.partition});
   return i == st.epochs.end() ? 0 : i->second;
@@ -137,24 +132,25 @@ struct planned_batch {
   caf::error failure;
 };
 
-/// Hands up to `n` records from the front of the backlog to the handler.
-/// Where each outcome goes is settled first, so a metadata lookup never
-/// runs inside the handler's database transaction.
+/// Hands up to `n` records from the front of the backlog to the handler,
+/// then settles where each answer goes. Only then: the metadata lookup that
+/// may need (up to a second) runs after the handler made its changes
+/// durable, never inside its database transaction, and only for records
+/// that have an answer to publish.
 planned_batch plan_batch(worker_state& st, size_t n) {
-  std::vector<reply_target> replies;
-  record_batch batch;
-  replies.reserve(n);
-  batch.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    replies.push_back(reply_target_of(st, st.backlog[i]));
-    batch.emplace_back(st.backlog[i]);
-  }
+  record_batch batch{st.backlog.begin(), st.backlog.begin() + n};
   auto handled = st.handler->handle(batch);
+  // A handler decides at most the records it was given.
+  assert(handled.verdicts.size() <= n);
+  auto decided = std::min(handled.verdicts.size(), n);
   planned_batch result{{}, std::move(handled.failure)};
-  result.plans.reserve(handled.verdicts.size());
-  for (size_t i = 0; i < handled.verdicts.size(); ++i)
-    result.plans.push_back(
-      plan_of(st, st.backlog[i], std::move(handled.verdicts[i]), replies[i]));
+  result.plans.reserve(decided);
+  for (size_t i = 0; i < decided; ++i) {
+    auto& rec = st.backlog[i];
+    auto& v = handled.verdicts[i];
+    auto reply = v.answer ? reply_target_of(st, rec) : reply_target{};
+    result.plans.push_back(plan_of(st, rec, std::move(v), reply));
+  }
   return result;
 }
 

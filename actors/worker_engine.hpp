@@ -30,8 +30,9 @@ struct worker_settings {
   std::string outcome_topic;
   /// Where undecodable or unprocessable requests go.
   std::string dead_letter_topic;
-  /// How long one poll may block (the worker runs on its own thread).
-  caf::timespan poll_timeout;
+  /// How long one poll may block when idle (the worker runs on its own
+  /// thread, so blocking there delays nobody else).
+  caf::timespan poll_timeout = std::chrono::milliseconds{100};
   /// Ceiling of the first wait after a transient failure; doubles up to
   /// `max_backoff` (see `retry_backoff` for the jitter).
   caf::timespan min_backoff;

@@ -1,10 +1,9 @@
 #pragma once
 
 #include "kafka/interfaces.hpp"
+#include "metrics/registry.hpp"
 
 #include <memory>
-
-#include "metrics/registry.hpp"
 
 namespace semiasync {
 

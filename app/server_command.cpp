@@ -33,9 +33,6 @@ constexpr auto startup_timeout = std::chrono::seconds{15};
 /// How long draining waits beyond the reply deadline for the last answers.
 constexpr auto drain_margin = std::chrono::seconds{1};
 
-/// How long one outcome poll blocks its (dedicated) thread.
-constexpr auto outcome_poll_timeout = std::chrono::milliseconds{100};
-
 /// How often a broadcast server looks for partitions the outcome topic
 /// gained: outcomes published there meanwhile arrive this much later (they
 /// are read from the partition's beginning once found).
@@ -168,9 +165,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   auto partition_checks
     = route ? caf::timespan{0} : caf::timespan{partition_check_interval};
   outcome_consumer_settings consumer_cfg{
-    .poll_timeout = outcome_poll_timeout,
     .partition_check_interval = partition_checks,
-    .partition_check_timeout = std::chrono::seconds{1},
     .records_read = &request_counters.outcomes_read};
   auto consumer_handle = sys.spawn<caf::detached>(
     outcome_consumer, source, registry_handle, consumer_cfg);

@@ -28,12 +28,6 @@ namespace {
 /// retried after a failed delivery anyway, so this only bounds one attempt.
 constexpr auto outcome_delivery_timeout = std::chrono::seconds{30};
 
-/// How long one poll blocks the worker's (dedicated) thread when idle.
-constexpr auto request_poll_timeout = std::chrono::milliseconds{100};
-
-/// Most records the worker takes per poll.
-constexpr size_t request_batch_size = 256;
-
 /// The session timeout bounds how long a crashed worker's partitions (and
 /// the requests on them) wait before a rebalance hands them on; heartbeats
 /// go at a third of it, as Kafka advises, at most at librdkafka's default.
@@ -104,10 +98,8 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
   worker_settings worker_cfg{
     .outcome_topic = cfg.outcome_topic,
     .dead_letter_topic = cfg.effective_dead_letter_topic(),
-    .poll_timeout = request_poll_timeout,
     .min_backoff = cfg.retry_min,
     .max_backoff = cfg.retry_max,
-    .batch_size = request_batch_size,
   };
   worker_dependencies deps{
     .source = source,

@@ -25,12 +25,14 @@ std::string to_string(error_code code) {
 }
 
 std::optional<error_code> error_code_from_string(std::string_view name) {
-  for (auto code = static_cast<uint8_t>(error_code::publish_failed);
-       code <= static_cast<uint8_t>(error_code::listen_failed); ++code) {
+  // Every code after `none` has a name; the first value without one is past
+  // the last code, so a new code is found here without touching this loop.
+  for (uint8_t code = 1;; ++code) {
     auto candidate = static_cast<error_code>(code);
-    if (to_string(candidate) == name) return candidate;
+    auto text = to_string(candidate);
+    if (text == "unknown") return std::nullopt;
+    if (text == name) return candidate;
   }
-  return std::nullopt;
 }
 
 caf::error make_error(error_code code, std::string detail) {
@@ -43,6 +45,11 @@ error_code code_of(const caf::error& err) {
   if (!err) return error_code::none;
   if (err.category() != caf::atom("semiasync")) return error_code::none;
   return static_cast<error_code>(err.code());
+}
+
+std::string reason_of(const caf::error& err) {
+  auto detail = detail_of(err);
+  return detail.empty() ? to_string(code_of(err)) : detail;
 }
 
 std::string detail_of(const caf::error& err) {

@@ -91,6 +91,10 @@ error_code code_of(const caf::error& err);
 /// The human-readable detail stored in `err`, empty when there is none.
 std::string detail_of(const caf::error& err);
 
+/// Why `err` happened, for a log line or a dead letter: its detail, or its
+/// code's name when it has none.
+std::string reason_of(const caf::error& err);
+
 } // namespace semiasync
 
 CAF_ERROR_CODE_ENUM(semiasync::error_code, "semiasync")

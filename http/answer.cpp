@@ -142,6 +142,18 @@ answer answer_async(const caf::expected<outcome>& result, const request_id& id,
   return answer_for(result, id);
 }
 
+answer answer_create(const caf::expected<outcome>& result, const request_id& id,
+                     const std::optional<user_name>& attempt,
+                     const preferences& prefs,
+                     std::chrono::milliseconds deadline) {
+  auto a = prefs.respond_async ? answer_async(result, id, attempt)
+                               : answer_for(result, id);
+  auto applied = preference_applied(prefs, a.status == 202, deadline);
+  if (!applied.empty())
+    a.headers.emplace_back("Preference-Applied", std::move(applied));
+  return a;
+}
+
 answer
 answer_request_status(const caf::expected<std::optional<outcome>>& stored,
                       bool pending, const request_id& id,

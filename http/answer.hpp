@@ -4,9 +4,11 @@
 #include "domain/types.hpp"
 #include "domain/user_repository.hpp"
 #include "http/create_user_input.hpp"
+#include "http/prefer.hpp"
 
 #include <caf/expected.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -66,6 +68,15 @@ std::string status_location(const request_id& id,
 /// `Location` (see `status_location`) and `Retry-After`, not a 504.
 answer answer_async(const caf::expected<outcome>& result, const request_id& id,
                     const std::optional<user_name>& attempt = std::nullopt);
+
+/// The answer to a create-user POST: `answer_async` for a client that
+/// prefers `respond-async`, else `answer_for`; with `Preference-Applied`
+/// naming what of `prefs` was honoured (see `preference_applied`), given
+/// the request's `deadline`.
+answer answer_create(const caf::expected<outcome>& result, const request_id& id,
+                     const std::optional<user_name>& attempt,
+                     const preferences& prefs,
+                     std::chrono::milliseconds deadline);
 
 /// `GET /requests/<id>[?name=<attempt>]`: 200 with the stored outcome (and
 /// `Location` of the user it created), else 202 while this server knows the

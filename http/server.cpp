@@ -357,25 +357,23 @@ private:
     std::optional<user_name> attempt;
     if (header_of(req, "Idempotency-Key")) attempt = command.name;
     request_context ctx{
-      {command.request, std::move(command.name)},
-      cfg_.request_topic,
-      deadline,
-      prefs.respond_async,
-      cfg_.produce_timeout,
-      deps_.registry,
-      deps_.producer,
-      [this, req, route, id, prefs, deadline,
-       attempt](caf::expected<outcome> result) {
-        auto a = prefs.respond_async ? answer_async(result, id, attempt)
-                                     : answer_for(result, id);
-        auto applied = preference_applied(prefs, a.status == 202, deadline);
-        if (!applied.empty())
-          a.headers.emplace_back("Preference-Applied", std::move(applied));
-        respond(req, route, a, id);
-        release();
-      },
-      *deps_.requests,
-      deps_.reply_partition ? deps_.reply_partition() : std::nullopt};
+      .command = {command.request, std::move(command.name)},
+      .request_topic = cfg_.request_topic,
+      .deadline = deadline,
+      .respond_async = prefs.respond_async,
+      .produce_timeout = cfg_.produce_timeout,
+      .registry = deps_.registry,
+      .producer = deps_.producer,
+      .reply =
+        [this, req, route, id, prefs, deadline,
+         attempt](caf::expected<outcome> result) {
+          respond(req, route,
+                  answer_create(result, id, attempt, prefs, deadline), id);
+          release();
+        },
+      .metrics = *deps_.requests,
+      .reply_partition
+      = deps_.reply_partition ? deps_.reply_partition() : std::nullopt};
     deps_.system->spawn(create_user_request, std::move(ctx));
   }
 

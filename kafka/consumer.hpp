@@ -61,8 +61,8 @@ public:
   consumer& operator=(const consumer&) = delete;
 
   /// Waits up to `timeout` for one record, then takes what is ready, up to
-  /// `max`. Errors are `error_code::broker_unavailable`; an error that follows some
-  /// records is reported by the next call.
+  /// `max`. Errors are `error_code::broker_unavailable`; an error that follows
+  /// some records is reported by the next call.
   caf::expected<std::vector<record>>
   poll(size_t max, std::chrono::milliseconds timeout) override;
 

@@ -147,6 +147,28 @@ TEST_CASE("the worker publishes a steered outcome to exactly the named "
   CHECK(f.sink.replies_unsteerable.value() == 0);
 }
 
+TEST_CASE("reply partitions are looked up outside the handler's database "
+          "transaction") {
+  steering_fixture f;
+  size_t asked_in_transaction = 0;
+  f.publisher->counts = [&](std::chrono::milliseconds) {
+    if (f.users->in_transaction()) ++asked_in_transaction;
+    return caf::expected<int32_t>{12};
+  };
+  f.start();
+  // Three records in one poll: one batch, one transaction.
+  f.source->queue({request_with_reply(0, 1, "first", "3"),
+                   request_with_reply(1, 2, "second", "4"),
+                   request_with_reply(2, 3, "third", "5")});
+  f.run_steps(steps);
+  REQUIRE(f.publisher->published.size() == 3);
+  CHECK(f.users->calls(fake_user_repository::method::begin) == 1);
+  CHECK(f.publisher->count_ages.size() == 3);
+  CHECK(asked_in_transaction == 0);
+  CHECK(f.published(0).partition == 3);
+  CHECK(f.published(2).partition == 5);
+}
+
 TEST_CASE("a request without the header (the reference server) is "
           "partitioned by key, without asking for metadata") {
   steering_fixture f;
