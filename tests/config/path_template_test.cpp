@@ -1,9 +1,9 @@
-#include "http/path_template.hpp"
+#include "config/path_template.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
 
-using semiasync::http::path_template;
+using semiasync::config::path_template;
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-namespace semiasync::http {
+namespace semiasync::config {
 
 /// A parsed path template: literal segments and `{name}` parameters, each a
 /// whole segment.
@@ -57,4 +57,4 @@ private:
   std::vector<segment> segments_;
 };
 
-} // namespace semiasync::http
+} // namespace semiasync::config

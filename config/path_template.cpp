@@ -1,8 +1,8 @@
-#include "http/path_template.hpp"
+#include "config/path_template.hpp"
 
 #include <algorithm>
 
-namespace semiasync::http {
+namespace semiasync::config {
 
 namespace {
 
@@ -98,4 +98,4 @@ bool path_template::has_parameter(std::string_view name) const {
                      });
 }
 
-} // namespace semiasync::http
+} // namespace semiasync::config
