@@ -43,14 +43,8 @@ problem word(std::string& text) {
   return std::nullopt;
 }
 
-// Kafka refuses other characters and longer names; failing here names the key.
 problem topic_or_empty(std::string& text) {
-  if (text.size() > 249) return "a Kafka topic name has at most 249 characters";
-  if (text == "." || text == "..") return "is not a valid Kafka topic name";
-  for (unsigned char c : text)
-    if (!std::isalnum(c) && c != '.' && c != '_' && c != '-')
-      return "a Kafka topic name has only letters, digits, '.', '_', '-'";
-  return std::nullopt;
+  return kafka_topic_problem(text);
 }
 
 problem topic(std::string& text) {
@@ -399,6 +393,15 @@ std::string respelled(std::string_view key, std::string prefix, char separator,
 }
 
 } // namespace
+
+problem kafka_topic_problem(std::string_view text) {
+  if (text.size() > 249) return "a Kafka topic name has at most 249 characters";
+  if (text == "." || text == "..") return "is not a valid Kafka topic name";
+  for (unsigned char c : text)
+    if (!std::isalnum(c) && c != '.' && c != '_' && c != '-')
+      return "a Kafka topic name has only letters, digits, '.', '_', '-'";
+  return std::nullopt;
+}
 
 const std::vector<setting>& setting_table() {
   static const std::vector<setting> table = make_table();

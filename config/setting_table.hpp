@@ -55,4 +55,9 @@ std::string file_variant(std::string_view name);
 /// Checks the rules that span several settings, naming the keys involved.
 problem check_consistency(const settings& values);
 
+/// Why Kafka would refuse `text` as a topic name (empty is for the caller
+/// to judge); nothing when it is a valid name. Failing at start names the
+/// setting instead of a broker error later.
+problem kafka_topic_problem(std::string_view text);
+
 } // namespace semiasync::config

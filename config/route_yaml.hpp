@@ -1,0 +1,18 @@
+#pragma once
+
+#include "config/route_spec.hpp"
+
+#include <string>
+#include <variant>
+#include <vector>
+#include <yaml-cpp/yaml.h>
+
+namespace semiasync::config {
+
+/// The routes of a `routes:` list, or one line saying which route is wrong
+/// and why (an unknown key names its nearest known one). Two routes may not
+/// take the same method and path.
+std::variant<std::vector<route_spec>, std::string>
+parse_routes(const YAML::Node& list);
+
+} // namespace semiasync::config
