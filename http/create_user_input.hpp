@@ -1,6 +1,7 @@
 #pragma once
 
 #include "domain/types.hpp"
+#include "http/json_body.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -30,21 +31,6 @@ struct create_user_command {
   request_id request;
   /// The validated name.
   user_name name;
-};
-
-/// What is wrong with a create-user request. The HTTP status of each is
-/// decided with every other answer, in http/answer.cpp.
-enum class input_problem {
-  /// The Idempotency-Key is empty, too long or not printable ASCII.
-  invalid_idempotency_key,
-  /// The request ID could not be derived from a valid Idempotency-Key.
-  key_not_derivable,
-  /// The body is larger than the configured limit.
-  body_too_large,
-  /// The content type is not JSON.
-  not_json_media_type,
-  /// The body is not a JSON object with a valid `name`.
-  invalid_body,
 };
 
 /// An invalid create-user request: what is wrong, in our own words, and the
