@@ -117,6 +117,12 @@ record_key key_of(const YAML::Node& map, const path_template& path) {
     // (the whole body) is no key.
     if (pointer.size() < 2 || pointer.front() != '/')
       throw refusal{"key '" + text + "' needs a JSON pointer such as body:/id"};
+    // RFC 6901: '~' escapes only '~0' ('~') and '~1' ('/').
+    for (std::size_t i = 0; i < pointer.size(); ++i)
+      if (pointer[i] == '~'
+          && (i + 1 == pointer.size()
+              || (pointer[i + 1] != '0' && pointer[i + 1] != '1')))
+        throw refusal{"key '" + text + "': '~' must be followed by 0 or 1"};
     return {record_key::source::body_pointer, pointer};
   }
   throw refusal{"key '" + text

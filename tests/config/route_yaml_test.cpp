@@ -106,6 +106,8 @@ TEST_CASE("a bad route is refused in one line naming it and saying why") {
     std::make_tuple("key: path:accountId", "key: path:userId",
                     "names no parameter of the path"),
     std::make_tuple("key: path:accountId", "key: 'body:'", "JSON pointer"),
+    std::make_tuple("key: path:accountId", "key: body:/a~2",
+                    "'~' must be followed by 0 or 1"),
     std::make_tuple("key: path:accountId", "key: accountId",
                     "path:<parameter> or body:<JSON pointer>"),
     std::make_tuple("maxBodyBytes: 4096", "maxBodyBytes: lots",
