@@ -86,24 +86,6 @@ answer with_user_location(answer result, const user_uuid& user) {
   return result;
 }
 
-/// `text` percent-encoded for a query value: unreserved bytes stay, every
-/// other byte (UTF-8 included) becomes %XX.
-std::string percent_encoded(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string result;
-  result.reserve(text.size());
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      result += static_cast<char>(c);
-    } else {
-      result += '%';
-      result += hex[c >> 4];
-      result += hex[c & 0x0F];
-    }
-  }
-  return result;
-}
-
 /// What a 404 for a request ID says.
 constexpr std::string_view unknown_request = "no request with this ID is known";
 
@@ -127,6 +109,22 @@ answer refused_attempt(const request_id& id, const user_name& attempt) {
 }
 
 } // namespace
+
+std::string percent_encoded(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string result;
+  result.reserve(text.size());
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      result += static_cast<char>(c);
+    } else {
+      result += '%';
+      result += hex[c >> 4];
+      result += hex[c & 0x0F];
+    }
+  }
+  return result;
+}
 
 std::string status_location(const request_id& id,
                             const std::optional<user_name>& attempt) {

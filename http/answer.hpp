@@ -56,6 +56,10 @@ answer fresh_problem(uint16_t status, std::string_view detail,
 /// created, 409 for a duplicate, and each error code to its status.
 answer answer_for(const caf::expected<outcome>& result, const request_id& id);
 
+/// `text` percent-encoded for a URL query value or path segment:
+/// unreserved bytes stay, every other byte (UTF-8 included) becomes %XX.
+std::string percent_encoded(std::string_view text);
+
 /// Where a client polls for the outcome of `id`: `/requests/<id>`, plus
 /// `?name=<percent-encoded name>` for an `attempt` under an Idempotency-Key,
 /// whose request ID another name may share.
