@@ -370,20 +370,31 @@ mysql_user_repository::insert_all(const std::vector<stored_user>& rows) {
 
 caf::error mysql_user_repository::remember_duplicate(const request_id& request,
                                                      const user_name& name) {
-  auto result
-    = impl_->run<bool>("remember_duplicate", [&](mysqlpp::Connection& conn) {
-        auto query = conn.query(remember_duplicate_sql);
-        query.parse();
-        try {
-          query.execute(request.value, name.value);
-        } catch (const mysqlpp::BadQuery& e) {
-          // The request ID is the only key: it is recorded already, and the
-          // first record is the answer to keep. The connection stays good.
-          if (e.errnum() != duplicate_entry) throw;
-        }
-        return true;
-      });
+  auto result = impl_->run<bool>(
+    "remember_duplicate", [&](mysqlpp::Connection& conn) {
+      auto query = conn.query(remember_duplicate_sql);
+      query.parse();
+      try {
+        query.execute(request.value, name.value);
+      } catch (const mysqlpp::BadQuery& e) {
+        // The request ID is the only key: it is recorded already, and the
+        // first record is the answer to keep. The connection stays good.
+        if (e.errnum() != duplicate_entry) throw;
+        // Its name decides, byte for byte: the same bytes are this
+        // request again; another spelling is a concurrent attempt under
+        // the same ID that ended first (READ COMMITTED sees its row).
+        auto recorded = conn.query(find_duplicate_sql);
+        recorded.parse();
+        auto rows = recorded.store(request.value);
+        return rows.num_rows() == 0 || text_of(rows.at(0).at(0)) == name.value;
+      }
+      return true;
+    });
   if (!result) return std::move(result.error());
+  if (!*result)
+    return make_error(error_code::request_id_conflict,
+                      "request ID already ended as a duplicate of another "
+                      "name");
   return {};
 }
 

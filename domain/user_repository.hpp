@@ -94,7 +94,11 @@ public:
   /// Records that `request` ended as a duplicate of `name`, with the name
   /// byte for byte as the request carried it. Insert-if-absent: when the
   /// request already has a record, that record stays as it is (the first
-  /// answer is the one a redelivery must repeat) and the call succeeds.
+  /// answer is the one a redelivery must repeat). The call succeeds when the
+  /// record names these very bytes (a redelivery), and fails with
+  /// `request_id_conflict` when it names another spelling: another attempt
+  /// under the same request ID (the same Idempotency-Key) ended first, and
+  /// this one must not be answered as a duplicate too.
   virtual caf::error remember_duplicate(const request_id& request,
                                         const user_name& name)
     = 0;

@@ -534,8 +534,13 @@ TEST_CASE_METHOD(fixture, "a duplicate is recorded once and found again",
   REQUIRE(found);
   CHECK(found->value == name("alice"));
   SECTION("a second record for the request changes nothing") {
-    // Insert-if-absent: succeeds, and the first answer stays.
-    CHECK_FALSE(repo.remember_duplicate(request, user_name{name("bob")}));
+    // Insert-if-absent: the same bytes again succeed (a redelivery);
+    // another spelling is a conflict. Either way the first answer stays.
+    CHECK_FALSE(repo.remember_duplicate(request, user_name{name("alice")}));
+    CHECK(code_of(repo.remember_duplicate(request, user_name{name("ALICE")}))
+          == error_code::request_id_conflict);
+    CHECK(code_of(repo.remember_duplicate(request, user_name{name("bob")}))
+          == error_code::request_id_conflict);
     auto again = ok(repo.find_duplicate(request));
     REQUIRE(again);
     CHECK(again->value == name("alice"));

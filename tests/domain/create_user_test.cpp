@@ -90,7 +90,9 @@ TEST_CASE("fake repository behaves like the users table",
   SECTION("a recorded duplicate is insert-if-absent and byte-exact") {
     CHECK_FALSE(users.find_duplicate(second_request).value());
     CHECK_FALSE(users.remember_duplicate(second_request, user_name{"aLICE"}));
-    CHECK_FALSE(users.remember_duplicate(second_request, user_name{"Bob"}));
+    CHECK_FALSE(users.remember_duplicate(second_request, user_name{"aLICE"}));
+    CHECK(code_of(users.remember_duplicate(second_request, user_name{"Bob"}))
+          == error_code::request_id_conflict);
     auto found = users.find_duplicate(second_request);
     REQUIRE(found);
     REQUIRE(found->has_value());
@@ -491,4 +493,24 @@ TEST_CASE("create_user passes database errors through with their code",
     CHECK(failure(result) == error_code::database_rejected);
     CHECK(users.rows().empty());
   }
+}
+
+TEST_CASE("a duplicate that a concurrent attempt recorded under another name "
+          "is a conflict, never a second answer") {
+  // "alice" was created by another request. Under one Idempotency-Key, two
+  // attempts name "alice" and "ALICE"; the other attempt's duplicate is
+  // recorded between this one's lookup and its own record.
+  fake_user_repository users;
+  fake_uuid_source ids;
+  users.seed(
+    {user_uuid{fake_uuid_source::nth(9)}, user_name{"alice"}, first_request});
+  users.record_duplicate_first(second_request, user_name{"ALICE"});
+  auto result = create_user(users, ids, command(second_request, "alice"));
+  CHECK(failure(result) == error_code::request_id_conflict);
+  // A redelivery of this attempt must get the same answer.
+  auto again = create_user(users, ids, command(second_request, "alice"));
+  CHECK(failure(again) == error_code::request_id_conflict);
+  // The concurrent attempt keeps its recorded answer.
+  duplicated(create_user(users, ids, command(second_request, "ALICE")));
+  CHECK(users.duplicates().at(second_request).value == "ALICE");
 }

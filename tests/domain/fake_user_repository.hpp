@@ -54,6 +54,13 @@ public:
     race_winner_ = std::move(winner);
   }
 
+  /// Simulates a concurrent attempt under the same request ID: on the next
+  /// `remember_duplicate`, `name` is recorded for `request` first.
+  void record_duplicate_first(request_id request, user_name name) {
+    duplicate_race_winner_
+      = std::make_pair(std::move(request), std::move(name));
+  }
+
   /// Makes every `insert` of `name` (compared as names are) fail with
   /// `err`, as a database refusing that data for good does.
   void refuse_name(std::string name, caf::error err) {
@@ -135,9 +142,9 @@ public:
         return x.request == request.request;
       }));
       auto i = duplicates_.find(request.request);
-      result.duplicate.push_back(
-        i == duplicates_.end() ? std::nullopt
-                               : std::optional<user_name>{i->second});
+      result.duplicate.push_back(i == duplicates_.end()
+                                   ? std::nullopt
+                                   : std::optional<user_name>{i->second});
     }
     return result;
   }
@@ -203,8 +210,17 @@ public:
   caf::error remember_duplicate(const request_id& request,
                                 const user_name& name) override {
     if (auto err = enter(method::remember_duplicate)) return std::move(*err);
-    // emplace keeps an existing record, as the real insert-if-absent does.
-    duplicates_.emplace(request, name);
+    if (duplicate_race_winner_) {
+      duplicates_.emplace(std::move(*duplicate_race_winner_));
+      duplicate_race_winner_.reset();
+    }
+    // emplace keeps an existing record, as the real insert-if-absent does;
+    // one with another spelling is a conflict, as there.
+    auto [recorded, fresh] = duplicates_.emplace(request, name);
+    if (!fresh && recorded->second.value != name.value)
+      return make_error(error_code::request_id_conflict,
+                        "request ID already ended as a duplicate of another "
+                        "name");
     return {};
   }
 
@@ -281,6 +297,7 @@ private:
   std::optional<stored_user> race_winner_;
   std::optional<tables> snapshot_;
   std::optional<std::pair<std::string, caf::error>> refused_name_;
+  std::optional<std::pair<request_id, user_name>> duplicate_race_winner_;
   size_t rollbacks_ = 0;
 };
 
