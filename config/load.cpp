@@ -2,6 +2,7 @@
 
 #include "config/nearest_name.hpp"
 #include "config/setting_table.hpp"
+#include "config/yaml_line.hpp"
 #include "domain/ascii_text.hpp"
 
 #include <algorithm>
@@ -183,13 +184,6 @@ std::vector<std::string> known_keys() {
     if (entry.secret) result.push_back(file_variant(entry.key));
   }
   return result;
-}
-
-/// " (line N)" for an error about `node`, when the parser knows the line.
-std::string line_of(const YAML::Node& node) {
-  auto mark = node.Mark();
-  if (mark.line < 0) return {};
-  return " (line " + std::to_string(mark.line + 1) + ")";
 }
 
 std::variant<raw_values, load_error> read_file(const std::string& path) {

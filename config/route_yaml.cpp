@@ -2,6 +2,7 @@
 
 #include "config/nearest_name.hpp"
 #include "config/setting_table.hpp"
+#include "config/yaml_line.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -30,12 +31,6 @@ const std::vector<std::string>& outcome_keys() {
 struct refusal {
   std::string why;
 };
-
-std::string line_of(const YAML::Node& node) {
-  auto mark = node.Mark();
-  return mark.line < 0 ? std::string{}
-                       : " (line " + std::to_string(mark.line + 1) + ")";
-}
 
 /// Refuses keys of `map` that are not in `known`, naming the nearest one.
 void refuse_unknown_keys(const YAML::Node& map,

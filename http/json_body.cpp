@@ -83,6 +83,12 @@ body_refusal invalid(std::string detail) {
 
 } // namespace
 
+std::optional<std::string> scalar_text(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number()) return value.dump();
+  return std::nullopt;
+}
+
 std::variant<nlohmann::json, body_refusal>
 read_json_object(std::optional<std::string_view> content_type,
                  std::string_view body, std::size_t max_body) {

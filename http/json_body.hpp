@@ -45,4 +45,8 @@ std::variant<nlohmann::json, body_refusal>
 read_json_object(std::optional<std::string_view> content_type,
                  std::string_view body, std::size_t max_body);
 
+/// A JSON value as text in a key or a URL: a string's text, a number's
+/// digits; nothing for anything else.
+std::optional<std::string> scalar_text(const nlohmann::json& value);
+
 } // namespace semiasync::http

@@ -1,5 +1,7 @@
 #include "http/outcome_answer.hpp"
 
+#include "http/json_body.hpp"
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -9,16 +11,6 @@ namespace semiasync::http {
 namespace {
 
 using json = nlohmann::json;
-
-/// The text a field contributes to a URL: a string's, a number's digits.
-std::optional<std::string> field_text(const json& doc,
-                                      const std::string& name) {
-  auto field = doc.find(name);
-  if (field == doc.end()) return std::nullopt;
-  if (field->is_string()) return field->get<std::string>();
-  if (field->is_number()) return field->dump();
-  return std::nullopt;
-}
 
 /// `location` with each `{name}` filled from `path`, then from `outcome`;
 /// nothing when a name has no value.
@@ -41,8 +33,10 @@ filled_location(const std::string& location,
     auto bound = std::find_if(path.begin(), path.end(), [&](const auto& b) {
       return b.first == name;
     });
-    auto text = bound != path.end() ? std::optional<std::string>{bound->second}
-                                    : field_text(outcome, name);
+    auto text = bound != path.end()
+                  ? std::optional<std::string>{bound->second}
+                  : (outcome.contains(name) ? scalar_text(outcome[name])
+                                            : std::nullopt);
     if (!text) return std::nullopt;
     result += percent_encoded(*text);
     at = close + 1;

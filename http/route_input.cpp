@@ -8,13 +8,6 @@ body_refusal invalid(std::string detail) {
   return {input_problem::invalid_body, std::move(detail)};
 }
 
-/// A JSON value as a record key: a string's text, a number's digits.
-std::optional<std::string> key_text(const nlohmann::json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_number()) return value.dump();
-  return std::nullopt;
-}
-
 } // namespace
 
 std::variant<route_request, body_refusal>
@@ -37,7 +30,7 @@ read_route_request(const config::route_spec& route,
     }
     // The path names the resource; a body naming another one is a client
     // error, not something for the service to guess about.
-    if (key_text(*field) != value)
+    if (scalar_text(*field) != value)
       return invalid("field '" + name + "' disagrees with the path");
   }
   route_request result;
@@ -51,7 +44,7 @@ read_route_request(const config::route_spec& route,
       if (!doc.contains(pointer))
         return invalid("field '" + route.key.name
                        + "' (the record key) is missing");
-      text = key_text(doc.at(pointer));
+      text = scalar_text(doc.at(pointer));
     } catch (const nlohmann::json::exception&) {
       // An array index that is no number, say: the body has no such field.
       return invalid("field '" + route.key.name
