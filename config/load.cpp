@@ -1,6 +1,8 @@
 #include "config/load.hpp"
 
 #include "config/nearest_name.hpp"
+#include "config/route_settings.hpp"
+#include "config/route_yaml.hpp"
 #include "config/setting_table.hpp"
 #include "config/yaml_line.hpp"
 #include "domain/ascii_text.hpp"
@@ -153,6 +155,10 @@ problem node_text(const YAML::Node& node, bool list_allowed, bool map_allowed,
   return std::nullopt;
 }
 
+/// The key of the routes list in a config file; not a setting, so it has
+/// no flag and no environment variable.
+const std::string routes_key = "routes";
+
 /// What a YAML key names: a setting, or a secret's file variant.
 struct key_target {
   std::size_t index = 0;
@@ -178,7 +184,7 @@ const std::map<std::string, key_target>& keys_by_folded_name() {
 
 /// Every key a config file may hold, spelt as --help spells it.
 std::vector<std::string> known_keys() {
-  std::vector<std::string> result;
+  std::vector<std::string> result{routes_key};
   for (const auto& entry : setting_table()) {
     result.push_back(entry.key);
     if (entry.secret) result.push_back(file_variant(entry.key));
@@ -186,12 +192,21 @@ std::vector<std::string> known_keys() {
   return result;
 }
 
-std::variant<raw_values, load_error> read_file(const std::string& path) {
+/// What a config file gives: settings, and perhaps routes.
+struct file_contents {
+  /// Indexed like `setting_table()`.
+  raw_values values = raw_values(setting_table().size());
+  /// The `routes:` list, when the file has one.
+  std::optional<std::vector<route_spec>> routes;
+};
+
+std::variant<file_contents, load_error> read_file(const std::string& path) {
   auto where = "config file '" + path + "'";
-  raw_values result(setting_table().size());
+  file_contents contents;
+  auto& result = contents.values;
   try {
     auto root = YAML::LoadFile(path);
-    if (root.IsNull()) return result; // An empty file changes nothing.
+    if (root.IsNull()) return contents; // An empty file changes nothing.
     if (!root.IsMap())
       return load_error{where + ": expected a map of settings at top level"};
     // An unknown key is refused rather than skipped: a misspelt one would
@@ -207,6 +222,16 @@ std::variant<raw_values, load_error> read_file(const std::string& path) {
                           + ": a key must be a plain setting name"};
       const auto& key = key_node.Scalar();
       auto folded = ascii_lowercase(key);
+      if (folded == routes_key) {
+        if (contents.routes)
+          return load_error{where + line_of(key_node)
+                            + ": key 'routes' is given twice"};
+        auto parsed = parse_routes(item.second);
+        if (auto why = std::get_if<std::string>(&parsed))
+          return load_error{where + ": " + *why};
+        contents.routes = std::get<std::vector<route_spec>>(std::move(parsed));
+        continue;
+      }
       auto found = keys.find(folded);
       if (found == keys.end())
         return load_error{"unknown setting '" + key + "' in " + where
@@ -241,7 +266,7 @@ std::variant<raw_values, load_error> read_file(const std::string& path) {
   } catch (const YAML::Exception& e) {
     return load_error{where + ": " + e.what()};
   }
-  return result;
+  return contents;
 }
 
 std::optional<raw_value> from_env(const env_lookup& env,
@@ -276,6 +301,25 @@ std::variant<std::string, load_error> resolve(const raw_value& given,
   return text;
 }
 
+/// Takes the routes from the config file or from routesFile; both at once
+/// would leave one list silently unused.
+std::optional<load_error>
+load_routes(settings& values, std::optional<std::vector<route_spec>> in_file,
+            const std::optional<std::string>& config_path) {
+  if (values.routes_file.empty()) {
+    if (in_file) values.routes = std::move(*in_file);
+    return std::nullopt;
+  }
+  if (in_file)
+    return load_error{"routes are given twice: in config file '"
+                      + config_path.value_or("") + "' (key routes) and in "
+                      + "routesFile '" + values.routes_file + "'"};
+  auto read = read_routes_file(values.routes_file);
+  if (auto why = std::get_if<std::string>(&read)) return load_error{*why};
+  values.routes = std::get<std::vector<route_spec>>(std::move(read));
+  return std::nullopt;
+}
+
 load_outcome load_unchecked(const std::vector<std::string>& args,
                             const env_lookup& env) {
   auto line = parse_args(args);
@@ -284,12 +328,13 @@ load_outcome load_unchecked(const std::vector<std::string>& args,
   if (line.error) return load_error{*line.error};
   if (!line.config_path)
     if (auto given = from_env(env, config_env)) line.config_path = given->text;
-  raw_values file(setting_table().size());
+  file_contents from_file;
   if (line.config_path) {
     auto read = read_file(*line.config_path);
     if (auto* error = std::get_if<load_error>(&read)) return *error;
-    file = std::move(std::get<raw_values>(read));
+    from_file = std::move(std::get<file_contents>(read));
   }
+  auto& file = from_file.values;
   load_result result;
   result.positional = std::move(line.positional);
   const auto& table = setting_table();
@@ -310,7 +355,11 @@ load_outcome load_unchecked(const std::vector<std::string>& args,
                         + chosen->origin + ": " + *why};
     }
   }
+  if (auto error = load_routes(result.values, std::move(from_file.routes),
+                               line.config_path))
+    return *error;
   if (auto why = check_consistency(result.values)) return load_error{*why};
+  if (auto why = check_routes(result.values)) return load_error{*why};
   return result;
 }
 
@@ -420,7 +469,7 @@ std::string help_text(std::string_view program) {
     }
     out += "\n      " + entry.description + "\n";
   }
-  return out;
+  return out + route_keys_help();
 }
 
 } // namespace semiasync::config

@@ -68,6 +68,9 @@ struct route_spec {
   std::vector<std::string> required_fields;
   /// How requests and outcomes are correlated.
   reply_protocol protocol = reply_protocol::semiasync;
+  /// The reply header naming its event type: `eventType` for `semiasync`;
+  /// for `spring` configurable, `__TypeId__` (the Java class) by default.
+  std::string type_header = "eventType";
   /// How each known event type is answered; any other is a 502.
   std::vector<outcome_rule> outcomes;
   /// This route's reply deadline; nothing: the server's.

@@ -15,9 +15,9 @@ namespace {
 /// Every key a route may have, as the README and `--help` spell them.
 const std::vector<std::string>& route_keys() {
   static const std::vector<std::string> keys{
-    "name",          "method",   "path",          "requestTopic",
-    "outcomeTopic",  "key",      "maxBodyBytes",  "requiredFields",
-    "replyProtocol", "outcomes", "replyTimeoutMs"};
+    "name",          "method",     "path",         "requestTopic",
+    "outcomeTopic",  "key",        "maxBodyBytes", "requiredFields",
+    "replyProtocol", "typeHeader", "outcomes",     "replyTimeoutMs"};
   return keys;
 }
 
@@ -131,6 +131,20 @@ reply_protocol protocol_of(const YAML::Node& map) {
   throw refusal{"replyProtocol '" + text + "' must be semiasync or spring"};
 }
 
+/// Spring services name the type where their serializer puts it; ours
+/// always say `eventType`.
+std::string type_header_of(const YAML::Node& map, reply_protocol protocol) {
+  auto text = text_of(map, "typeHeader");
+  if (protocol == reply_protocol::semiasync) {
+    if (text && *text != "eventType")
+      throw refusal{"typeHeader is eventType for replyProtocol semiasync"};
+    return "eventType";
+  }
+  if (!text) return "__TypeId__";
+  if (text->empty()) throw refusal{"typeHeader must name a header"};
+  return *text;
+}
+
 std::vector<outcome_rule> outcomes_of(const YAML::Node& map) {
   auto node = map["outcomes"];
   if (!node || !node.IsMap() || node.size() == 0)
@@ -182,6 +196,7 @@ route_spec route_of(const YAML::Node& map) {
     = number_of(map, "maxBodyBytes", 1, 1ull << 30, route.max_body_bytes);
   route.required_fields = list_of(map, "requiredFields");
   route.protocol = protocol_of(map);
+  route.type_header = type_header_of(map, route.protocol);
   route.outcomes = outcomes_of(map);
   if (map["replyTimeoutMs"])
     route.reply_timeout = std::chrono::milliseconds{
@@ -208,6 +223,36 @@ std::string label_of(const YAML::Node& map, std::size_t index) {
 }
 
 } // namespace
+
+std::string route_keys_help() {
+  return R"(
+Routes: the gateway's own endpoints, as a YAML list under key routes (in the
+--config file, or alone in the routesFile). Without routes the server serves
+create-user alone. Each route's keys:
+  name            label in logs and metrics; default "<method> <path>"
+  method          POST, PUT, PATCH or DELETE (required)
+  path            template such as /orders/{orderId}/cancel (required);
+                  parameters are whole segments, added to the record's JSON
+  requestTopic    topic the request record goes to (required)
+  outcomeTopic    topic the service replies on (required)
+  key             record key: path:<parameter> or body:<JSON pointer> (required)
+  maxBodyBytes    largest accepted body; default 65536
+  requiredFields  top-level fields the JSON body must have; default none
+  replyProtocol   semiasync (headers requestUUID, eventType, replyPartition) or
+                  spring (kafka_correlationId, kafka_replyTopic,
+                  kafka_replyPartition); default semiasync
+  typeHeader      spring only: the reply header naming its event type;
+                  default __TypeId__
+  replyTimeoutMs  this route's reply deadline; default replyTimeoutMs
+  outcomes        map of event type to its answer (required):
+    status        HTTP status (required)
+    body          fields of the reply's JSON that form the answer; default all
+    location      Location template such as /orders/{orderId}, filled from
+                  path parameters and reply fields; default none
+An event type the route does not list is answered 502. Every route keeps
+Idempotency-Key answers in the database for idempotencyRetentionMs.
+)";
+}
 
 std::variant<std::vector<route_spec>, std::string>
 parse_routes(const YAML::Node& list) {

@@ -15,4 +15,8 @@ namespace semiasync::config {
 std::variant<std::vector<route_spec>, std::string>
 parse_routes(const YAML::Node& list);
 
+/// The --help section on routes: every key a route and an outcome rule may
+/// have, with its default.
+std::string route_keys_help();
+
 } // namespace semiasync::config

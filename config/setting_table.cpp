@@ -371,6 +371,16 @@ std::vector<setting> make_table() {
     // Kafka's default (45 s) would hold a crashed worker's requests for
     // longer than any reply deadline; brokers refuse less than their
     // group.min.session.timeout.ms (6 s by default).
+    text("routesFile",
+         "YAML file holding the gateway's configured routes (a list, or a map "
+         "with key routes); empty: the config file's routes, if any",
+         &s::routes_file, any_text),
+    // A day, as payment APIs keep keys: long enough for a client's retries
+    // after an outage, short enough to keep the table small.
+    millis("idempotencyRetentionMs",
+           "How long a configured route's answers are kept for retries with "
+           "the same Idempotency-Key and for status polls, in ms",
+           &s::idempotency_retention, 1000, 2592000000LL),
     millis("workerSessionTimeoutMs",
            "How long a dead worker's request partitions wait before moving to "
            "the other workers, in ms",

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/outcome_routing.hpp"
+#include "config/route_spec.hpp"
 #include "db/connection_settings.hpp"
 #include "logging/log.hpp"
 
@@ -107,6 +108,16 @@ struct settings {
   /// The worker's consumer-group session timeout (workerSessionTimeoutMs):
   /// how long the partitions of a worker that died wait before moving.
   std::chrono::milliseconds worker_session_timeout{10000};
+
+  /// File of configured routes (routesFile); empty: the config file's
+  /// `routes:` list, if any.
+  std::string routes_file;
+  /// How long a configured route keeps its answers for retries and status
+  /// polls (idempotencyRetentionMs).
+  std::chrono::milliseconds idempotency_retention{86400000};
+  /// The gateway's configured routes (YAML `routes:` or routesFile); none:
+  /// create-user alone, as always.
+  std::vector<route_spec> routes;
 
   /// The dead-letter topic in use: the configured one or `<request>.dlq`.
   std::string effective_dead_letter_topic() const;

@@ -63,6 +63,7 @@ TEST_CASE("a route is read with every key") {
   CHECK(r.max_body_bytes == 4096);
   CHECK(r.required_fields == std::vector<std::string>{"amount"});
   CHECK(r.protocol == reply_protocol::spring);
+  CHECK(r.type_header == "__TypeId__");
   CHECK(r.reply_timeout == std::chrono::milliseconds{3000});
   REQUIRE(r.outcomes.size() == 2);
   CHECK(r.outcomes[0].event_type == "DepositAccepted");
@@ -72,6 +73,12 @@ TEST_CASE("a route is read with every key") {
   CHECK(r.outcomes[0].location == "/accounts/{accountId}/deposits/{depositId}");
   CHECK(r.outcomes[1].status == 422);
   CHECK(r.outcomes[1].body_fields.empty());
+}
+
+TEST_CASE("a spring route reads its event type from the header it names") {
+  auto routes = routes_of(deposit_with(
+    "replyProtocol: spring", "replyProtocol: spring\n  typeHeader: eventType"));
+  CHECK(routes[0].type_header == "eventType");
 }
 
 TEST_CASE("a route's optional keys take their defaults") {
@@ -116,6 +123,12 @@ TEST_CASE("a bad route is refused in one line naming it and saying why") {
                     "requiredFields must be a list"),
     std::make_tuple("replyProtocol: spring", "replyProtocol: grpc",
                     "must be semiasync or spring"),
+    std::make_tuple("replyProtocol: spring",
+                    "replyProtocol: semiasync\n  typeHeader: __TypeId__",
+                    "typeHeader is eventType for replyProtocol semiasync"),
+    std::make_tuple("replyProtocol: spring",
+                    "replyProtocol: spring\n  typeHeader: ''",
+                    "typeHeader must name a header"),
     std::make_tuple("replyTimeoutMs: 3000", "replyTimeoutMs: 0",
                     "replyTimeoutMs must be a whole number in 1..600000"),
     std::make_tuple("{status: 422}", "{status: 99}",
