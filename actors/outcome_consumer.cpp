@@ -4,6 +4,8 @@
 #include "kafka/wire_codec.hpp"
 #include "logging/log.hpp"
 
+#include <caf/send.hpp>
+
 #include <chrono>
 
 namespace semiasync {
@@ -45,6 +47,19 @@ void check_partitions(self_pointer self) {
       "the outcome topic gained partitions; now also reading " + list);
 }
 
+/// Hands a route's reply to the gateway keeper, or logs why it cannot.
+void pass_route_reply(const route_reply_reading& how,
+                      const kafka::record& rec) {
+  auto decoded = decode_route_reply(how.protocol, rec.message, how.type_header);
+  if (!decoded) {
+    log(log_level::warn, "outcome_consumer",
+        "reply without a request at " + kafka::position_of(rec) + ": "
+          + detail_of(decoded.error()));
+    return;
+  }
+  caf::anon_send(how.keeper, outcome_atom::value, std::move(*decoded));
+}
+
 void read_batch(self_pointer self) {
   auto& st = self->state;
   auto batch = st.source->poll(batch_size, millis(st.cfg.poll_timeout));
@@ -55,6 +70,10 @@ void read_batch(self_pointer self) {
   }
   for (auto& rec : *batch) {
     if (st.cfg.records_read) st.cfg.records_read->inc();
+    if (st.cfg.route_replies) {
+      pass_route_reply(*st.cfg.route_replies, rec);
+      continue;
+    }
     auto decoded = decode_outcome(rec.message);
     if (!decoded) {
       // Not ours to fix: the worker's dead-letter handling owns bad

@@ -10,8 +10,21 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace semiasync {
+
+/// How the consumer of a configured route's outcome topic reads it.
+struct route_reply_reading {
+  /// The routes' reply protocol (routes sharing a topic share it).
+  config::reply_protocol protocol = config::reply_protocol::semiasync;
+  /// The header naming a reply's event type.
+  std::string type_header;
+  /// Where each reply goes: the gateway keeper stores it, then hands it to
+  /// the registry.
+  gateway_keeper_actor keeper;
+};
 
 /// Fixed settings of an outcome consumer.
 struct outcome_consumer_settings {
@@ -31,6 +44,10 @@ struct outcome_consumer_settings {
   /// (semiasync_outcomes_read_total): against the registry's routed count
   /// it shows the fan-in. May be null (tests).
   metrics::counter* records_read = nullptr;
+
+  /// Set for a configured route's outcome topic: its records are route
+  /// replies, not create-user outcomes.
+  std::optional<route_reply_reading> route_replies;
 };
 
 /// State of the outcome consumer.
@@ -53,11 +70,11 @@ struct outcome_consumer_state {
   static inline const char* name = "outcome_consumer";
 };
 
-/// Reads outcome records in a loop of `poll` messages to itself and hands
-/// each decoded outcome to the registry; every `partition_check_interval`
-/// it lets the source take up partitions the topic gained. Spawn it
-/// `detached` in production: each poll blocks up to `poll_timeout`. Starts
-/// polling on its own.
+/// Reads outcome records (create-user's, or a route's replies) in a loop of
+/// `poll` messages to itself and hands each decoded outcome to the registry;
+/// every `partition_check_interval` it lets the source take up partitions the
+/// topic gained. Spawn it `detached` in production: each poll blocks up to
+/// `poll_timeout`. Starts polling on its own.
 poller_actor::behavior_type
 outcome_consumer(poller_actor::stateful_pointer<outcome_consumer_state> self,
                  std::shared_ptr<kafka::record_source> source,

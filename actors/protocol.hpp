@@ -4,9 +4,11 @@
 // in one place, so the protocol reads like a table of contents.
 
 #include "domain/events.hpp"
+#include "domain/gateway_store.hpp"
 #include "domain/types.hpp"
 #include "domain/user_repository.hpp"
 #include "kafka/record.hpp"
+#include "kafka/route_codec.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/meta/type_name.hpp>
@@ -104,6 +106,13 @@ struct request_lookup {
   std::optional<user_name> also_duplicated;
 };
 
+/// A configured route's stored request looked up by ID (message type;
+/// in-process only).
+struct gateway_lookup {
+  /// The entry, when the store has one that has not expired.
+  std::optional<gateway_entry> entry;
+};
+
 /// Lets CAF print and copy the stats.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, registry_stats& x) {
@@ -147,6 +156,12 @@ CAF_ADD_ATOM(semiasync, semiasync, pending_atom, "pending")
 CAF_ADD_ATOM(semiasync, semiasync, find_user_atom, "findUser")
 /// Looks a request's stored outcome up by ID.
 CAF_ADD_ATOM(semiasync, semiasync, find_request_atom, "findReq")
+/// Claims a configured route's request in the gateway's store.
+CAF_ADD_ATOM(semiasync, semiasync, claim_atom, "claim")
+/// Gives a claimed request back: it certainly was never published.
+CAF_ADD_ATOM(semiasync, semiasync, release_atom, "release")
+/// Forgets the gateway store's expired entries.
+CAF_ADD_ATOM(semiasync, semiasync, purge_atom, "purge")
 
 CAF_END_TYPE_ID_BLOCK(semiasync)
 
@@ -155,6 +170,10 @@ CAF_END_TYPE_ID_BLOCK(semiasync)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(semiasync::outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(semiasync::user_lookup)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(semiasync::request_lookup)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(semiasync::route_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(semiasync::gateway_claim)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(semiasync::claim_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(semiasync::gateway_lookup)
 
 namespace semiasync {
 
@@ -162,8 +181,10 @@ namespace semiasync {
 
 /// One HTTP request waiting for its outcome (short-lived).
 using request_actor = caf::typed_actor<
-  // An outcome for this request, routed by the registry.
+  // An outcome for this create-user request, routed by the registry.
   caf::reacts_to<outcome_atom, outcome>,
+  // A reply for this configured route's request, routed by the registry.
+  caf::reacts_to<outcome_atom, route_reply>,
   // The request's deadline, passed on by the registry.
   caf::reacts_to<deadline_atom>>;
 
@@ -174,6 +195,10 @@ using registry_actor = caf::typed_actor<
   // routable.
   caf::replies_to<enroll_atom, request_id, user_name, request_actor,
                   caf::timespan>::with<caf::ok_atom>,
+  // The same for a configured route's request, which any reply under its
+  // ID answers.
+  caf::replies_to<enroll_atom, request_id, request_actor,
+                  caf::timespan>::with<caf::ok_atom>,
   // Forgets the request actor, wherever it is registered.
   caf::reacts_to<withdraw_atom, request_actor>,
   // Internal: a request's deadline, by the actor's ID (a handle inside the
@@ -183,6 +208,9 @@ using registry_actor = caf::typed_actor<
   // Hands an outcome to whoever waits for it under its request ID and name,
   // or drops and counts it.
   caf::reacts_to<outcome_atom, outcome>,
+  // Hands a route's reply to whoever waits for it under its request ID, or
+  // drops and counts it.
+  caf::reacts_to<outcome_atom, route_reply>,
   // Remembers a published request as pending (for GET /requests/<id>).
   caf::reacts_to<accepted_atom, request_id>,
   // Whether a request was published here and its outcome not seen yet.
@@ -207,6 +235,28 @@ using reader_actor = caf::typed_actor<
   // The stored outcome of this request, if any.
   caf::replies_to<find_request_atom, request_id,
                   caf::timestamp>::with<request_lookup>>;
+
+/// Keeps configured routes' requests and replies in the gateway's store
+/// (blocking; detached), so their Idempotency-Key promises hold on any
+/// instance and after a restart.
+using gateway_keeper_actor = caf::typed_actor<
+  // Claims a request (see `gateway_store::claim`) unless the asker stopped
+  // waiting by the given time (then it fails `overloaded`, untouched).
+  caf::replies_to<claim_atom, gateway_claim,
+                  caf::timestamp>::with<claim_result>,
+  // Forgets a claimed request that certainly never reached the broker (or
+  // whose asker stopped waiting for the claim), so a retry with its key is
+  // published instead of answered 409.
+  caf::reacts_to<release_atom, request_id>,
+  // Stores a reply (the first for its request wins), then hands it to the
+  // registry: a client's retry after its answer finds the answer stored.
+  caf::reacts_to<outcome_atom, route_reply>,
+  // The stored request with this ID, for the status URL; dropped unread
+  // past the asker's deadline, as the reader's lookups are.
+  caf::replies_to<find_request_atom, request_id,
+                  caf::timestamp>::with<gateway_lookup>,
+  // Internal: forgets expired entries, then schedules the next round.
+  caf::reacts_to<purge_atom>>;
 
 /// Reads a topic in a loop of `poll` messages it sends itself (consumers).
 using poller_actor = caf::typed_actor<caf::reacts_to<poll_atom>>;

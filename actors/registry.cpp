@@ -6,7 +6,8 @@
 
 namespace semiasync {
 
-void registry_state::add(request_id id, user_name name, request_actor who) {
+void registry_state::add(request_id id, std::optional<user_name> name,
+                         request_actor who) {
   ids_by_actor.emplace(who.id(), id);
   waiting[std::move(id)].actors.push_back({std::move(who), std::move(name)});
   report_size();
@@ -61,9 +62,39 @@ void registry_state::remember_pending(request_id id) {
   }
 }
 
+bool registry_state::count_routed(waiting_map::iterator entry, size_t routed) {
+  if (routed == 0) {
+    ++stats.dropped;
+    metrics->outcomes_dropped.inc();
+    return false;
+  }
+  ++stats.routed;
+  metrics->outcomes_routed.inc();
+  entry->second.answered = true;
+  return true;
+}
+
 void registry_state::report_size() {
   metrics->in_flight.set(static_cast<int64_t>(waiting.size()));
 }
+
+namespace {
+
+/// Registers `who` and schedules its deadline.
+void enroll(registry_actor::stateful_pointer<registry_state> self,
+            request_id id, std::optional<user_name> name, request_actor who,
+            caf::timespan deadline) {
+  auto handle = who;
+  self->state.add(std::move(id), std::move(name), std::move(who));
+  // The deadline is scheduled here, after the enrollment, so it cannot
+  // arrive before it: scheduled by the request actor, a short deadline
+  // (zero for respond-async) could reach this mailbox first through the
+  // clock's thread, find nobody, and leave the request waiting forever.
+  self->delayed_send(self, deadline, deadline_atom::value, handle.id());
+  self->monitor(handle);
+}
+
+} // namespace
 
 registry_actor::behavior_type
 registry(registry_actor::stateful_pointer<registry_state> self,
@@ -86,14 +117,12 @@ registry(registry_actor::stateful_pointer<registry_state> self,
   return {
     [self](enroll_atom, request_id& id, user_name& name, request_actor& who,
            caf::timespan deadline) {
-      auto handle = who;
-      self->state.add(std::move(id), std::move(name), std::move(who));
-      // The deadline is scheduled here, after the enrollment, so it cannot
-      // arrive before it: scheduled by the request actor, a short deadline
-      // (zero for respond-async) could reach this mailbox first through the
-      // clock's thread, find nobody, and leave the request waiting forever.
-      self->delayed_send(self, deadline, deadline_atom::value, handle.id());
-      self->monitor(handle);
+      enroll(self, std::move(id), std::move(name), std::move(who), deadline);
+      return caf::ok_atom::value;
+    },
+    [self](enroll_atom, request_id& id, request_actor& who,
+           caf::timespan deadline) {
+      enroll(self, std::move(id), std::nullopt, std::move(who), deadline);
       return caf::ok_atom::value;
     },
     [self](withdraw_atom, const request_actor& who) {
@@ -117,14 +146,22 @@ registry(registry_actor::stateful_pointer<registry_state> self,
             self->send(who.actor, outcome_atom::value, result);
             ++routed;
           }
-      if (routed == 0) {
-        ++st.stats.dropped;
-        st.metrics->outcomes_dropped.inc();
-        return;
-      }
-      ++st.stats.routed;
-      st.metrics->outcomes_routed.inc();
-      i->second.answered = true;
+      st.count_routed(i, routed);
+    },
+    [self](outcome_atom, route_reply& reply) {
+      auto& st = self->state;
+      st.pending.erase(reply.request);
+      auto i = st.waiting.find(reply.request);
+      // Only route requests wait without a name: a reply that names a
+      // create-user request's ID answers nobody.
+      size_t routed = 0;
+      if (i != st.waiting.end())
+        for (auto& who : i->second.actors)
+          if (!who.name) {
+            self->send(who.actor, outcome_atom::value, reply);
+            ++routed;
+          }
+      st.count_routed(i, routed);
     },
     [self](accepted_atom, request_id& id) {
       self->state.remember_pending(std::move(id));

@@ -28,8 +28,10 @@ struct registry_settings {
 struct waiter {
   /// The waiting request actor.
   request_actor actor;
-  /// Its name, byte for byte: only an outcome for this name answers it.
-  user_name name;
+  /// A create-user request's name, byte for byte: only an outcome for this
+  /// name answers it. Nothing for a configured route's request, which only
+  /// a route reply answers.
+  std::optional<user_name> name;
 };
 
 /// The request actors waiting under one request ID.
@@ -86,8 +88,13 @@ struct registry_state {
 
   // -- member functions -------------------------------------------------------
 
-  /// Registers `who` as waiting for `id` to create `name`.
-  void add(request_id id, user_name name, request_actor who);
+  /// Registers `who` as waiting for `id` to create `name` (create-user),
+  /// or for any route reply under `id` (no name).
+  void add(request_id id, std::optional<user_name> name, request_actor who);
+
+  /// Records that an answer for `id` reached `routed` waiters, in the
+  /// counters; true when it reached any.
+  bool count_routed(waiting_map::iterator entry, size_t routed);
 
   /// Forgets `who`, wherever it waits; a no-op when it waits nowhere.
   void remove(const caf::actor_addr& who);

@@ -1,8 +1,6 @@
 #include "actors/request.hpp"
 
-#include "actors/reply_route.hpp"
 #include "domain/error.hpp"
-#include "kafka/wire_codec.hpp"
 
 #include <caf/sec.hpp>
 
@@ -59,7 +57,7 @@ double seconds_between(clock_type::time_point from, clock_type::time_point to) {
 
 /// Answers once, withdraws and quits; a no-op after the first call.
 void finish(self_pointer self, request_session& session,
-            caf::expected<outcome> result) {
+            caf::expected<request_result> result) {
   auto& st = self->state;
   auto& ctx = session.ctx;
   if (session.answered) return;
@@ -110,7 +108,7 @@ void on_published(self_pointer self, request_session& session) {
   // The outcome may have overtaken this message at the registry; then the
   // ID stays "pending" there until the bound pushes it out, which is
   // harmless: GET /requests/<id> asks the database first.
-  self->send(ctx.registry, accepted_atom::value, ctx.command.request);
+  self->send(ctx.registry, accepted_atom::value, ctx.request);
   if (st.deadline_passed) finish(self, session, deadline_error());
 }
 
@@ -131,10 +129,28 @@ void on_publish_error(self_pointer self, request_session& session,
   if (self->state.deadline_passed) finish(self, session, uncertain_error());
 }
 
+/// Enrolls at the registry: under the name for create-user, under the ID
+/// alone for a route.
+template <class Then, class Fail>
+void enroll(self_pointer self, const request_context& ctx, Then then,
+            Fail fail) {
+  auto me = caf::actor_cast<request_actor>(self);
+  if (ctx.name)
+    self
+      ->request(ctx.registry, caf::infinite, enroll_atom::value, ctx.request,
+                *ctx.name, me, ctx.deadline)
+      .then(std::move(then), std::move(fail));
+  else
+    self
+      ->request(ctx.registry, caf::infinite, enroll_atom::value, ctx.request,
+                me, ctx.deadline)
+      .then(std::move(then), std::move(fail));
+}
+
 } // namespace
 
-request_actor::behavior_type create_user_request(self_pointer self,
-                                                 request_context ctx) {
+request_actor::behavior_type waiting_request(self_pointer self,
+                                             request_context ctx) {
   auto session = std::make_shared<request_session>(std::move(ctx));
   self->state.started = clock_type::now();
   // Register first, publish second: the outcome cannot overtake a
@@ -145,41 +161,40 @@ request_actor::behavior_type create_user_request(self_pointer self,
   // message instead of keeping a finished actor (about 1.2 KiB) alive for
   // the rest of its deadline: at 9,000 requests/s and a 5 s deadline,
   // 55 MiB of RSS.
-  auto me = caf::actor_cast<request_actor>(self);
-  self
-    ->request(session->ctx.registry, caf::infinite, enroll_atom::value,
-              session->ctx.command.request, session->ctx.command.name, me,
-              session->ctx.deadline)
-    .then(
-      [self, session](caf::ok_atom) {
-        kafka::outgoing_record rec{
-          session->ctx.request_topic,
-          encode_request(session->ctx.command, session->ctx.reply_partition)};
-        session->publish_requested = true;
-        self
-          ->request(session->ctx.producer,
-                    session->ctx.produce_timeout + delivery_report_grace,
-                    publish_atom::value, std::move(rec))
-          .then(
-            [self, session](caf::ok_atom) {
-              on_published(self, *session);
-            },
-            [self, session](caf::error& err) {
-              on_publish_error(self, *session, err);
-            });
-      },
-      [self, session](caf::error& err) {
-        finish(self, *session,
-               make_error(error_code::component_failed,
-                          "registry unavailable: " + to_string(err)));
-      });
+  enroll(
+    self, session->ctx,
+    [self, session](caf::ok_atom) {
+      session->publish_requested = true;
+      self
+        ->request(session->ctx.producer,
+                  session->ctx.produce_timeout + delivery_report_grace,
+                  publish_atom::value, session->ctx.record)
+        .then(
+          [self, session](caf::ok_atom) {
+            on_published(self, *session);
+          },
+          [self, session](caf::error& err) {
+            on_publish_error(self, *session, err);
+          });
+    },
+    [self, session](caf::error& err) {
+      finish(self, *session,
+             make_error(error_code::component_failed,
+                        "registry unavailable: " + to_string(err)));
+    });
   return {
     [self, session](outcome_atom, outcome& result) {
       // The registry routes by request ID and name already; this actor
       // checks again, since answering with another request's outcome is the
       // one mistake a client cannot detect.
-      if (name_of(result) != session->ctx.command.name) return;
-      finish(self, *session, std::move(result));
+      if (!session->ctx.name || name_of(result) != *session->ctx.name
+          || request_of(result) != session->ctx.request)
+        return;
+      finish(self, *session, request_result{std::move(result)});
+    },
+    [self, session](outcome_atom, route_reply& reply) {
+      if (session->ctx.name || reply.request != session->ctx.request) return;
+      finish(self, *session, request_result{std::move(reply)});
     },
     [self, session](deadline_atom) {
       auto& st = self->state;

@@ -12,19 +12,30 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace semiasync {
 
+/// What answers a request: create-user's outcome, or a configured route's
+/// reply.
+using request_result = std::variant<outcome, route_reply>;
+
 /// Hands the result of one request to the HTTP edge; called exactly once,
 /// on the request actor's thread.
-using reply_function = std::function<void(caf::expected<outcome>)>;
+using reply_function = std::function<void(caf::expected<request_result>)>;
 
 /// Everything one request actor needs, fixed when it is spawned.
 struct request_context {
-  /// The request to publish.
-  create_user_requested command;
-  /// Where requests go.
-  std::string request_topic;
+  /// The request's ID, under which the registry routes its answer.
+  request_id request;
+  /// Create-user: the name whose outcome answers this request (another
+  /// name's outcome under a shared Idempotency-Key answers another
+  /// request). Nothing for a configured route's request, which any reply
+  /// under its ID answers.
+  std::optional<user_name> name;
+  /// The record to publish, built by the edge (with the reply partition
+  /// this instance reads, when steered).
+  kafka::outgoing_record record;
   /// When to give up waiting for the outcome, from the enrollment at the
   /// registry (which keeps the deadline).
   caf::timespan deadline;
@@ -42,10 +53,6 @@ struct request_context {
   reply_function reply;
   /// Where latencies and failures are counted.
   request_metrics& metrics;
-  /// The outcome-topic partition this instance reads, named in the
-  /// request's `replyPartition` header so the worker publishes the outcome
-  /// there (steered routing); nothing adds no header (broadcast).
-  std::optional<int32_t> reply_partition;
 };
 
 /// State of one waiting request.
@@ -72,12 +79,13 @@ struct request_state {
   static inline const char* name = "request";
 };
 
-/// One HTTP request in flight: registers under its request ID, then asks the
-/// producer to publish, then waits for the outcome, a publish error or its
-/// deadline, answers exactly once, withdraws from the registry and quits.
-/// Once published, the registry remembers the request as pending.
+/// One HTTP request in flight, of create-user or of a configured route:
+/// registers under its request ID, then asks the producer to publish, then
+/// waits for the outcome, a publish error or its deadline, answers exactly
+/// once, withdraws from the registry and quits. Once published, the
+/// registry remembers the request as pending.
 request_actor::behavior_type
-create_user_request(request_actor::stateful_pointer<request_state> self,
-                    request_context ctx);
+waiting_request(request_actor::stateful_pointer<request_state> self,
+                request_context ctx);
 
 } // namespace semiasync

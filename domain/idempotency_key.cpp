@@ -2,6 +2,7 @@
 
 #include "domain/uuid.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +43,14 @@ std::string lower_hex_uuid(const unsigned char* bytes) {
 }
 
 } // namespace
+
+bool is_valid_idempotency_key(std::string_view key) {
+  static constexpr size_t max_length = 255;
+  if (key.empty() || key.size() > max_length) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return c >= 0x21 && c <= 0x7E;
+  });
+}
 
 std::optional<std::string>
 request_id_of_key(std::string_view secret,

@@ -6,6 +6,14 @@
 
 namespace semiasync {
 
+/// What an Idempotency-Key must be, in the words of a 400's detail.
+inline constexpr const char* idempotency_key_rule
+  = "Idempotency-Key must be 1 to 255 printable ASCII characters without "
+    "spaces";
+
+/// Whether `key` follows `idempotency_key_rule`.
+bool is_valid_idempotency_key(std::string_view key);
+
 /// The request ID an `Idempotency-Key` stands for: a pure function of
 /// `secret`, `scope` and `key`, so every server instance configured with
 /// the same secret maps one client's key to one request.

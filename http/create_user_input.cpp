@@ -3,15 +3,11 @@
 #include "domain/idempotency_key.hpp"
 #include "domain/user_name_rules.hpp"
 
-#include <algorithm>
 #include <string>
 
 namespace semiasync::http {
 
 namespace {
-
-/// The longest accepted Idempotency-Key.
-constexpr size_t max_key_length = 255;
 
 create_user_rejection reject(input_problem what, std::string detail,
                              const request_id& id) {
@@ -22,13 +18,6 @@ create_user_rejection invalid_body(std::string detail, const request_id& id) {
   return reject(input_problem::invalid_body, std::move(detail), id);
 }
 
-bool is_valid_key(std::string_view key) {
-  if (key.empty() || key.size() > max_key_length) return false;
-  return std::all_of(key.begin(), key.end(), [](char c) {
-    return c >= 0x21 && c <= 0x7E;
-  });
-}
-
 } // namespace
 
 std::variant<create_user_command, create_user_rejection>
@@ -37,11 +26,9 @@ parse_create_user(const create_user_input& input, size_t max_body,
                   std::string_view idempotency_secret) {
   auto id = fresh_id;
   if (input.idempotency_key) {
-    if (!is_valid_key(*input.idempotency_key))
+    if (!is_valid_idempotency_key(*input.idempotency_key))
       return reject(input_problem::invalid_idempotency_key,
-                    "Idempotency-Key must be 1 to 255 printable ASCII "
-                    "characters without spaces",
-                    fresh_id);
+                    idempotency_key_rule, fresh_id);
     auto derived = request_id_of_key(
       idempotency_secret, input.idempotency_scope, *input.idempotency_key);
     if (!derived)

@@ -8,7 +8,9 @@
 #include "http/answer.hpp"
 #include "http/answer_counters.hpp"
 #include "http/route_answer.hpp"
+#include "metrics/registry.hpp"
 
+#include <functional>
 #include <memory>
 #include <restinio/all.hpp>
 #include <restinio/router/easy_parser_router.hpp>
@@ -17,8 +19,6 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-
-#include "metrics/registry.hpp"
 
 namespace semiasync::http {
 
@@ -100,11 +100,21 @@ public:
              });
   }
 
+  /// Offers every request that no route above takes to `fallback` before
+  /// answering 404: the configured routes, whose paths are known only at
+  /// run time. `fallback` returns whether it took the request.
+  void add_fallback(
+    std::function<bool(const restinio::request_handle_t&)> fallback) {
+    fallback_ = std::move(fallback);
+  }
+
   /// The request handler for RESTinio's settings; the table is spent.
   restinio::default_request_handler_t handler() && {
     router_->non_matched_request_handler(
-      [respond = respond_](restinio::request_handle_t req) {
-        respond(req, routes::other, not_found());
+      [respond = respond_,
+       fallback = std::move(fallback_)](restinio::request_handle_t req) {
+        if (!fallback || !fallback(req))
+          respond(req, routes::other, not_found());
         return restinio::request_accepted();
       });
     std::shared_ptr<const router_type> router{std::move(router_)};
@@ -146,6 +156,7 @@ private:
 
   Respond respond_;
   std::unique_ptr<router_type> router_;
+  std::function<bool(const restinio::request_handle_t&)> fallback_;
 };
 
 } // namespace semiasync::http

@@ -4,18 +4,25 @@
 #include "http/server.hpp"
 
 #include "actors/request.hpp"
+#include "domain/digest.hpp"
 #include "domain/error.hpp"
+#include "domain/idempotency_key.hpp"
 #include "domain/uuid.hpp"
 #include "http/answer.hpp"
 #include "http/answer_counters.hpp"
 #include "http/create_user_input.hpp"
+#include "http/gateway_answer.hpp"
 #include "http/prefer.hpp"
 #include "http/restinio_reply.hpp"
 #include "http/restinio_routes.hpp"
 #include "http/route_answer.hpp"
+#include "http/route_input.hpp"
+#include "kafka/route_codec.hpp"
+#include "kafka/wire_codec.hpp"
 #include "logging/log.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/timestamp.hpp>
 
 #include <atomic>
@@ -180,6 +187,10 @@ private:
                           std::string_view route, std::string& id) {
                      get_request(req, route, std::move(id));
                    });
+    if (!cfg_.routes.empty())
+      table.add_fallback([this](const restinio::request_handle_t& req) {
+        return serve_configured(req);
+      });
     return std::move(table).handler();
   }
 
@@ -212,7 +223,7 @@ private:
   /// once: reads never block an I/O thread.
   template <class Body>
   void spawn_lookup(Body body) {
-    deps_.system->spawn([body](caf::event_based_actor* self) {
+    deps_.system->spawn([body](caf::event_based_actor* self) mutable {
       body(self);
     });
   }
@@ -278,13 +289,55 @@ private:
         answer_request_status(stored, pending, id, attempt, also_duplicated),
         id);
     };
+    auto create_user_status = [reader = deps_.reader, registry = deps_.registry,
+                               id, reply](caf::event_based_actor* self) {
+      look_up_create_user(self, reader, registry, id, reply);
+    };
+    if (cfg_.routes.empty()) {
+      spawn_lookup(create_user_status);
+      return;
+    }
+    // A configured route's request is in the gateway's store; any other is
+    // create-user's.
+    auto route_status = [this, req, route, id](const gateway_entry& entry) {
+      --lookups_;
+      respond(req, route, answer_route_status(entry, route_named(entry.route)),
+              id);
+    };
+    spawn_lookup([keeper = deps_.keeper, id, route_status, create_user_status,
+                  reply](caf::event_based_actor* self) {
+      self
+        ->request(keeper, read_timeout, find_request_atom::value, id,
+                  lookup_deadline())
+        .then(
+          [self, route_status, create_user_status](gateway_lookup& found) {
+            if (found.entry)
+              route_status(*found.entry);
+            else
+              create_user_status(self);
+          },
+          [reply](caf::error& err) {
+            reply(as_read_failure(err), false, std::nullopt);
+          });
+    });
+  }
+
+  /// The reply to a status poll of create-user's: whether it is pending
+  /// here, and what the database holds.
+  using status_reply = std::function<void(caf::expected<std::optional<outcome>>,
+                                          bool, std::optional<user_name>)>;
+
+  /// Looks up a create-user request's status and hands it to `reply`.
+  static void look_up_create_user(caf::event_based_actor* self,
+                                  const reader_actor& reader,
+                                  const registry_actor& registry,
+                                  const request_id& id, status_reply reply) {
     // This server's memory first, the database second: the worker writes
     // the database before it publishes the outcome that ends "pending"
     // here, so a request pending at the first look and decided since is in
     // the database at the second. The other order left a window in which a
     // request that had just finished was neither (a 404).
-    spawn_lookup([reader = deps_.reader, registry = deps_.registry, id,
-                  reply](caf::event_based_actor* self) {
+    {
       self->request(registry, read_timeout, pending_atom::value, id)
         .then(
           [self, reader, id, reply](bool pending) {
@@ -303,7 +356,14 @@ private:
           [reply](caf::error& err) {
             reply(as_read_failure(err), false, std::nullopt);
           });
-    });
+    }
+  }
+
+  /// The configured route named `name`, if it still is.
+  const config::route_spec* route_named(const std::string& name) const {
+    for (const auto& route : cfg_.routes)
+      if (route.name == name) return &route;
+    return nullptr;
   }
 
   /// The name a status poll asks about (`?name=`, as the 202 of a keyed
@@ -356,9 +416,15 @@ private:
     // status URL then names this attempt's name.
     std::optional<user_name> attempt;
     if (header_of(req, "Idempotency-Key")) attempt = command.name;
+    create_user_requested event{command.request, std::move(command.name)};
+    auto reply_partition
+      = deps_.reply_partition ? deps_.reply_partition() : std::nullopt;
+    kafka::outgoing_record record{cfg_.request_topic,
+                                  encode_request(event, reply_partition)};
     request_context ctx{
-      .command = {command.request, std::move(command.name)},
-      .request_topic = cfg_.request_topic,
+      .request = command.request,
+      .name = std::move(event.name),
+      .record = std::move(record),
       .deadline = deadline,
       .respond_async = prefs.respond_async,
       .produce_timeout = cfg_.produce_timeout,
@@ -366,15 +432,179 @@ private:
       .producer = deps_.producer,
       .reply =
         [this, req, route, id, prefs, deadline,
-         attempt](caf::expected<outcome> result) {
+         attempt](caf::expected<request_result> result) {
+          auto created
+            = result
+                ? caf::expected<outcome>{std::get<outcome>(std::move(*result))}
+                : caf::expected<outcome>{result.error()};
           respond(req, route,
-                  answer_create(result, id, attempt, prefs, deadline), id);
+                  answer_create(created, id, attempt, prefs, deadline), id);
           release();
         },
-      .metrics = *deps_.requests,
-      .reply_partition
-      = deps_.reply_partition ? deps_.reply_partition() : std::nullopt};
-    deps_.system->spawn(create_user_request, std::move(ctx));
+      .metrics = *deps_.requests};
+    deps_.system->spawn(waiting_request, std::move(ctx));
+  }
+
+  /// Serves `req` when a configured route's path matches it (a 405 when
+  /// none of those takes its method); false when none matches.
+  bool serve_configured(const restinio::request_handle_t& req) {
+    auto path = req->header().path();
+    // As the router does for the built-in routes: one trailing slash goes.
+    if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    std::string_view text{path.data(), path.size()};
+    const config::route_spec* on_path = nullptr;
+    std::string allow;
+    for (const auto& route : cfg_.routes) {
+      auto bound = route.path.match(text);
+      if (!bound) continue;
+      if (route.method == req->header().method().c_str()) {
+        if (!decode_parameters(*bound)) return false;
+        serve_route(req, route, std::move(*bound));
+        return true;
+      }
+      if (!allow.empty()) allow += ", ";
+      allow += route.method;
+      on_path = &route;
+    }
+    if (!on_path) return false;
+    respond(req, on_path->name, method_not_allowed(allow.c_str()));
+    return true;
+  }
+
+  /// Percent-decodes each path parameter's value in place; false when one
+  /// cannot be decoded.
+  static bool
+  decode_parameters(std::vector<config::path_template::binding>& path) {
+    for (auto& [name, value] : path) {
+      if (value.find('%') == std::string::npos) continue;
+      auto decoded = restinio::utils::try_unescape_percent_encoding<
+        restinio::utils::relaxed_unescape_traits>(value);
+      if (!decoded) return false;
+      value = std::move(*decoded);
+    }
+    return true;
+  }
+
+  /// The key a route's request is stored under: the client's
+  /// Idempotency-Key, within its scope when keys are scoped.
+  std::optional<std::string> store_key(const restinio::request_handle_t& req,
+                                       std::string_view key) const {
+    if (cfg_.idempotency_scope_header.empty()) return std::string{key};
+    auto scope = header_of(req, cfg_.idempotency_scope_header).value_or("");
+    // Length-prefixed, so ("ab", "c") and ("a", "bc") never meet.
+    return std::to_string(scope.size()) + ":" + std::string{scope}
+           + std::string{key};
+  }
+
+  /// One request of a configured route: checked, claimed in the gateway's
+  /// store (a retried key is answered from there), then published and
+  /// waited for like create-user's.
+  void serve_route(const restinio::request_handle_t& req,
+                   const config::route_spec& route,
+                   std::vector<config::path_template::binding> path) {
+    request_id id{random_uuid()};
+    auto key = header_of(req, "Idempotency-Key");
+    if (key && !is_valid_idempotency_key(*key)) {
+      respond(req, route.name,
+              answer_rejection({id, input_problem::invalid_idempotency_key,
+                                idempotency_key_rule}),
+              id);
+      return;
+    }
+    auto read = read_route_request(route, path, header_of(req, "Content-Type"),
+                                   req->body());
+    if (auto refused = std::get_if<body_refusal>(&read)) {
+      respond(req, route.name,
+              answer_rejection({id, refused->problem, refused->detail}), id);
+      return;
+    }
+    auto input = std::get<route_request>(std::move(read));
+    auto digest = sha256_hex(input.value);
+    if (!digest) {
+      respond(req, route.name,
+              problem(500, "the request could not be processed", id), id);
+      return;
+    }
+    if (auto refused = admit()) {
+      respond(req, route.name, answer_for(std::move(refused), id), id);
+      return;
+    }
+    gateway_claim claim{
+      .route = route.name,
+      .idempotency_key = key ? store_key(req, *key) : std::nullopt,
+      .body_digest = std::move(*digest),
+      .request = id,
+      .now = {},
+      .retention = std::chrono::duration_cast<std::chrono::seconds>(
+        cfg_.idempotency_retention)};
+    auto claimed = [this, req, &route, path, id,
+                    input = std::move(input)](claim_result& result) mutable {
+      if (auto known = answer_claim(result, route, path)) {
+        respond(req, route.name, *known, result.request);
+        release();
+        return;
+      }
+      publish_route(req, route, std::move(path), id, std::move(input));
+    };
+    auto failed = [this, req, &route, id](caf::error& err) {
+      // The claim may have been stored after its asker stopped waiting:
+      // give it back, or the key would answer 409 until it expires.
+      caf::anon_send(deps_.keeper, release_atom::value, id);
+      respond(req, route.name, answer_for(as_read_failure(err), id), id);
+      release();
+    };
+    spawn_lookup([keeper = deps_.keeper, claim = std::move(claim), claimed,
+                  failed](caf::event_based_actor* self) mutable {
+      self
+        ->request(keeper, read_timeout, claim_atom::value, std::move(claim),
+                  lookup_deadline())
+        .then(std::move(claimed), std::move(failed));
+    });
+  }
+
+  /// Publishes a claimed route request and answers once it ends.
+  void publish_route(const restinio::request_handle_t& req,
+                     const config::route_spec& route,
+                     std::vector<config::path_template::binding> path,
+                     const request_id& id, route_request input) {
+    auto prefs = parse_prefer_fields(prefer_fields(req));
+    auto deadline = request_deadline(
+      prefs, route.reply_timeout.value_or(cfg_.reply_timeout), cfg_.max_wait);
+    auto reply_partition = deps_.route_reply_partition
+                             ? deps_.route_reply_partition(route.outcome_topic)
+                             : std::nullopt;
+    kafka::outgoing_record record{
+      route.request_topic,
+      encode_route_request(route.protocol, id, std::move(input.key),
+                           std::move(input.value), route.outcome_topic,
+                           reply_partition)};
+    request_context ctx{
+      .request = id,
+      .name = std::nullopt,
+      .record = std::move(record),
+      .deadline = deadline,
+      .respond_async = prefs.respond_async,
+      .produce_timeout = cfg_.produce_timeout,
+      .registry = deps_.registry,
+      .producer = deps_.producer,
+      .reply =
+        [this, req, &route, path = std::move(path), id, prefs, deadline,
+         keeper = deps_.keeper](caf::expected<request_result> result) {
+          auto reply = result
+                         ? caf::expected<route_reply>{std::get<route_reply>(
+                           std::move(*result))}
+                         : caf::expected<route_reply>{result.error()};
+          // Certainly never published: a retry with the key may go out.
+          if (!result
+              && (code_of(result.error()) == error_code::publish_failed
+                  || code_of(result.error()) == error_code::component_failed))
+            caf::anon_send(keeper, release_atom::value, id);
+          respond(req, route.name,
+                  answer_route(reply, route, path, id, prefs, deadline), id);
+          release();
+        },
+      .metrics = *deps_.requests};
+    deps_.system->spawn(waiting_request, std::move(ctx));
   }
 
   /// Every `Prefer` field of `req`: RFC 7240 lets a client split its

@@ -2,6 +2,7 @@
 
 #include "actors/protocol.hpp"
 #include "actors/request_metrics.hpp"
+#include "config/route_spec.hpp"
 #include "metrics/registry.hpp"
 
 #include <caf/actor_system.hpp>
@@ -14,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace semiasync::http {
 
@@ -52,11 +54,19 @@ struct server_settings {
   std::string idempotency_secret;
   /// Header whose value scopes Idempotency-Keys per client; empty: none.
   std::string idempotency_scope_header;
+  /// The configured routes, served besides create-user.
+  std::vector<config::route_spec> routes;
+  /// How long a route's request stays in the gateway's store.
+  std::chrono::milliseconds idempotency_retention{};
 
-  /// The longest a request may wait for its outcome: the reply timeout, or
-  /// the longest `Prefer: wait=` a client may ask for, whichever is longer.
+  /// The longest a request may wait for its outcome: the reply timeout (a
+  /// route's own included), or the longest `Prefer: wait=` a client may
+  /// ask for, whichever is longest.
   std::chrono::milliseconds longest_deadline() const {
-    return std::max(reply_timeout, max_wait);
+    auto result = std::max(reply_timeout, max_wait);
+    for (const auto& route : routes)
+      if (route.reply_timeout) result = std::max(result, *route.reply_timeout);
+    return result;
   }
 };
 
@@ -83,6 +93,12 @@ struct server_dependencies {
   /// routing), called once per request on an I/O thread; empty or nothing:
   /// no `replyPartition` header (broadcast).
   std::function<std::optional<int32_t>()> reply_partition;
+  /// Keeps configured routes' requests and replies; required when there
+  /// are routes.
+  gateway_keeper_actor keeper;
+  /// `reply_partition` for a route's outcome topic, by topic name.
+  std::function<std::optional<int32_t>(const std::string& outcome_topic)>
+    route_reply_partition;
 };
 
 /// The running HTTP server (RESTinio). Stops in its destructor.

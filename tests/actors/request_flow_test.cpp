@@ -6,6 +6,7 @@
 #include "actors/request.hpp"
 #include "actors/request_metrics.hpp"
 #include "domain/error.hpp"
+#include "kafka/route_codec.hpp"
 #include "kafka/wire_codec.hpp"
 
 #include <caf/send.hpp>
@@ -14,6 +15,7 @@
 #include <map>
 
 #include "tests/actors/actor_fixture.hpp"
+#include "tests/actors/as_outcome.hpp"
 #include "tests/actors/fake_producer.hpp"
 #include "tests/support/ids.hpp"
 
@@ -41,19 +43,42 @@ struct flow_fixture : actor_fixture {
   request_actor start_request(const request_id& id, const std::string& name,
                               bool respond_async = false,
                               caf::timespan wait = deadline) {
-    request_context ctx{{id, user_name{name}},
-                        "requests",
+    create_user_requested event{id, user_name{name}};
+    request_context ctx{id,
+                        event.name,
+                        {"requests", encode_request(event, reply_partition)},
                         wait,
                         respond_async,
                         produce_timeout,
                         registry_handle,
                         producer_handle,
-                        [this, id](caf::expected<outcome> result) {
-                          replies[id.value].push_back(std::move(result));
+                        [this, id](caf::expected<request_result> result) {
+                          replies[id.value].push_back(as_outcome(result));
                         },
-                        counters,
-                        reply_partition};
-    auto handle = sys.spawn(create_user_request, std::move(ctx));
+                        counters};
+    auto handle = sys.spawn(waiting_request, std::move(ctx));
+    spawned.push_back(handle);
+    return handle;
+  }
+
+  /// Spawns a configured route's request actor for `id`; its reply lands
+  /// in `route_replies[id]`.
+  request_actor start_route_request(const request_id& id) {
+    request_context ctx{
+      id,
+      std::nullopt,
+      {"orders", encode_route_request(config::reply_protocol::semiasync, id,
+                                      "k", "{}", "order_outcomes")},
+      deadline,
+      false,
+      produce_timeout,
+      registry_handle,
+      producer_handle,
+      [this, id](caf::expected<request_result> result) {
+        route_replies[id.value].push_back(std::move(result));
+      },
+      counters};
+    auto handle = sys.spawn(waiting_request, std::move(ctx));
     spawned.push_back(handle);
     return handle;
   }
@@ -94,6 +119,8 @@ struct flow_fixture : actor_fixture {
   registry_actor registry_handle;
   producer_actor producer_handle;
   std::map<std::string, std::vector<caf::expected<outcome>>> replies;
+  std::map<std::string, std::vector<caf::expected<request_result>>>
+    route_replies;
   std::vector<request_actor> spawned;
   /// What the next requests name as their reply partition (steered).
   std::optional<int32_t> reply_partition;
@@ -532,4 +559,52 @@ TEST_CASE("a rejection for another name under the same ID reaches only "
                         "request ID already created another name"};
   f.deliver(refused);
   CHECK(f.replies[id.value].empty());
+}
+
+TEST_CASE("a route's request is answered by a reply under its ID, and only "
+          "by that") {
+  flow_fixture f;
+  auto id = numbered_request_id(7);
+  f.start_route_request(id);
+  f.start_request(numbered_request_id(8), "alice");
+  f.sched.run();
+  REQUIRE(f.log->records.size() == 2);
+  CHECK(f.log->records[0].topic == "orders");
+  // A create-user outcome under the route request's ID answers nobody:
+  // the route waits for a route reply.
+  f.deliver(created(id, "alice"));
+  CHECK(f.route_replies.empty());
+  CHECK(f.stats().dropped == 1);
+  // A route reply under the create-user request's ID answers nobody.
+  caf::anon_send(f.registry_handle, outcome_atom::value,
+                 route_reply{numbered_request_id(8), "Done", "{}"});
+  f.sched.run();
+  CHECK(f.replies.empty());
+  CHECK(f.stats().dropped == 2);
+  caf::anon_send(f.registry_handle, outcome_atom::value,
+                 route_reply{id, "OrderPlaced", R"({"orderId":"o-1"})"});
+  f.sched.run();
+  REQUIRE(f.route_replies[id.value].size() == 1);
+  auto& reply = f.route_replies[id.value].front();
+  REQUIRE(reply);
+  auto& got = std::get<route_reply>(*reply);
+  CHECK(got.event_type == "OrderPlaced");
+  CHECK(got.value == R"({"orderId":"o-1"})");
+  auto stats = f.stats();
+  CHECK(stats.routed == 1);
+  CHECK(stats.waiting == 1); // alice still waits.
+}
+
+TEST_CASE("a route's request without a reply ends with the deadline") {
+  flow_fixture f;
+  auto id = numbered_request_id(9);
+  f.start_route_request(id);
+  f.sched.run();
+  f.sched.advance_time(deadline);
+  f.sched.run();
+  REQUIRE(f.route_replies[id.value].size() == 1);
+  auto& reply = f.route_replies[id.value].front();
+  REQUIRE_FALSE(reply);
+  CHECK(code_of(reply.error()) == error_code::reply_timeout);
+  CHECK(f.stats().waiting == 0);
 }

@@ -11,6 +11,7 @@
 #include "actors/request.hpp"
 #include "actors/request_metrics.hpp"
 #include "domain/error.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <caf/send.hpp>
 
@@ -20,6 +21,7 @@
 #include <sstream>
 
 #include "tests/actors/actor_fixture.hpp"
+#include "tests/actors/as_outcome.hpp"
 #include "tests/actors/fake_producer.hpp"
 #include "tests/support/ids.hpp"
 
@@ -119,22 +121,22 @@ private:
     auto deadline = async ? caf::timespan{0} : caf::timespan{pick(3) * 1s};
     ++in_flight_;
     std::weak_ptr<client> weak = c;
-    request_context ctx{{c->id, c->name},
-                        "requests",
+    request_context ctx{c->id,
+                        c->name,
+                        {"requests", encode_request({c->id, c->name})},
                         deadline,
                         async,
                         2000ms,
                         registry_,
                         producer_,
-                        [this, weak](caf::expected<outcome> result) {
+                        [this, weak](caf::expected<request_result> result) {
                           // The server releases its in-flight slot here.
                           --in_flight_;
                           if (auto x = weak.lock())
-                            x->answers.push_back(std::move(result));
+                            x->answers.push_back(as_outcome(result));
                         },
-                        counters_,
-                        std::nullopt};
-    c->actor = sys.spawn(create_user_request, std::move(ctx));
+                        counters_};
+    c->actor = sys.spawn(waiting_request, std::move(ctx));
     clients_.push_back(std::move(c));
   }
 
