@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Every script in scripts/ (and .ci/run) answers -h and --help with its usage on
-# stdout and exit 0, in under 5 s and before doing any work; every script that
-# reads options of its own refuses an unknown one with its usage on stderr and
-# exit 2.
+# Every script in scripts/ and scripts/*/ (and .ci/run) answers -h and --help with
+# its usage on stdout and exit 0, in under 5 s and before doing any work; every
+# script that reads options of its own refuses an unknown one with its usage on
+# stderr and exit 2.
 # Usage: tests/scripts/help_test.sh <repository root>
 # The scripts run from a copy (scripts/ and .ci/ only) with every tool that does
 # work (package manager, build, compilers, databases, Kafka, git, curl, ...)
@@ -23,7 +23,7 @@ mkdir -p "${tmp}/repo/.ci" "${tmp}/stubs" "${tmp}/cwd"
 cp -R "${root}/scripts" "${tmp}/repo/"
 cp "${root}/.ci/run" "${tmp}/repo/.ci/"
 work_log="${tmp}/work.log"
-for tool in apt-get sudo dpkg-query cmake ctest make g++ clang clang++ clang-format git mvn java \
+for tool in apt-get sudo dpkg-query cmake ctest make g++ clang clang++ clang-format git mvn java javac \
     mariadbd mariadb mysql mariadb-install-db mariadb-admin docker docker-compose curl wrk python3; do
     printf '#!/bin/sh\necho "%s $*" >>"%s"\nexit 97\n' "${tool}" "${work_log}" >"${tmp}/stubs/${tool}"
     chmod +x "${tmp}/stubs/${tool}"
@@ -31,9 +31,10 @@ done
 export PATH="${tmp}/stubs:${PATH}"
 
 scripts=()
+# Also one folder down: scripts/interop/ holds the foreign services' scripts.
 while IFS= read -r file; do
-    scripts+=("scripts/${file##*/}")
-done < <(find "${tmp}/repo/scripts" -maxdepth 1 -type f -perm -u+x | sort)
+    scripts+=("${file#"${tmp}/repo/"}")
+done < <(find "${tmp}/repo/scripts" -maxdepth 2 -type f -perm -u+x | sort)
 scripts+=(.ci/run)
 # Guards against a vacuous pass (a wrong path, lost permissions).
 ((${#scripts[@]} >= 10)) || { echo "FAIL: only ${#scripts[@]} scripts found under ${root}/scripts"; exit 1; }

@@ -1,0 +1,4 @@
+package example.orders;
+
+/** The reply to a refused order, sent by the listener's errorHandler (see OrdersService). */
+public record OrderRejected(String error) {}
