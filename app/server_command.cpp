@@ -1,3 +1,4 @@
+#include "actors/gateway_keeper.hpp"
 #include "actors/health_probe.hpp"
 #include "actors/outcome_consumer.hpp"
 #include "actors/producer.hpp"
@@ -7,8 +8,10 @@
 #include "actors/request_metrics.hpp"
 #include "actors/system_config.hpp"
 #include "app/commands.hpp"
+#include "app/outcome_readers.hpp"
 #include "app/wait_for_stop.hpp"
 #include "config/partition_list.hpp"
+#include "db/mysql_gateway_store.hpp"
 #include "db/mysql_user_repository.hpp"
 #include "domain/error.hpp"
 #include "domain/uuid.hpp"
@@ -21,6 +24,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
 #include <csignal>
 
 namespace semiasync {
@@ -43,12 +47,20 @@ constexpr auto partition_check_interval = std::chrono::seconds{5};
 constexpr auto probe_interval = std::chrono::seconds{1};
 constexpr auto broker_check_timeout = std::chrono::milliseconds{800};
 
-/// What /readyz checks: the broker answers, this server reads every
-/// outcome partition, and the database answers (GET endpoints read it).
+/// "Not assigned" unless `source` reads its partitions.
+health_check assignment_check(std::string name,
+                              std::shared_ptr<kafka::consumer> source) {
+  return {std::move(name), [source] {
+            if (source->assigned()) return caf::error{};
+            return make_error(error_code::broker_unavailable, "not assigned");
+          }};
+}
+
+/// The checks of create-user alone: broker, outcome partitions, database.
 std::vector<health_check>
-readiness_checks(std::shared_ptr<kafka::producer> publisher,
-                 std::shared_ptr<kafka::consumer> source,
-                 std::shared_ptr<db::mysql_user_repository> db) {
+base_checks(std::shared_ptr<kafka::producer> publisher,
+            std::shared_ptr<kafka::consumer> source,
+            std::shared_ptr<db::mysql_user_repository> db) {
   return {
     {"kafka",
      [publisher] {
@@ -57,16 +69,29 @@ readiness_checks(std::shared_ptr<kafka::producer> publisher,
          return caf::error{};
        return make_error(error_code::broker_unavailable, "no broker answers");
      }},
-    {"outcome partitions",
-     [source] {
-       if (source->assigned()) return caf::error{};
-       return make_error(error_code::broker_unavailable, "not assigned");
-     }},
+    assignment_check("outcome partitions", std::move(source)),
     {"database",
      [db] {
        return db->ping();
      }},
   };
+}
+
+/// What /readyz checks: the broker answers, this server reads every
+/// outcome partition (create-user's and each route's), and the database
+/// answers (GET endpoints read it).
+std::vector<health_check>
+readiness_checks(std::shared_ptr<kafka::producer> publisher,
+                 std::shared_ptr<kafka::consumer> source,
+                 const route_readers& routes,
+                 std::shared_ptr<db::mysql_user_repository> db) {
+  auto checks = base_checks(std::move(publisher), std::move(source),
+                            std::move(db));
+  for (const auto& [topic, reader] : routes)
+    checks.insert(checks.end() - 1,
+                  assignment_check("outcome partitions of " + topic,
+                                   reader.source));
+  return checks;
 }
 
 /// Asks each long-lived actor to stop.
@@ -75,58 +100,18 @@ void stop_actors(const Handles&... handles) {
   (caf::anon_send_exit(handles, caf::exit_reason::user_shutdown), ...);
 }
 
+/// ", routes POST /a -> topic, ..." for the start line; empty without.
+std::string routes_text(const config::settings& cfg) {
+  std::string result;
+  for (const auto& route : cfg.routes)
+    result += (result.empty() ? ", routes " : ", ") + route.name + " -> "
+              + route.request_topic;
+  return result;
+}
+
 int fail(const std::string& what, const caf::error& err) {
   log(log_level::error, "server", what + ": " + detail_of(err));
   return 1;
-}
-
-/// How this instance reads outcomes, and which partition each request
-/// names for its reply (steered routing only).
-struct outcome_reader {
-  std::shared_ptr<kafka::consumer> source;
-  std::shared_ptr<reply_route> route;
-};
-
-/// Broadcast: every partition of the outcome topic from its end, in a
-/// group of its own, so the instance sees every reply meant for it.
-/// Steered: only the partitions it owns (configured, or derived from the
-/// instance ID and the partition count), also from their end.
-caf::expected<outcome_reader> read_outcomes(const config::settings& cfg,
-                                            const std::string& instance) {
-  auto group = "semiasync-server-" + instance;
-  auto timeout
-    = std::chrono::duration_cast<std::chrono::milliseconds>(startup_timeout);
-  if (cfg.outcome_routing != config::outcome_routing::steered) {
-    if (!cfg.reply_partitions.empty())
-      log(log_level::warn, "server",
-          "replyPartitions is ignored: outcomeRouting is broadcast");
-    auto all = kafka::consumer::assign_from_end(cfg.kafka_brokers, group,
-                                                cfg.outcome_topic, timeout,
-                                                cfg.kafka_overrides());
-    if (!all) return std::move(all.error());
-    return outcome_reader{std::move(*all), nullptr};
-  }
-  auto choose = [&](int32_t count) {
-    return owned_reply_partitions(cfg.reply_partitions, instance, count);
-  };
-  auto own = kafka::consumer::assign_chosen_from_end(
-    cfg.kafka_brokers, group, cfg.outcome_topic, choose, timeout,
-    cfg.kafka_overrides());
-  if (!own) return std::move(own.error());
-  std::shared_ptr<kafka::consumer> source = std::move(*own);
-  auto route = std::make_shared<reply_route>(
-    source->owned_partitions(cfg.outcome_topic));
-  return outcome_reader{std::move(source), std::move(route)};
-}
-
-/// The partition each request names for its reply, taking the route's in
-/// turn; without a route (broadcast), none.
-std::function<std::optional<int32_t>()>
-reply_partitions_from(std::shared_ptr<reply_route> route) {
-  if (!route) return {};
-  return [route]() -> std::optional<int32_t> {
-    return route->next();
-  };
 }
 
 } // namespace
@@ -140,11 +125,20 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   // The producer actor must never block, so a thread of the client's own
   // serves its delivery reports.
   publisher->start_polling_thread();
-  auto outcomes = read_outcomes(cfg, instance);
+  if (cfg.outcome_routing != config::outcome_routing::steered
+      && !cfg.reply_partitions.empty())
+    log(log_level::warn, "server",
+        "replyPartitions is ignored: outcomeRouting is broadcast");
+  auto timeout
+    = std::chrono::duration_cast<std::chrono::milliseconds>(startup_timeout);
+  auto outcomes = read_outcomes(cfg, instance, cfg.outcome_topic, timeout);
   if (!outcomes)
     return fail("cannot read topic " + cfg.outcome_topic, outcomes.error());
   auto source = outcomes->source;
   auto route = outcomes->route;
+  auto route_outcomes = read_route_outcomes(cfg, instance, timeout);
+  if (!route_outcomes)
+    return fail("cannot read a route's outcome topic", route_outcomes.error());
 
   // Declared before the actor system so it outlives it: request actors that
   // answer during the system's shutdown still post to its I/O context.
@@ -169,13 +163,40 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     .records_read = &request_counters.outcomes_read};
   auto consumer_handle = sys.spawn<caf::detached>(
     outcome_consumer, source, registry_handle, consumer_cfg);
+  // Configured routes: the keeper of their store, and a consumer per
+  // outcome topic whose replies go through it.
+  std::vector<caf::actor> route_actors;
+  gateway_keeper_actor keeper_handle;
+  if (!cfg.routes.empty()) {
+    keeper_handle = sys.spawn<caf::detached>(
+      gateway_keeper,
+      gateway_keeper_settings{
+        .store
+        = std::make_shared<db::mysql_gateway_store>(cfg.db_connection()),
+        .registry = registry_handle});
+    route_actors.push_back(caf::actor_cast<caf::actor>(keeper_handle));
+    for (const auto& [topic, reader] : *route_outcomes) {
+      const auto& first = *std::find_if(
+        cfg.routes.begin(), cfg.routes.end(),
+        [&topic = topic](const auto& r) { return r.outcome_topic == topic; });
+      auto route_cfg = consumer_cfg;
+      route_cfg.partition_check_interval
+        = reader.route ? caf::timespan{0}
+                       : caf::timespan{partition_check_interval};
+      route_cfg.route_replies
+        = route_reply_reading{first.protocol, first.type_header, keeper_handle};
+      route_actors.push_back(caf::actor_cast<caf::actor>(
+        sys.spawn<caf::detached>(outcome_consumer, reader.source,
+                                 registry_handle, route_cfg)));
+    }
+  }
   auto reader_handle = sys.spawn<caf::detached>(
     reader, std::make_shared<db::mysql_user_repository>(cfg.db_connection()),
     wall_clock{caf::make_timestamp});
   auto probe_handle = sys.spawn<caf::detached>(
     health_probe,
     readiness_checks(
-      publisher, source,
+      publisher, source, *route_outcomes,
       std::make_shared<db::mysql_user_repository>(cfg.db_connection())),
     probe_interval, verdict);
 
@@ -198,7 +219,10 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
                                  .write_timeout = cfg.write_timeout,
                                  .idempotency_secret = cfg.idempotency_secret,
                                  .idempotency_scope_header
-                                 = cfg.idempotency_scope_header};
+                                 = cfg.idempotency_scope_header,
+                                 .routes = cfg.routes,
+                                 .idempotency_retention
+                                 = cfg.idempotency_retention};
   http::server_dependencies deps{
     .system = &sys,
     .registry = registry_handle,
@@ -214,11 +238,14 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
       },
     .metrics = &metrics,
     .requests = &request_counters,
-    .reply_partition = reply_partitions_from(route)};
+    .reply_partition = reply_partitions_from(route),
+    .keeper = keeper_handle,
+    .route_reply_partition = reply_partitions_by_topic(*route_outcomes)};
   auto started = http::server::start(http_cfg, std::move(deps));
   if (!started) {
     stop_actors(consumer_handle, producer_handle, registry_handle,
                 reader_handle, probe_handle);
+    for (auto& x : route_actors) stop_actors(x);
     return fail("cannot start HTTP", started.error());
   }
   http = std::move(*started);
@@ -228,12 +255,13 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
         + (route ? "steered to partitions "
                      + config::partition_list_text(route->partitions())
                  : std::string{"broadcast (every partition)"})
-        + " of " + cfg.outcome_topic);
+        + " of " + cfg.outcome_topic + routes_text(cfg));
 
-  auto cause
-    = wait_for_stop(sys, signals,
-                    {consumer_handle.address(), producer_handle.address(),
-                     registry_handle.address()});
+  std::vector<caf::actor_addr> watched{consumer_handle.address(),
+                                       producer_handle.address(),
+                                       registry_handle.address()};
+  for (auto& x : route_actors) watched.push_back(x.address());
+  auto cause = wait_for_stop(sys, signals, watched);
   log(cause.failure.empty() ? log_level::info : log_level::error, "server",
       "stopping: " + describe(cause));
   // Drain: refuse new requests, let waiting ones get their real answers
@@ -246,6 +274,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   http->stop();
   stop_actors(consumer_handle, producer_handle, registry_handle, reader_handle,
               probe_handle);
+  for (auto& x : route_actors) stop_actors(x);
   if (auto err = publisher->flush(std::chrono::seconds{2}))
     log(log_level::warn, "server", "producer flush: " + detail_of(err));
   return cause.failure.empty() ? 0 : 1;
