@@ -1,11 +1,9 @@
 #include "db/mysql_user_repository.hpp"
 
-#include "db/failure_text.hpp"
+#include "db/mysql_session.hpp"
+#include "db/sql_literal.hpp"
 #include "domain/error.hpp"
 
-#include <algorithm>
-#include <chrono>
-#include <exception>
 #include <memory>
 #include <mysql++/mysql++.h>
 #include <optional>
@@ -36,36 +34,6 @@ constexpr const char* find_duplicate_sql
   = "SELECT name FROM request_outcomes WHERE request_uuid = %0q "
     "AND event_type = 'UserDuplicated' LIMIT 1";
 
-constexpr const char* read_committed_sql
-  = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
-
-// Error numbers are spelled out: the macro names in mysqld_error.h and
-// errmsg.h differ between MySQL and MariaDB headers.
-
-/// ER_DUP_ENTRY: a unique key is taken.
-constexpr int duplicate_entry = 1062;
-
-/// True when the server refused this record's data itself, so retrying it
-/// can never succeed. Everything else (connections, locks, a missing table or
-/// grant, a full disk) is a state of the deployment an operator fixes while
-/// requests wait in Kafka: those are retried, never dead-lettered.
-bool is_rejection_of_the_data(int errnum) {
-  switch (errnum) {
-    case 1048: // ER_BAD_NULL_ERROR.
-    case 1264: // ER_WARN_DATA_OUT_OF_RANGE.
-    case 1292: // ER_TRUNCATED_WRONG_VALUE.
-    case 1366: // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: bytes not in utf8mb4.
-    case 1406: // ER_DATA_TOO_LONG.
-      return true;
-    default: return false;
-  }
-}
-
-/// Copies a column byte for byte (a name may hold any UTF-8, even NUL).
-std::string text_of(const mysqlpp::String& column) {
-  return std::string(column.data(), column.length());
-}
-
 /// The first row of `rows` as a user, if any. Columns by position: the
 /// queries above name them in this order. (`row[0]` would be ambiguous in
 /// mysql++: 0 also converts to its `const char*` field-name overload.)
@@ -75,19 +43,6 @@ std::optional<stored_user> first_user(const mysqlpp::StoreQueryResult& rows) {
   return stored_user{user_uuid{text_of(row.at(0))},
                      user_name{text_of(row.at(1))},
                      request_id{text_of(row.at(2))}};
-}
-
-/// `text` as an SQL string literal, escaped for `query`'s connection
-/// (length-aware: a name may hold any byte, NUL included).
-void append_literal(const mysqlpp::Query& query, std::string& sql,
-                    const std::string& text) {
-  sql += '\'';
-  if (!text.empty()) {
-    std::string escaped;
-    query.escape_string(&escaped, text.data(), text.size());
-    sql += escaped;
-  }
-  sql += '\'';
 }
 
 /// A canonical request ID from the database: lowercase, as ours are (the
@@ -163,100 +118,10 @@ batch_lookup spread(const mysqlpp::StoreQueryResult& rows,
 
 } // namespace
 
-struct mysql_user_repository::impl {
-  // -- member variables -------------------------------------------------------
-
-  /// Where to connect.
-  connection_settings settings;
-
-  /// The open connection; null until the first call and after a failure.
-  /// A fresh `mysqlpp::Connection` per attempt: it re-applies every option
-  /// and never carries state from a broken connection.
-  std::unique_ptr<mysqlpp::Connection> connection;
-
-  /// Between `begin` and `commit` or `rollback`. A connection lost meanwhile
-  /// took the transaction with it: calls fail until the caller rolls back,
-  /// instead of reconnecting and carrying on outside any transaction.
-  bool in_transaction = false;
-
+struct mysql_user_repository::impl : mysql_session {
   // -- member functions -------------------------------------------------------
 
-  explicit impl(connection_settings x) : settings(std::move(x)) {
-    // nop
-  }
-
-  /// Connects unless connected. Any failure here is transient (see header).
-  caf::error connect() {
-    if (connection) return {};
-    if (in_transaction)
-      return make_error(error_code::database_unavailable,
-                        "transaction lost with its connection");
-    // 0 would mean "no timeout" to the C client.
-    auto seconds = static_cast<unsigned>(
-      std::max<std::chrono::seconds::rep>(settings.timeout.count(), 1));
-    auto fresh = std::make_unique<mysqlpp::Connection>(true);
-    try {
-      // set_option takes ownership of each option object (mysql++'s API).
-      // TCP even for "localhost", which would otherwise mean the socket.
-      fresh->set_option(new mysqlpp::ProtocolOption(MYSQL_PROTOCOL_TCP));
-      // Never rely on the server's or the client library's default charset.
-      fresh->set_option(new mysqlpp::SetCharsetNameOption("utf8mb4"));
-      fresh->set_option(new mysqlpp::ConnectTimeoutOption(seconds));
-      fresh->set_option(new mysqlpp::ReadTimeoutOption(seconds));
-      fresh->set_option(new mysqlpp::WriteTimeoutOption(seconds));
-      fresh->connect(settings.database.c_str(), settings.host.c_str(),
-                     settings.user.c_str(), settings.password.c_str(),
-                     settings.port);
-      // A batch's transaction must see rows other workers committed after
-      // it started: the insert-race rule reads again after a taken key.
-      fresh->query(read_committed_sql).execute();
-    } catch (const mysqlpp::ConnectionFailed& e) {
-      return make_error(error_code::database_unavailable,
-                        describe_failure("connect", e.errnum()));
-    } catch (const std::exception&) {
-      return make_error(error_code::database_unavailable,
-                        describe_failure("connect", fresh->errnum()));
-    }
-    connection = std::move(fresh);
-    return {};
-  }
-
-  /// Maps a failed statement to an error and drops the connection: after
-  /// an error its state is unknown, and reconnecting is cheap.
-  caf::error fail(const char* operation, int errnum) {
-    connection.reset();
-    auto code = is_rejection_of_the_data(errnum)
-                  ? error_code::database_rejected
-                  : error_code::database_unavailable;
-    return make_error(code, describe_failure(operation, errnum));
-  }
-
-  /// Runs `f` on a connected `mysqlpp::Connection`, turning every exception
-  /// into an error value: nothing from mysql++ escapes this class.
-  template <class T, class F>
-  caf::expected<T> run(const char* operation, F&& f) {
-    if (auto err = connect()) return err;
-    try {
-      return f(*connection);
-    } catch (const mysqlpp::BadQuery& e) {
-      return fail(operation, e.errnum());
-    } catch (const mysqlpp::Exception&) {
-      // Conversion and index errors carry no number; the connection may.
-      return fail(operation, connection->errnum());
-    } catch (const std::exception&) {
-      return fail(operation, 0);
-    }
-  }
-
-  /// Runs `sql`, which takes no arguments and returns no rows.
-  caf::error execute(const char* operation, const char* sql) {
-    auto result = run<bool>(operation, [sql](mysqlpp::Connection& conn) {
-      conn.query(sql).execute();
-      return true;
-    });
-    if (!result) return std::move(result.error());
-    return {};
-  }
+  using mysql_session::mysql_session;
 
   /// One INSERT of every row of `rows` (not empty); a taken key anywhere is
   /// `duplicate`, an answer rather than a failure: the statement is undone
