@@ -126,10 +126,11 @@ claim_concurrently(const std::vector<gateway_claim>& claims, size_t threads) {
 
 SEMIASYNC_GATEWAY_STORE_CASES(mysql_env)
 
-TEST_CASE_METHOD(mysql_env,
-                 "of concurrent claims of one key on several instances, "
-                 "exactly one wins",
-                 "[gateway_store]") {
+TEST_CASE_METHOD(
+  mysql_env,
+  "gateway store: of concurrent claims of one key on several instances, "
+  "exactly one wins",
+  "[gateway_store]") {
   constexpr size_t threads = 8;
   constexpr size_t keys = 25;
   auto route = this->route("race");
@@ -179,10 +180,11 @@ TEST_CASE_METHOD(mysql_env,
   }
 }
 
-TEST_CASE_METHOD(mysql_env,
-                 "the table holds a SHA-256 of the key beside the key, and "
-                 "the reply's bytes",
-                 "[gateway_store]") {
+TEST_CASE_METHOD(
+  mysql_env,
+  "gateway store: the table holds a SHA-256 of the key beside the key, and "
+  "the reply's bytes",
+  "[gateway_store]") {
   auto store = make_store();
   std::string key{"k\0'\xff", 4};
   auto x = claim_of(route("layout"), key, "body", t0, seconds{60});
@@ -208,10 +210,11 @@ TEST_CASE_METHOD(mysql_env,
   CHECK(column(6) == std::to_string(stored_millis(t0 + seconds{60})));
 }
 
-TEST_CASE_METHOD(mysql_env,
-                 "two keys sharing a SHA-256 are refused, never answered "
-                 "for each other",
-                 "[gateway_store]") {
+TEST_CASE_METHOD(
+  mysql_env,
+  "gateway store: two keys sharing a SHA-256 are refused, never answered "
+  "for each other",
+  "[gateway_store]") {
   // A collision cannot be found, so it is forged: the entry of key "b"
   // stored under the hash of key "a".
   auto route = this->route("collision");
@@ -231,8 +234,9 @@ TEST_CASE_METHOD(mysql_env,
   CHECK_FALSE(is_transient(code_of(result.error())));
 }
 
-TEST_CASE("an unreachable database is a transient failure of every call",
-          "[gateway_store]") {
+TEST_CASE(
+  "gateway store: an unreachable database is a transient failure of every call",
+  "[gateway_store]") {
   auto settings = testing::test_db_settings();
   settings.host = "127.0.0.1";
   settings.port = closed_port();
@@ -250,8 +254,9 @@ TEST_CASE("an unreachable database is a transient failure of every call",
         == error_code::database_unavailable);
 }
 
-TEST_CASE("a missing table is retried (database_unavailable) and heals",
-          "[gateway_store]") {
+TEST_CASE(
+  "gateway store: a missing table is retried (database_unavailable) and heals",
+  "[gateway_store]") {
   // The `mysql` system database has no `gateway_requests`: 0003 not applied.
   auto settings = testing::test_db_settings();
   settings.database = "mysql";

@@ -370,7 +370,7 @@ inline void times_are_kept_to_the_millisecond(gateway_store_env& env) {
 /// Defines one Catch test case per behaviour above, each with a fresh
 /// `env_type` (which must derive from `gateway_store_env`).
 #define SEMIASYNC_GATEWAY_STORE_CASE(env_type, name, function)                 \
-  TEST_CASE_METHOD(env_type, name, "[gateway_store]") {                        \
+  TEST_CASE_METHOD(env_type, "gateway store: " name, "[gateway_store]") {      \
     semiasync::testing::gateway_cases::function(*this);                        \
   }
 

@@ -25,7 +25,7 @@ struct fake_env : testing::gateway_store_env {
 
 SEMIASYNC_GATEWAY_STORE_CASES(fake_env)
 
-TEST_CASE("the fake fails a call on request, then works again",
+TEST_CASE("gateway store: the fake fails a call on request, then works again",
           "[gateway_store]") {
   testing::fake_gateway_store store;
   store.fail_next(testing::fake_gateway_store::method::claim,
