@@ -1,6 +1,7 @@
 #include "db/mysql_user_repository.hpp"
 
 #include "db/mysql_session.hpp"
+#include "db/sql_literal.hpp"
 #include "domain/error.hpp"
 
 #include <memory>
@@ -41,19 +42,6 @@ std::optional<stored_user> first_user(const mysqlpp::StoreQueryResult& rows) {
   return stored_user{user_uuid{text_of(row.at(0))},
                      user_name{text_of(row.at(1))},
                      request_id{text_of(row.at(2))}};
-}
-
-/// `text` as an SQL string literal, escaped for `query`'s connection
-/// (length-aware: a name may hold any byte, NUL included).
-void append_literal(const mysqlpp::Query& query, std::string& sql,
-                    const std::string& text) {
-  sql += '\'';
-  if (!text.empty()) {
-    std::string escaped;
-    query.escape_string(&escaped, text.data(), text.size());
-    sql += escaped;
-  }
-  sql += '\'';
 }
 
 /// A canonical request ID from the database: lowercase, as ours are (the

@@ -4,7 +4,7 @@
 #include "http/server.hpp"
 
 #include "actors/request.hpp"
-#include "domain/digest.hpp"
+#include "domain/sha256.hpp"
 #include "domain/error.hpp"
 #include "domain/idempotency_key.hpp"
 #include "domain/uuid.hpp"
@@ -519,12 +519,6 @@ private:
       return;
     }
     auto input = std::get<route_request>(std::move(read));
-    auto digest = sha256_hex(input.value);
-    if (!digest) {
-      respond(req, route.name,
-              problem(500, "the request could not be processed", id), id);
-      return;
-    }
     if (auto refused = admit()) {
       respond(req, route.name, answer_for(std::move(refused), id), id);
       return;
@@ -532,7 +526,7 @@ private:
     gateway_claim claim{
       .route = route.name,
       .idempotency_key = key ? store_key(req, *key) : std::nullopt,
-      .body_digest = std::move(*digest),
+      .body_digest = sha256_hex(input.value),
       .request = id,
       .now = {},
       .retention = std::chrono::duration_cast<std::chrono::seconds>(
