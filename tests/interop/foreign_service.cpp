@@ -57,6 +57,17 @@ int foreign_service::times_handled(const std::string& request) const {
   return count;
 }
 
+int foreign_service::times_handled_eventually(
+  const std::string& request, std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto count = times_handled(request);
+  while (count == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    count = times_handled(request);
+  }
+  return count;
+}
+
 std::string foreign_service::log_tail() const {
   return process_->log_tail();
 }

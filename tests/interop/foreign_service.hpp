@@ -28,6 +28,13 @@ public:
   /// How many times the service processed `request` so far.
   int times_handled(const std::string& request) const;
 
+  /// `times_handled` once it is at least one, waiting up to `timeout`: a
+  /// service may print its line after it replied (the Python replier
+  /// prints once its offset is committed).
+  int times_handled_eventually(const std::string& request,
+                               std::chrono::milliseconds timeout
+                               = std::chrono::seconds{5}) const;
+
   /// The end of its log, for failure messages.
   std::string log_tail() const;
 
