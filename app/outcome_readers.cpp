@@ -11,8 +11,8 @@ caf::expected<outcome_reader> read_outcomes(const config::settings& cfg,
                                             std::chrono::milliseconds timeout) {
   auto group = "semiasync-server-" + instance;
   if (cfg.outcome_routing != config::outcome_routing::steered) {
-    auto all = kafka::consumer::assign_from_end(
-      cfg.kafka_brokers, group, topic, timeout, cfg.kafka_overrides());
+    auto all = kafka::consumer::assign_from_end(cfg.kafka_brokers, group, topic,
+                                                timeout, cfg.kafka_overrides());
     if (!all) return std::move(all.error());
     return outcome_reader{std::move(*all), nullptr};
   }

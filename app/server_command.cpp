@@ -85,12 +85,12 @@ readiness_checks(std::shared_ptr<kafka::producer> publisher,
                  std::shared_ptr<kafka::consumer> source,
                  const route_readers& routes,
                  std::shared_ptr<db::mysql_user_repository> db) {
-  auto checks = base_checks(std::move(publisher), std::move(source),
-                            std::move(db));
+  auto checks
+    = base_checks(std::move(publisher), std::move(source), std::move(db));
   for (const auto& [topic, reader] : routes)
-    checks.insert(checks.end() - 1,
-                  assignment_check("outcome partitions of " + topic,
-                                   reader.source));
+    checks.insert(
+      checks.end() - 1,
+      assignment_check("outcome partitions of " + topic, reader.source));
   return checks;
 }
 
@@ -171,23 +171,23 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     keeper_handle = sys.spawn<caf::detached>(
       gateway_keeper,
       gateway_keeper_settings{
-        .store
-        = std::make_shared<db::mysql_gateway_store>(cfg.db_connection()),
+        .store = std::make_shared<db::mysql_gateway_store>(cfg.db_connection()),
         .registry = registry_handle});
     route_actors.push_back(caf::actor_cast<caf::actor>(keeper_handle));
     for (const auto& [topic, reader] : *route_outcomes) {
-      const auto& first = *std::find_if(
-        cfg.routes.begin(), cfg.routes.end(),
-        [&topic = topic](const auto& r) { return r.outcome_topic == topic; });
+      const auto& first = *std::find_if(cfg.routes.begin(), cfg.routes.end(),
+                                        [&topic = topic](const auto& r) {
+                                          return r.outcome_topic == topic;
+                                        });
       auto route_cfg = consumer_cfg;
       route_cfg.partition_check_interval
         = reader.route ? caf::timespan{0}
                        : caf::timespan{partition_check_interval};
       route_cfg.route_replies
         = route_reply_reading{first.protocol, first.type_header, keeper_handle};
-      route_actors.push_back(caf::actor_cast<caf::actor>(
-        sys.spawn<caf::detached>(outcome_consumer, reader.source,
-                                 registry_handle, route_cfg)));
+      route_actors.push_back(
+        caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(
+          outcome_consumer, reader.source, registry_handle, route_cfg)));
     }
   }
   auto reader_handle = sys.spawn<caf::detached>(
@@ -204,25 +204,24 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   // limit) holds would fail their accept anyway: cap them, and say so.
   auto max_connections
     = http::connections_within_descriptor_limit(cfg.max_connections, "server");
-  http::server_settings http_cfg{.address = cfg.http_address,
-                                 .port = cfg.http_port,
-                                 .threads = cfg.http_threads,
-                                 .max_body_bytes = cfg.max_body_bytes,
-                                 .request_topic = cfg.request_topic,
-                                 .reply_timeout = cfg.reply_timeout,
-                                 .max_wait = cfg.max_wait,
-                                 .produce_timeout = cfg.produce_timeout,
-                                 .max_in_flight = cfg.max_in_flight,
-                                 .max_header_bytes = cfg.max_header_bytes,
-                                 .max_connections = max_connections,
-                                 .read_timeout = cfg.read_timeout,
-                                 .write_timeout = cfg.write_timeout,
-                                 .idempotency_secret = cfg.idempotency_secret,
-                                 .idempotency_scope_header
-                                 = cfg.idempotency_scope_header,
-                                 .routes = cfg.routes,
-                                 .idempotency_retention
-                                 = cfg.idempotency_retention};
+  http::server_settings http_cfg{
+    .address = cfg.http_address,
+    .port = cfg.http_port,
+    .threads = cfg.http_threads,
+    .max_body_bytes = cfg.max_body_bytes,
+    .request_topic = cfg.request_topic,
+    .reply_timeout = cfg.reply_timeout,
+    .max_wait = cfg.max_wait,
+    .produce_timeout = cfg.produce_timeout,
+    .max_in_flight = cfg.max_in_flight,
+    .max_header_bytes = cfg.max_header_bytes,
+    .max_connections = max_connections,
+    .read_timeout = cfg.read_timeout,
+    .write_timeout = cfg.write_timeout,
+    .idempotency_secret = cfg.idempotency_secret,
+    .idempotency_scope_header = cfg.idempotency_scope_header,
+    .routes = cfg.routes,
+    .idempotency_retention = cfg.idempotency_retention};
   http::server_dependencies deps{
     .system = &sys,
     .registry = registry_handle,
@@ -245,7 +244,8 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   if (!started) {
     stop_actors(consumer_handle, producer_handle, registry_handle,
                 reader_handle, probe_handle);
-    for (auto& x : route_actors) stop_actors(x);
+    for (auto& x : route_actors)
+      stop_actors(x);
     return fail("cannot start HTTP", started.error());
   }
   http = std::move(*started);
@@ -260,7 +260,8 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   std::vector<caf::actor_addr> watched{consumer_handle.address(),
                                        producer_handle.address(),
                                        registry_handle.address()};
-  for (auto& x : route_actors) watched.push_back(x.address());
+  for (auto& x : route_actors)
+    watched.push_back(x.address());
   auto cause = wait_for_stop(sys, signals, watched);
   log(cause.failure.empty() ? log_level::info : log_level::error, "server",
       "stopping: " + describe(cause));
@@ -274,7 +275,8 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   http->stop();
   stop_actors(consumer_handle, producer_handle, registry_handle, reader_handle,
               probe_handle);
-  for (auto& x : route_actors) stop_actors(x);
+  for (auto& x : route_actors)
+    stop_actors(x);
   if (auto err = publisher->flush(std::chrono::seconds{2}))
     log(log_level::warn, "server", "producer flush: " + detail_of(err));
   return cause.failure.empty() ? 0 : 1;

@@ -44,7 +44,6 @@ public:
   /// See `gateway_store::release`.
   caf::expected<bool> release(const request_id& request) override;
 
-
   /// A point lookup by request ID.
   caf::expected<std::optional<gateway_entry>>
   find(const request_id& request,

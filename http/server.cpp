@@ -4,9 +4,9 @@
 #include "http/server.hpp"
 
 #include "actors/request.hpp"
-#include "domain/sha256.hpp"
 #include "domain/error.hpp"
 #include "domain/idempotency_key.hpp"
+#include "domain/sha256.hpp"
 #include "domain/uuid.hpp"
 #include "http/answer.hpp"
 #include "http/answer_counters.hpp"

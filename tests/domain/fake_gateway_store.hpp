@@ -109,8 +109,7 @@ public:
     std::lock_guard<std::mutex> guard{table_->mtx};
     auto i = table_->rows.find(request);
     if (i == table_->rows.end() || i->second.reply) return false;
-    if (i->second.key)
-      table_->by_key.erase({i->second.route, *i->second.key});
+    if (i->second.key) table_->by_key.erase({i->second.route, *i->second.key});
     table_->rows.erase(i);
     return true;
   }

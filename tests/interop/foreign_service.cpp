@@ -1,10 +1,10 @@
 #include "tests/interop/foreign_service.hpp"
 
-#include "tests/integration/stack.hpp"
-
 #include <fstream>
 #include <stdexcept>
 #include <thread>
+
+#include "tests/integration/stack.hpp"
 
 namespace semiasync::testing {
 
@@ -31,15 +31,14 @@ bool has_line(const std::string& text, const std::string& line) {
 foreign_service::foreign_service(std::vector<std::string> argv,
                                  const std::string& log_name,
                                  std::chrono::milliseconds timeout) {
-  process_ = std::make_unique<child_process>(std::move(argv),
-                                             environment_overrides{},
-                                             log_path(log_name));
+  process_ = std::make_unique<child_process>(
+    std::move(argv), environment_overrides{}, log_path(log_name));
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!has_line(process_->log_text(), "ready")) {
     if (!process_->running())
       throw std::runtime_error("the service exited ("
-                               + process_->describe_status()
-                               + "):\n" + process_->log_tail());
+                               + process_->describe_status() + "):\n"
+                               + process_->log_tail());
     if (std::chrono::steady_clock::now() > deadline)
       throw std::runtime_error("the service did not get ready:\n"
                                + process_->log_tail());
@@ -75,22 +74,20 @@ std::string foreign_service::log_tail() const {
 std::unique_ptr<foreign_service> start_spring_orders(const std::string& topic,
                                                      int slow_ms) {
   return std::make_unique<foreign_service>(
-    std::vector<std::string>{std::string{SEMIASYNC_ROOT}
-                               + "/scripts/interop/spring-orders",
-                             "run", "--bootstrap", stack().kafka, "--topic",
-                             topic, "--group", topic + "-group", "--slow-ms",
-                             std::to_string(slow_ms)},
+    std::vector<std::string>{
+      std::string{SEMIASYNC_ROOT} + "/scripts/interop/spring-orders", "run",
+      "--bootstrap", stack().kafka, "--topic", topic, "--group",
+      topic + "-group", "--slow-ms", std::to_string(slow_ms)},
     topic + ".spring.log", std::chrono::seconds{180});
 }
 
 std::unique_ptr<foreign_service>
 start_python_replier(const std::string& requests, const std::string& outcomes) {
   return std::make_unique<foreign_service>(
-    std::vector<std::string>{"/usr/bin/python3",
-                             std::string{SEMIASYNC_ROOT}
-                               + "/examples/python-replier/replier.py",
-                             stack().kafka, requests, outcomes,
-                             requests + "-group"},
+    std::vector<std::string>{
+      "/usr/bin/python3",
+      std::string{SEMIASYNC_ROOT} + "/examples/python-replier/replier.py",
+      stack().kafka, requests, outcomes, requests + "-group"},
     requests + ".python.log", std::chrono::seconds{60});
 }
 

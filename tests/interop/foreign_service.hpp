@@ -7,12 +7,12 @@
 // <event type>" per request they process, which lets a test count how
 // often a request was applied.
 
-#include "tests/integration/child_process.hpp"
-
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "tests/integration/child_process.hpp"
 
 namespace semiasync::testing {
 

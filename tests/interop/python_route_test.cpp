@@ -2,12 +2,12 @@
 // Python replier of examples/python-replier (Debian's confluent-kafka) in the
 // `semiasync` reply protocol, answered through the real HTTP port.
 
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
 #include "tests/integration/http_client.hpp"
 #include "tests/integration/stack.hpp"
 #include "tests/interop/foreign_service.hpp"
-
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 
 using namespace semiasync::testing;
 using json = nlohmann::json;
@@ -49,16 +49,18 @@ TEST_CASE("a Python replier behind a semiasync route answers through HTTP",
     CAPTURE(routing);
     auto server = start_server(
       {"--config=" + config, std::string{"--outcome-routing="} + routing});
-    auto greeted = http_send(
-      server.port, json_post("/greetings", R"({"name": "ann"})"));
+    auto greeted
+      = http_send(server.port, json_post("/greetings", R"({"name": "ann"})"));
     CAPTURE(greeted.body);
     REQUIRE(greeted.status == 201);
     auto doc = json::parse(greeted.body);
     CHECK(doc.at("greeting") == "hello ann");
-    CHECK(replier->times_handled_eventually(doc.at("requestId").get<std::string>()) == 1);
+    CHECK(
+      replier->times_handled_eventually(doc.at("requestId").get<std::string>())
+      == 1);
 
-    auto refused = http_send(
-      server.port, json_post("/greetings", R"({"name": "nobody"})"));
+    auto refused = http_send(server.port,
+                             json_post("/greetings", R"({"name": "nobody"})"));
     CHECK(refused.status == 422);
     CHECK(json::parse(refused.body).at("error") == "will not greet nobody");
 

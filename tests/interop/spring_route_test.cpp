@@ -1,17 +1,17 @@
-// A real Spring Kafka service (@KafkaListener + @SendTo, examples/spring-orders)
-// behind a `spring` route, as issue 16 asks: its code knows nothing of
-// semiasync, yet POST /orders answers synchronously, on either of two steered
-// server instances, with the gateway keeping the Idempotency-Key promises the
-// service does not keep.
-
-#include "tests/integration/http_client.hpp"
-#include "tests/integration/stack.hpp"
-#include "tests/interop/foreign_service.hpp"
+// A real Spring Kafka service (@KafkaListener + @SendTo,
+// examples/spring-orders) behind a `spring` route, as issue 16 asks: its code
+// knows nothing of semiasync, yet POST /orders answers synchronously, on either
+// of two steered server instances, with the gateway keeping the Idempotency-Key
+// promises the service does not keep.
 
 #include <catch2/catch.hpp>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
+
+#include "tests/integration/http_client.hpp"
+#include "tests/integration/stack.hpp"
+#include "tests/interop/foreign_service.hpp"
 
 using namespace semiasync::testing;
 using namespace std::chrono_literals;
@@ -56,9 +56,9 @@ struct spring_gateway {
     auto config = write_config(run_prefix() + "-orders.yaml",
                                orders_config(requests, replies));
     for (auto partitions : {"0,1,2", "3,4,5"})
-      servers.push_back(start_server(
-        {"--config=" + config, "--outcome-routing=steered",
-         std::string{"--reply-partitions="} + partitions}));
+      servers.push_back(
+        start_server({"--config=" + config, "--outcome-routing=steered",
+                      std::string{"--reply-partitions="} + partitions}));
   }
 
   ~spring_gateway() {
@@ -116,8 +116,8 @@ TEST_CASE("a Spring listener behind a spring route answers on either "
     for (int i = 0; i < 12; ++i)
       calls.push_back(std::async(std::launch::async, [&g, i] {
         auto item = unique_name("pen");
-        return std::make_pair(item, g.order(i % 2, {{"item", item},
-                                                    {"quantity", i + 1}}));
+        return std::make_pair(
+          item, g.order(i % 2, {{"item", item}, {"quantity", i + 1}}));
       }));
     for (auto& call : calls) {
       auto [item, answer] = call.get();
@@ -153,14 +153,16 @@ TEST_CASE("a spring route's 504 is followed by the stored answer for a "
   do {
     std::this_thread::sleep_for(200ms);
     replayed = g.order(1, slow, {{"Idempotency-Key", key}});
-  } while (replayed.status == 409 && std::chrono::steady_clock::now() < deadline);
+  } while (replayed.status == 409
+           && std::chrono::steady_clock::now() < deadline);
   CAPTURE(replayed.body);
   REQUIRE(replayed.status == 201);
   CHECK(replayed.header("Idempotent-Replayed") == "true");
   CHECK(request_id_of(replayed) == id);
   CHECK(g.service->times_handled_eventually(id) == 1);
 
-  auto status = http_send(g.servers[0].port, {"GET", "/requests/" + id, {}, {}});
+  auto status
+    = http_send(g.servers[0].port, {"GET", "/requests/" + id, {}, {}});
   CAPTURE(status.body);
   CHECK(status.status == 200);
   auto doc = json::parse(status.body);
