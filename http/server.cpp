@@ -486,14 +486,16 @@ private:
   }
 
   /// The key a route's request is stored under: the client's
-  /// Idempotency-Key, within its scope when keys are scoped.
-  std::optional<std::string> store_key(const restinio::request_handle_t& req,
-                                       std::string_view key) const {
+  /// Idempotency-Key; when keys are scoped, the SHA-256 of the scope and
+  /// the key (a scope such as Authorization may be long, and the store
+  /// keeps keys of 255 bytes at most).
+  std::string store_key(const restinio::request_handle_t& req,
+                        std::string_view key) const {
     if (cfg_.idempotency_scope_header.empty()) return std::string{key};
     auto scope = header_of(req, cfg_.idempotency_scope_header).value_or("");
     // Length-prefixed, so ("ab", "c") and ("a", "bc") never meet.
-    return std::to_string(scope.size()) + ":" + std::string{scope}
-           + std::string{key};
+    return sha256_hex(std::to_string(scope.size()) + ":" + std::string{scope}
+                      + std::string{key});
   }
 
   /// One request of a configured route: checked, claimed in the gateway's
@@ -525,7 +527,8 @@ private:
     }
     gateway_claim claim{
       .route = route.name,
-      .idempotency_key = key ? store_key(req, *key) : std::nullopt,
+      .idempotency_key
+      = key ? std::optional<std::string>{store_key(req, *key)} : std::nullopt,
       .body_digest = sha256_hex(input.value),
       .request = id,
       .now = {},

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/integration/http_client.hpp"
 #include "tests/integration/stack.hpp"
@@ -63,6 +64,23 @@ TEST_CASE("a Python replier behind a semiasync route answers through HTTP",
                              json_post("/greetings", R"({"name": "nobody"})"));
     CHECK(refused.status == 422);
     CHECK(json::parse(refused.body).at("error") == "will not greet nobody");
+
+    // respond-async: a 202 at once, the answer at the status URL.
+    auto later
+      = http_send(server.port, json_post("/greetings", R"({"name": "bea"})",
+                                         {{"Prefer", "respond-async"}}));
+    REQUIRE(later.status == 202);
+    auto location = later.header("Location").value_or("");
+    CHECK_THAT(location, Catch::StartsWith("/requests/"));
+    http_response status;
+    for (int i = 0; i < 50; ++i) {
+      status = http_send(server.port, {"GET", location, {}, {}});
+      if (status.status != 202) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    }
+    CAPTURE(status.body);
+    REQUIRE(status.status == 200);
+    CHECK(json::parse(status.body).at("body").at("greeting") == "hello bea");
 
     // Checked by the gateway, never published: the replier sees nothing.
     auto missing = http_send(server.port, json_post("/greetings", "{}"));
