@@ -119,7 +119,7 @@ public:
           .max_parallel_connections(cfg_.max_connections)
           .buffer_size(read_buffer_bytes)
           .incoming_http_msg_limits(message_limits(
-            std::max<uint64_t>(body_hard_cap, cfg_.max_body_bytes),
+            std::max<uint64_t>(body_hard_cap, cfg_.largest_body()),
             cfg_.max_header_bytes))
           .request_handler(request_handler()),
         cfg_.threads);

@@ -59,6 +59,14 @@ struct server_settings {
   /// How long a route's request stays in the gateway's store.
   std::chrono::milliseconds idempotency_retention{};
 
+  /// The largest body any route accepts, create-user's included.
+  size_t largest_body() const {
+    auto result = max_body_bytes;
+    for (const auto& route : routes)
+      result = std::max(result, route.max_body_bytes);
+    return result;
+  }
+
   /// The longest a request may wait for its outcome: the reply timeout (a
   /// route's own included), or the longest `Prefer: wait=` a client may
   /// ask for, whichever is longest.
