@@ -25,27 +25,12 @@
 #include <vector>
 
 #include "bench/histogram.hpp"
+#include "tests/support/test_db.hpp"
 
 namespace {
 
 using namespace semiasync;
 using clock_type = std::chrono::steady_clock;
-
-std::string env_or(const char* name, const char* fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
-}
-
-db::connection_settings settings_from_env() {
-  db::connection_settings result;
-  result.host = env_or("SEMIASYNC_TEST_DB_HOST", "127.0.0.1");
-  result.port = static_cast<uint16_t>(
-    std::stoi(env_or("SEMIASYNC_TEST_DB_PORT", "3306")));
-  result.user = env_or("SEMIASYNC_TEST_DB_USER", "root");
-  result.password = env_or("SEMIASYNC_TEST_DB_PASSWORD", "root");
-  result.database = "app";
-  return result;
-}
 
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "semiasync_gateway_store_bench: %s\n", what.c_str());
@@ -170,7 +155,7 @@ int main(int argc, char** argv) {
            + " (usage: semiasync_gateway_store_bench [--requests=N])");
   }
   if (requests == 0) fail("--requests must be at least 1");
-  auto settings = settings_from_env();
+  auto settings = testing::test_db_settings();
   auto route = "bench-" + random_uuid();
   std::printf("gateway store on %s:%u, %llu requests per phase, each a keyed "
               "claim of a fresh key + record_reply (autocommit)\n",

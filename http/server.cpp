@@ -421,28 +421,19 @@ private:
       = deps_.reply_partition ? deps_.reply_partition() : std::nullopt;
     kafka::outgoing_record record{cfg_.request_topic,
                                   encode_request(event, reply_partition)};
-    request_context ctx{
-      .request = command.request,
-      .name = std::move(event.name),
-      .record = std::move(record),
-      .deadline = deadline,
-      .respond_async = prefs.respond_async,
-      .produce_timeout = cfg_.produce_timeout,
-      .registry = deps_.registry,
-      .producer = deps_.producer,
-      .reply =
-        [this, req, route, id, prefs, deadline,
-         attempt](caf::expected<request_result> result) {
-          auto created
-            = result
-                ? caf::expected<outcome>{std::get<outcome>(std::move(*result))}
-                : caf::expected<outcome>{result.error()};
-          respond(req, route,
-                  answer_create(created, id, attempt, prefs, deadline), id);
-          release();
-        },
-      .metrics = *deps_.requests};
-    deps_.system->spawn(waiting_request, std::move(ctx));
+    spawn_request(
+      command.request, std::move(event.name), std::move(record), deadline,
+      prefs.respond_async,
+      [this, req, route, id, prefs, deadline,
+       attempt](caf::expected<request_result> result) {
+        auto created
+          = result
+              ? caf::expected<outcome>{std::get<outcome>(std::move(*result))}
+              : caf::expected<outcome>{result.error()};
+        respond(req, route,
+                answer_create(created, id, attempt, prefs, deadline), id);
+        release();
+      });
   }
 
   /// Serves `req` when a configured route's path matches it (a 405 when
@@ -575,33 +566,41 @@ private:
       encode_route_request(route.protocol, id, std::move(input.key),
                            std::move(input.value), route.outcome_topic,
                            reply_partition)};
-    request_context ctx{
-      .request = id,
-      .name = std::nullopt,
-      .record = std::move(record),
-      .deadline = deadline,
-      .respond_async = prefs.respond_async,
-      .produce_timeout = cfg_.produce_timeout,
-      .registry = deps_.registry,
-      .producer = deps_.producer,
-      .reply =
-        [this, req, &route, path = std::move(path), id, prefs, deadline,
-         keeper = deps_.keeper](caf::expected<request_result> result) {
-          auto reply = result
-                         ? caf::expected<route_reply>{std::get<route_reply>(
-                           std::move(*result))}
-                         : caf::expected<route_reply>{result.error()};
-          // Certainly never published: a retry with the key may go out.
-          if (!result
-              && (code_of(result.error()) == error_code::publish_failed
-                  || code_of(result.error()) == error_code::component_failed))
-            caf::anon_send(keeper, release_atom::value, id);
-          respond(req, route.name,
-                  answer_route(reply, route, path, id, prefs, deadline), id);
-          release();
-        },
-      .metrics = *deps_.requests};
-    deps_.system->spawn(waiting_request, std::move(ctx));
+    spawn_request(
+      id, std::nullopt, std::move(record), deadline, prefs.respond_async,
+      [this, req, &route, path = std::move(path), id, prefs, deadline,
+       keeper = deps_.keeper](caf::expected<request_result> result) {
+        auto reply = result ? caf::expected<route_reply>{std::get<route_reply>(
+                       std::move(*result))}
+                            : caf::expected<route_reply>{result.error()};
+        // Certainly never published: a retry with the key may go out.
+        if (!result
+            && (code_of(result.error()) == error_code::publish_failed
+                || code_of(result.error()) == error_code::component_failed))
+          caf::anon_send(keeper, release_atom::value, id);
+        respond(req, route.name,
+                answer_route(reply, route, path, id, prefs, deadline), id);
+        release();
+      });
+  }
+
+  /// Spawns the actor of one request (create-user's when `name` is set, a
+  /// route's otherwise): it publishes `record`, waits up to `deadline` and
+  /// answers through `reply` once.
+  void spawn_request(request_id id, std::optional<user_name> name,
+                     kafka::outgoing_record record, caf::timespan deadline,
+                     bool respond_async, reply_function reply) {
+    deps_.system->spawn(waiting_request,
+                        request_context{.request = std::move(id),
+                                        .name = std::move(name),
+                                        .record = std::move(record),
+                                        .deadline = deadline,
+                                        .respond_async = respond_async,
+                                        .produce_timeout = cfg_.produce_timeout,
+                                        .registry = deps_.registry,
+                                        .producer = deps_.producer,
+                                        .reply = std::move(reply),
+                                        .metrics = *deps_.requests});
   }
 
   /// Every `Prefer` field of `req`: RFC 7240 lets a client split its

@@ -2,10 +2,10 @@
 // worker engine running deposit_handler. It reads the settings `semiasync`
 // reads, so the same file, environment and flags configure both.
 
+#include "app/load_settings.hpp"
 #include "app/signals.hpp"
 #include "app/worker_process.hpp"
 #include "config/load.hpp"
-#include "logging/log.hpp"
 
 #include <iostream>
 #include <string>
@@ -51,13 +51,8 @@ int main(int argc, char** argv) {
   using namespace semiasync;
   // Before any thread exists, so every thread inherits the blocked mask.
   termination_signals signals;
-  std::vector<std::string> args{argv + 1, argv + argc};
-  auto loaded = config::load(args, config::process_environment());
-  if (auto err = std::get_if<config::load_error>(&loaded)) {
-    std::cerr << "semiasync-deposits: " << err->message << "\n"
-              << "Try 'semiasync-deposits --help'.\n";
-    return 2;
-  }
+  auto loaded = load_settings("semiasync-deposits", argc, argv);
+  if (auto code = std::get_if<int>(&loaded)) return *code;
   auto& result = std::get<config::load_result>(loaded);
   if (result.help) {
     // The settings' text, without its own usage line: this binary takes no
@@ -74,10 +69,7 @@ int main(int argc, char** argv) {
               << "Try 'semiasync-deposits --help'.\n";
     return 2;
   }
-  set_log_threshold(result.values.log_level);
-  for (const auto& warning :
-       config::environment_warnings(config::process_environment_names()))
-    log(log_level::warn, "config", warning);
+  start_logging(result.values);
   return run_worker_process(result.values, signals,
                             deposit_operation(result.values));
 }

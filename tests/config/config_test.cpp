@@ -8,7 +8,10 @@
 #include <fstream>
 #include <map>
 
+#include "tests/support/temp_yaml.hpp"
+
 using namespace semiasync::config;
+using semiasync::testing::temp_yaml;
 using namespace std::chrono_literals;
 
 namespace {
@@ -22,31 +25,6 @@ env_lookup fake_env(env_map vars) {
     return i->second;
   };
 }
-
-/// A YAML file under the temp directory, removed when the test ends.
-class temp_yaml {
-public:
-  explicit temp_yaml(const std::string& content) {
-    static std::atomic<int> counter{0};
-    auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = std::filesystem::temp_directory_path()
-            / ("semiasync_config_test_" + std::to_string(stamp) + "_"
-               + std::to_string(++counter) + ".yaml");
-    std::ofstream{path_} << content;
-  }
-
-  ~temp_yaml() {
-    std::error_code ec;
-    std::filesystem::remove(path_, ec);
-  }
-
-  std::string path() const {
-    return path_.string();
-  }
-
-private:
-  std::filesystem::path path_;
-};
 
 load_result ok(const load_outcome& outcome) {
   if (auto* error = std::get_if<load_error>(&outcome))

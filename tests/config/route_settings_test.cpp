@@ -6,34 +6,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/temp_yaml.hpp"
+
 using namespace semiasync::config;
+using semiasync::testing::temp_yaml;
 
 namespace {
-
-/// A YAML file under the temp directory, removed when the test ends.
-class routes_yaml {
-public:
-  explicit routes_yaml(const std::string& content) {
-    static std::atomic<int> counter{0};
-    auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = std::filesystem::temp_directory_path()
-            / ("semiasync_routes_test_" + std::to_string(stamp) + "_"
-               + std::to_string(++counter) + ".yaml");
-    std::ofstream{path_} << content;
-  }
-
-  ~routes_yaml() {
-    std::error_code ec;
-    std::filesystem::remove(path_, ec);
-  }
-
-  std::string path() const {
-    return path_.string();
-  }
-
-private:
-  std::filesystem::path path_;
-};
 
 env_lookup no_env() {
   return [](const std::string&) -> std::optional<std::string> {
@@ -73,19 +51,19 @@ TEST_CASE("routes come from the config file or from routesFile") {
   auto two = route("/orders", "orders", "order_outcomes")
              + route("/payments", "payments", "payment_outcomes", "spring");
   SECTION("the config file's routes key") {
-    routes_yaml file{"httpPort: 8081\nroutes:\n" + two};
+    temp_yaml file{"httpPort: 8081\nroutes:\n" + two};
     auto v = values_of(load({"--config=" + file.path()}, no_env()));
     REQUIRE(v.routes.size() == 2);
     CHECK(v.routes[0].path.text() == "/orders");
     CHECK(v.routes[1].type_header == "__TypeId__");
   }
   SECTION("a routes file holding a map with key routes") {
-    routes_yaml file{"routes:\n" + two};
+    temp_yaml file{"routes:\n" + two};
     auto v = values_of(load({"--routes-file=" + file.path()}, no_env()));
     CHECK(v.routes.size() == 2);
   }
   SECTION("a routes file holding the list alone") {
-    routes_yaml file{route("/orders", "orders", "order_outcomes")};
+    temp_yaml file{route("/orders", "orders", "order_outcomes")};
     auto v = values_of(load({}, [&](const std::string& name) {
       return name == "SEMIASYNC_ROUTES_FILE" ? std::optional{file.path()}
                                              : std::nullopt;
@@ -96,7 +74,7 @@ TEST_CASE("routes come from the config file or from routesFile") {
 
 TEST_CASE("a bad route is refused at start, naming it") {
   auto refused = [](const std::string& yaml) {
-    routes_yaml file{yaml};
+    temp_yaml file{yaml};
     return error_of(load({"--config=" + file.path()}, no_env()));
   };
   CHECK_THAT(refused("routes:\n  - method: GET\n"),
@@ -122,8 +100,8 @@ TEST_CASE("a bad route is refused at start, naming it") {
 }
 
 TEST_CASE("routes in both places are refused: one list would go unused") {
-  routes_yaml list{route("/orders", "orders", "order_outcomes")};
-  routes_yaml file{"routes:\n" + route("/other", "other", "other_outcomes")};
+  temp_yaml list{route("/orders", "orders", "order_outcomes")};
+  temp_yaml file{"routes:\n" + route("/other", "other", "other_outcomes")};
   auto why = error_of(load(
     {"--config=" + file.path(), "--routes-file=" + list.path()}, no_env()));
   CHECK_THAT(why, Catch::Contains("routes are given twice"));
@@ -132,7 +110,7 @@ TEST_CASE("routes in both places are refused: one list would go unused") {
 TEST_CASE("a missing or malformed routes file is refused, naming it") {
   CHECK_THAT(error_of(load({"--routes-file=/nonexistent/r.yaml"}, no_env())),
              Catch::Contains("routesFile '/nonexistent/r.yaml': no such file"));
-  routes_yaml other{"paths: []\n"};
+  temp_yaml other{"paths: []\n"};
   CHECK_THAT(error_of(load({"--routes-file=" + other.path()}, no_env())),
              Catch::Contains("a map with key routes"));
 }

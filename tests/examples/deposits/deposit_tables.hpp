@@ -16,31 +16,16 @@
 #include <string>
 
 #include "tests/support/admin_db.hpp"
+#include "tests/support/test_db.hpp"
 
 namespace semiasync::testing {
-
-/// Where the test database is.
-inline db::connection_settings deposit_db_settings() {
-  auto env_or = [](const char* name, const char* fallback) {
-    const char* value = std::getenv(name);
-    return std::string{value != nullptr && *value != '\0' ? value : fallback};
-  };
-  db::connection_settings result;
-  result.host = env_or("SEMIASYNC_TEST_DB_HOST", "127.0.0.1");
-  result.port = static_cast<uint16_t>(
-    std::stoi(env_or("SEMIASYNC_TEST_DB_PORT", "3306")));
-  result.user = env_or("SEMIASYNC_TEST_DB_USER", "root");
-  result.password = env_or("SEMIASYNC_TEST_DB_PASSWORD", "root");
-  result.database = "app";
-  return result;
-}
 
 /// Applies the example's migration (every statement of the file) and
 /// deletes this test's rows at the end.
 class deposit_tables {
 public:
   deposit_tables() {
-    connect_admin(conn_, deposit_db_settings());
+    connect_admin(conn_, test_db_settings());
     std::ifstream file{std::string{SEMIASYNC_SOURCE_DIR}
                        + "/examples/deposits/migrations/"
                          "deposits_0001_accounts.sql"};

@@ -13,40 +13,13 @@
 
 #include "examples/deposits/mysql_deposit_repository.hpp"
 #include "tests/examples/deposits/deposit_tables.hpp"
+#include "tests/examples/deposits/deposits_gateway.hpp"
 #include "tests/integration/stack.hpp"
 
 using namespace semiasync;
 using namespace semiasync::testing;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-
-namespace {
-
-/// The deposits worker on this run's topics and group.
-std::unique_ptr<child_process> start_deposits(const std::string& prefix) {
-  std::vector<std::string> argv{
-    SEMIASYNC_DEPOSITS_BINARY,
-    "--kafka-brokers=" + stack().kafka,
-    "--db-host=" + stack().db_host,
-    "--db-port=" + std::to_string(stack().db_port),
-    "--db-user=" + stack().db_user,
-    "--request-topic=" + prefix + "-deposit_requested",
-    "--outcome-topic=" + prefix + "-deposit_outcomes",
-    "--worker-group=" + prefix + "-deposits",
-    "--worker-metrics-port=0"};
-  std::filesystem::create_directories(SEMIASYNC_IT_LOG_DIR);
-  auto proc = std::make_unique<child_process>(
-    argv, environment_overrides{{"SEMIASYNC_DB_PASSWORD", stack().db_password}},
-    std::string{SEMIASYNC_IT_LOG_DIR} + "/" + prefix + "-deposits.log");
-  for (int i = 0; i < 200 && proc->running(); ++i) {
-    if (proc->log_text().find("\"consuming ") != std::string::npos) return proc;
-    std::this_thread::sleep_for(100ms);
-  }
-  FAIL("semiasync-deposits did not start: " << proc->log_tail());
-  return nullptr;
-}
-
-} // namespace
 
 TEST_CASE("semiasync-deposits decides a route's deposits on the real stack") {
   deposit_tables tables;
@@ -58,7 +31,7 @@ TEST_CASE("semiasync-deposits decides a route's deposits on the real stack") {
   wait_until_readable(outcomes);
   topic_capture captured{outcomes};
   topic_capture dead{requests + ".dlq"};
-  auto worker = start_deposits(prefix);
+  auto worker = start_deposits_worker(prefix, "worker");
   auto account = tables.account("bin");
   // Publishes request `id` as the route would, returns its outcome.
   auto ask = [&](const std::string& id, json body) {

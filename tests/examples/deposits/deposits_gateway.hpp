@@ -41,6 +41,34 @@ inline std::string deposit_route_yaml(const std::string& prefix) {
            "      DepositRejected: {status: 400}\n";
 }
 
+/// `semiasync-deposits` on `prefix`'s topics and group, logging to
+/// `<prefix>-<log_name>.log`; returns once it consumes. A short session
+/// timeout lets a crashed worker's partitions move on quickly.
+inline std::unique_ptr<child_process>
+start_deposits_worker(const std::string& prefix, const std::string& log_name) {
+  std::vector<std::string> argv{
+    SEMIASYNC_DEPOSITS_BINARY,
+    "--kafka-brokers=" + stack().kafka,
+    "--db-host=" + stack().db_host,
+    "--db-port=" + std::to_string(stack().db_port),
+    "--db-user=" + stack().db_user,
+    "--request-topic=" + prefix + "-deposit_requested",
+    "--outcome-topic=" + prefix + "-deposit_outcomes",
+    "--worker-group=" + prefix + "-deposits",
+    "--worker-session-timeout-ms=6000",
+    "--worker-metrics-port=0"};
+  std::filesystem::create_directories(SEMIASYNC_IT_LOG_DIR);
+  auto proc = std::make_unique<child_process>(
+    argv, environment_overrides{{"SEMIASYNC_DB_PASSWORD", stack().db_password}},
+    std::string{SEMIASYNC_IT_LOG_DIR} + "/" + prefix + "-" + log_name + ".log");
+  for (int i = 0; i < 200 && proc->running(); ++i) {
+    if (proc->log_text().find("\"consuming ") != std::string::npos) return proc;
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  throw std::runtime_error("semiasync-deposits did not start: "
+                           + proc->log_tail());
+}
+
 /// The deposits worker and a server in front of it, on `prefix`'s topics.
 class deposits_gateway {
 public:
@@ -64,34 +92,10 @@ public:
   }
 
   /// `semiasync-deposits` on this gateway's topics; returns once it
-  /// consumes. A short session timeout lets a crashed worker's partitions
-  /// move on quickly.
+  /// consumes.
   std::unique_ptr<child_process> start_worker() const {
-    std::vector<std::string> argv{
-      SEMIASYNC_DEPOSITS_BINARY,
-      "--kafka-brokers=" + stack().kafka,
-      "--db-host=" + stack().db_host,
-      "--db-port=" + std::to_string(stack().db_port),
-      "--db-user=" + stack().db_user,
-      "--request-topic=" + prefix_ + "-deposit_requested",
-      "--outcome-topic=" + prefix_ + "-deposit_outcomes",
-      "--worker-group=" + prefix_ + "-deposits",
-      "--worker-session-timeout-ms=6000",
-      "--worker-metrics-port=0"};
-    std::filesystem::create_directories(SEMIASYNC_IT_LOG_DIR);
-    auto log = std::string{SEMIASYNC_IT_LOG_DIR} + "/" + prefix_ + "-worker-"
-               + std::to_string(++workers_started_) + ".log";
-    auto proc = std::make_unique<child_process>(
-      argv,
-      environment_overrides{{"SEMIASYNC_DB_PASSWORD", stack().db_password}},
-      log);
-    for (int i = 0; i < 200 && proc->running(); ++i) {
-      if (proc->log_text().find("\"consuming ") != std::string::npos)
-        return proc;
-      std::this_thread::sleep_for(std::chrono::milliseconds{100});
-    }
-    throw std::runtime_error("semiasync-deposits did not start: "
-                             + proc->log_tail());
+    return start_deposits_worker(
+      prefix_, "worker-" + std::to_string(++workers_started_));
   }
 
   /// POST /accounts/<account>/deposits of `body` with `headers`.

@@ -25,7 +25,7 @@ using json = nlohmann::json;
 namespace {
 
 db::connection_settings test_settings() {
-  return testing::deposit_db_settings();
+  return testing::test_db_settings();
 }
 
 std::string describe(const caf::error& err) {
