@@ -165,10 +165,12 @@ request_actor::behavior_type waiting_request(self_pointer self,
     self, session->ctx,
     [self, session](caf::ok_atom) {
       session->publish_requested = true;
+      // Published once: the record need not live on with the request (a
+      // few hundred bytes each, times every request waiting).
       self
         ->request(session->ctx.producer,
                   session->ctx.produce_timeout + delivery_report_grace,
-                  publish_atom::value, session->ctx.record)
+                  publish_atom::value, std::move(session->ctx.record))
         .then(
           [self, session](caf::ok_atom) {
             on_published(self, *session);

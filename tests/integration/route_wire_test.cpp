@@ -139,4 +139,12 @@ TEST_CASE("a route publishes its record and answers each kind of reply",
   auto contradicting = r.cancel("o-4", {{"reason", "x"}, {"orderId", "o-5"}});
   CHECK(contradicting.get().status == 400);
   CHECK(captured.records().size() == 3);
+
+  // Counted under the route's name; ready, its outcome partitions assigned.
+  auto metrics = http_send(r.server.port, {"GET", "/metrics", {}, {}});
+  CHECK_THAT(
+    metrics.body,
+    Catch::Contains(
+      R"(semiasync_http_requests_total{route="cancel",status="502"} 2)"));
+  CHECK(http_send(r.server.port, {"GET", "/readyz", {}, {}}).status == 200);
 }
