@@ -25,14 +25,21 @@ struct gateway_keeper_settings {
   /// Most entries deleted per round, so one round never holds the
   /// database for long.
   uint64_t purge_batch = 1000;
+  /// How long a reply the store refused transiently waits before it is
+  /// stored again.
+  caf::timespan store_retry = std::chrono::seconds{1};
+  /// Most such replies kept for another try; beyond, the oldest is given
+  /// up (its key then waits in flight until it expires).
+  size_t max_unstored = 10000;
 };
 
 /// Keeps configured routes' requests and replies in the gateway store.
 /// Spawn it `detached`: every message blocks on the database. A reply is
 /// stored before it is handed to the registry, so a client that got its
-/// answer and retries finds it stored; a reply the store cannot take is
-/// still handed on (the client's answer matters more), and its key stays
-/// in flight until it expires.
+/// answer and retries finds it stored. A reply the store cannot take now
+/// (the database is away) is still handed on, the client's answer matters
+/// more, and stored again every `store_retry` until it is: meanwhile a retry
+/// of its key is told 409, "still in progress", never a wrong answer.
 gateway_keeper_actor::behavior_type
 gateway_keeper(gateway_keeper_actor::pointer self, gateway_keeper_settings cfg);
 

@@ -160,6 +160,8 @@ CAF_ADD_ATOM(semiasync, semiasync, find_request_atom, "findReq")
 CAF_ADD_ATOM(semiasync, semiasync, claim_atom, "claim")
 /// Gives a claimed request back: it certainly was never published.
 CAF_ADD_ATOM(semiasync, semiasync, release_atom, "release")
+/// Stores again the replies the gateway store could not take before.
+CAF_ADD_ATOM(semiasync, semiasync, store_atom, "store")
 /// Forgets the gateway store's expired entries.
 CAF_ADD_ATOM(semiasync, semiasync, purge_atom, "purge")
 
@@ -255,6 +257,8 @@ using gateway_keeper_actor = caf::typed_actor<
   // past the asker's deadline, as the reader's lookups are.
   caf::replies_to<find_request_atom, request_id,
                   caf::timestamp>::with<gateway_lookup>,
+  // Internal: stores the replies the store refused transiently, again.
+  caf::reacts_to<store_atom>,
   // Internal: forgets expired entries, then schedules the next round.
   caf::reacts_to<purge_atom>>;
 

@@ -69,6 +69,13 @@ problem check_routes(const settings& values) {
         return label + "topic '" + *topic
                + "' is create-user's (requestTopic, outcomeTopic, "
                  "deadLetterTopic)";
+    // As for create-user: a produce that outlives the reply deadline could
+    // never be answered 503, nor give its Idempotency-Key back.
+    if (route.reply_timeout && *route.reply_timeout <= values.produce_timeout)
+      return label + "replyTimeoutMs ("
+             + std::to_string(route.reply_timeout->count())
+             + ") must be more than produceTimeoutMs ("
+             + std::to_string(values.produce_timeout.count()) + ")";
     if (route.request_topic == route.outcome_topic)
       return label + "requestTopic and outcomeTopic must differ (both '"
              + route.request_topic + "')";

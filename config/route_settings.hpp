@@ -23,7 +23,8 @@ read_routes_file(const std::string& path);
 /// route takes a path the server serves itself (`/`, `/users`, `/requests`,
 /// `/healthz`, `/readyz`, `/metrics`), none uses create-user's topics, and
 /// routes that share an outcome topic read it the same way (protocol and
-/// type header), since one consumer decodes it.
+/// type header), since one consumer decodes it; a route's own reply
+/// deadline exceeds produceTimeoutMs, as the server's must.
 problem check_routes(const settings& values);
 
 } // namespace semiasync::config

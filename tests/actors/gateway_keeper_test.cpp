@@ -123,3 +123,26 @@ TEST_CASE("a claim whose asker stopped waiting is refused untouched, and a "
   CHECK(result->state == claim_state::claimed);
   CHECK(result->request == retry.request);
 }
+
+TEST_CASE("a reply the store refuses while the database is away is answered "
+          "at once and stored once it is back") {
+  keeper_fixture f;
+  auto first = f.keyed("k", "{}");
+  REQUIRE(f.claim(first, f.now + 5s)->state == claim_state::claimed);
+  f.store->fail_next(fake_gateway_store::method::record_reply,
+                     make_error(error_code::database_unavailable, "away"));
+  caf::anon_send(f.keeper, outcome_atom::value,
+                 route_reply{first.request, "Done", "{}"});
+  f.sched.run();
+  // Handed on at once (nobody waited here: dropped and counted).
+  CHECK(f.ask<registry_stats>(f.registry_handle, stats_atom::value).dropped
+        == 1);
+  // Not stored yet: a retry of the key is told it is still in progress.
+  CHECK(f.claim(f.keyed("k", "{}"), f.now + 5s)->state
+        == claim_state::in_flight);
+  f.sched.advance_time(1s);
+  f.sched.run();
+  auto later = f.claim(f.keyed("k", "{}"), f.now + 5s);
+  REQUIRE(later);
+  CHECK(later->state == claim_state::answered);
+}

@@ -58,6 +58,7 @@ struct spring_gateway {
     for (auto partitions : {"0,1,2", "3,4,5"})
       servers.push_back(
         start_server({"--config=" + config, "--outcome-routing=steered",
+                      "--produce-timeout-ms=500",
                       std::string{"--reply-partitions="} + partitions}));
   }
 

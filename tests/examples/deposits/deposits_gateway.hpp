@@ -81,7 +81,7 @@ public:
     std::filesystem::create_directories(SEMIASYNC_IT_LOG_DIR);
     auto config = std::string{SEMIASYNC_IT_LOG_DIR} + "/" + prefix + ".yaml";
     std::ofstream{config} << deposit_route_yaml(prefix);
-    server = start_server({"--config=" + config});
+    server = start_server({"--config=" + config, "--produce-timeout-ms=1000"});
   }
 
   ~deposits_gateway() {
