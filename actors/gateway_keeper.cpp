@@ -29,15 +29,16 @@ struct keeper_state {
   gateway_keeper_settings cfg;
   /// Replies the store refused transiently, oldest first.
   std::deque<route_reply> unstored;
+  /// Releases the store refused transiently, oldest first.
+  std::deque<request_id> unreleased;
   /// Whether a `store` message is on its way.
   bool retry_scheduled = false;
 
   /// Stores `reply`; false when the store refused it transiently (worth
   /// another try).
   bool store(const route_reply& reply) {
-    auto stored = cfg.store->record_reply(reply.request,
-                                          {reply.event_type, reply.value},
-                                          wall_time(cfg.now()));
+    auto stored = cfg.store->record_reply(
+      reply.request, {reply.event_type, reply.value}, wall_time(cfg.now()));
     if (stored) return true;
     auto transient = is_transient(code_of(stored.error()));
     log(log_level::warn, "gateway_keeper",
@@ -47,22 +48,40 @@ struct keeper_state {
     return !transient;
   }
 
-  /// Keeps `reply` for another try, giving up the oldest beyond the bound.
-  void keep(route_reply reply) {
-    if (unstored.size() >= cfg.max_unstored) {
+  /// Releases `id`; false when the store refused transiently.
+  bool release(const request_id& id) {
+    auto released = cfg.store->release(id);
+    if (released) return true;
+    auto transient = is_transient(code_of(released.error()));
+    log(log_level::warn, "gateway_keeper",
+        "cannot release request " + id.value + ": "
+          + detail_of(released.error())
+          + (transient ? "; trying again" : "; given up"));
+    return !transient;
+  }
+
+  /// Keeps `x` in `queue` for another try, giving up the oldest beyond the
+  /// bound (its key then waits in flight until it expires).
+  template <class T>
+  void keep(std::deque<T>& queue, T x) {
+    if (queue.size() >= cfg.max_unstored) {
       log(log_level::warn, "gateway_keeper",
-          "too many unstored replies; given up: request "
-            + unstored.front().request.value);
-      unstored.pop_front();
+          "too many writes waiting for the database; one given up");
+      queue.pop_front();
     }
-    unstored.push_back(std::move(reply));
+    queue.push_back(std::move(x));
+  }
+
+  /// Whether anything waits for another try.
+  bool waiting() const {
+    return !unstored.empty() || !unreleased.empty();
   }
 };
 
 using state_pointer = std::shared_ptr<keeper_state>;
 
 void schedule_retry(gateway_keeper_actor::pointer self, keeper_state& st) {
-  if (st.retry_scheduled || st.unstored.empty()) return;
+  if (st.retry_scheduled || !st.waiting()) return;
   st.retry_scheduled = true;
   self->delayed_send(self, st.cfg.store_retry, store_atom::value);
 }
@@ -85,15 +104,15 @@ gateway_keeper(gateway_keeper_actor::pointer self,
       if (!result) return std::move(result.error());
       return std::move(*result);
     },
-    [st](release_atom, const request_id& id) {
-      if (auto released = st->cfg.store->release(id); !released)
-        log(log_level::warn, "gateway_keeper",
-            "cannot release request " + id.value + ": "
-              + detail_of(released.error()));
+    [self, st](release_atom, request_id& id) {
+      if (!st->release(id)) {
+        st->keep(st->unreleased, std::move(id));
+        schedule_retry(self, *st);
+      }
     },
     [self, st](outcome_atom, route_reply& reply) {
       if (!st->store(reply)) {
-        st->keep(reply);
+        st->keep(st->unstored, reply);
         schedule_retry(self, *st);
       }
       self->send(st->cfg.registry, outcome_atom::value, std::move(reply));
@@ -104,6 +123,8 @@ gateway_keeper(gateway_keeper_actor::pointer self,
       // away, and the rest would only be refused too.
       while (!st->unstored.empty() && st->store(st->unstored.front()))
         st->unstored.pop_front();
+      while (!st->unreleased.empty() && st->release(st->unreleased.front()))
+        st->unreleased.pop_front();
       schedule_retry(self, *st);
     },
     [st](find_request_atom, const request_id& id,

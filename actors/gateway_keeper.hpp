@@ -25,11 +25,11 @@ struct gateway_keeper_settings {
   /// Most entries deleted per round, so one round never holds the
   /// database for long.
   uint64_t purge_batch = 1000;
-  /// How long a reply the store refused transiently waits before it is
-  /// stored again.
+  /// How long a reply (or a release) the store refused transiently waits
+  /// before it is tried again.
   caf::timespan store_retry = std::chrono::seconds{1};
-  /// Most such replies kept for another try; beyond, the oldest is given
-  /// up (its key then waits in flight until it expires).
+  /// Most replies, and most releases, kept for another try; beyond, the
+  /// oldest is given up (its key then waits in flight until it expires).
   size_t max_unstored = 10000;
 };
 
@@ -39,7 +39,8 @@ struct gateway_keeper_settings {
 /// answer and retries finds it stored. A reply the store cannot take now
 /// (the database is away) is still handed on, the client's answer matters
 /// more, and stored again every `store_retry` until it is: meanwhile a retry
-/// of its key is told 409, "still in progress", never a wrong answer.
+/// of its key is told 409, "still in progress", never a wrong answer. A
+/// release the store cannot take now is tried again the same way.
 gateway_keeper_actor::behavior_type
 gateway_keeper(gateway_keeper_actor::pointer self, gateway_keeper_settings cfg);
 

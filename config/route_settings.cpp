@@ -2,6 +2,8 @@
 
 #include "config/route_yaml.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <yaml-cpp/yaml.h>
@@ -9,6 +11,11 @@
 namespace semiasync::config {
 
 namespace {
+
+/// How much longer than any reply deadline a route's entry must live: the
+/// claim before publishing and the answer after the deadline take a few
+/// seconds at most.
+constexpr std::chrono::milliseconds retention_margin{60000};
 
 /// The first segment of every path the server answers itself.
 const std::vector<std::string>& built_in_prefixes() {
@@ -86,6 +93,20 @@ problem check_routes(const settings& values) {
       return label + "outcomeTopic '" + route.outcome_topic
              + "' is read by route '" + first->second->name
              + "' with another replyProtocol or typeHeader";
+  }
+  if (!values.routes.empty()) {
+    // An entry that expired while its request still waits would let a
+    // retry of its key publish the request a second time.
+    auto longest = std::max(values.reply_timeout, values.max_wait);
+    for (const auto& route : values.routes)
+      if (route.reply_timeout)
+        longest = std::max(longest, *route.reply_timeout);
+    if (values.idempotency_retention < longest + retention_margin)
+      return "idempotencyRetentionMs ("
+             + std::to_string(values.idempotency_retention.count())
+             + ") must exceed the longest reply deadline ("
+             + std::to_string(longest.count()) + " ms) by at least "
+             + std::to_string(retention_margin.count()) + " ms";
   }
   for (const auto& route : values.routes)
     if (readers.count(route.request_topic) > 0)

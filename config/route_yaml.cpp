@@ -27,6 +27,10 @@ const std::vector<std::string>& outcome_keys() {
   return keys;
 }
 
+/// The largest body a route may accept: its record must fit a Kafka
+/// record's default limit (message.max.bytes, 1 MiB and a little).
+constexpr unsigned long long max_route_body = 1024 * 1024;
+
 /// Thrown inside one route's parsing, caught once with the route's name.
 struct refusal {
   std::string why;
@@ -189,11 +193,15 @@ route_spec route_of(const YAML::Node& map) {
     throw refusal{"path '" + path_text + "' " + *why};
   route.path = std::get<path_template>(std::move(path));
   route.name = text_of(map, "name").value_or(route.method + " " + path_text);
+  // The name keys the route's Idempotency-Keys in the gateway's store
+  // (255 bytes at most there) and labels its metrics.
+  if (route.name.empty() || route.name.size() > 255)
+    throw refusal{"name must be 1 to 255 bytes"};
   route.request_topic = topic_of(map, "requestTopic");
   route.outcome_topic = topic_of(map, "outcomeTopic");
   route.key = key_of(map, route.path);
   route.max_body_bytes
-    = number_of(map, "maxBodyBytes", 1, 1ull << 30, route.max_body_bytes);
+    = number_of(map, "maxBodyBytes", 1, max_route_body, route.max_body_bytes);
   route.required_fields = list_of(map, "requiredFields");
   route.protocol = protocol_of(map);
   route.type_header = type_header_of(map, route.protocol);
@@ -236,7 +244,8 @@ create-user alone. Each route's keys:
   requestTopic    topic the request record goes to (required)
   outcomeTopic    topic the service replies on (required)
   key             record key: path:<parameter> or body:<JSON pointer> (required)
-  maxBodyBytes    largest accepted body; default 65536
+  maxBodyBytes    largest accepted body, at most 1048576 (a Kafka record's
+                  default limit); default 65536
   requiredFields  top-level fields the JSON body must have; default none
   replyProtocol   semiasync (headers requestUUID, eventType, replyPartition) or
                   spring (kafka_correlationId, kafka_replyTopic,
@@ -260,6 +269,7 @@ parse_routes(const YAML::Node& list) {
     return "routes" + line_of(list) + ": expected a list of routes";
   std::vector<route_spec> result;
   std::set<std::pair<std::string, std::string>> taken;
+  std::set<std::string> names;
   for (std::size_t i = 0; i < list.size(); ++i) {
     auto node = list[i];
     auto label = label_of(node, i) + line_of(node);
@@ -269,6 +279,10 @@ parse_routes(const YAML::Node& list) {
       if (!taken.emplace(route.method, route.path.text()).second)
         return label + ": another route already takes " + route.method + " "
                + route.path.text();
+      // Two routes of one name would share their Idempotency-Keys: a key
+      // used on one would replay its answer on the other.
+      if (!names.insert(route.name).second)
+        return label + ": another route is already named '" + route.name + "'";
       result.push_back(std::move(route));
     } catch (const refusal& r) {
       return label + ": " + r.why;

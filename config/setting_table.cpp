@@ -368,9 +368,6 @@ std::vector<setting> make_table() {
            &s::worker_metrics_port, 0, max_port, "<port>"),
     text("workerMetricsAddress", "Address the worker's metrics port binds",
          &s::worker_metrics_address, word),
-    // Kafka's default (45 s) would hold a crashed worker's requests for
-    // longer than any reply deadline; brokers refuse less than their
-    // group.min.session.timeout.ms (6 s by default).
     text("routesFile",
          "YAML file holding the gateway's configured routes (a list, or a map "
          "with key routes); empty: the config file's routes, if any",
@@ -381,6 +378,9 @@ std::vector<setting> make_table() {
            "How long a configured route's answers are kept for retries with "
            "the same Idempotency-Key and for status polls, in ms",
            &s::idempotency_retention, 1000, 2592000000LL),
+    // Kafka's default (45 s) would hold a crashed worker's requests for
+    // longer than any reply deadline; brokers refuse less than their
+    // group.min.session.timeout.ms (6 s by default).
     millis("workerSessionTimeoutMs",
            "How long a dead worker's request partitions wait before moving to "
            "the other workers, in ms",

@@ -90,4 +90,10 @@ request_deadline(const preferences& prefs,
   return std::min<std::chrono::milliseconds>(*prefs.wait, max_wait);
 }
 
+std::chrono::milliseconds remaining_deadline(std::chrono::milliseconds deadline,
+                                             std::chrono::nanoseconds elapsed) {
+  auto spent = std::chrono::ceil<std::chrono::milliseconds>(elapsed);
+  return spent >= deadline ? std::chrono::milliseconds{0} : deadline - spent;
+}
+
 } // namespace semiasync::http

@@ -41,4 +41,10 @@ request_deadline(const preferences& prefs,
                  std::chrono::milliseconds reply_timeout,
                  std::chrono::milliseconds max_wait);
 
+/// What is left of `deadline` after `elapsed`, never below zero: a request
+/// that waited for something before it was published (a configured route's
+/// claim) waits that much less for its outcome.
+std::chrono::milliseconds remaining_deadline(std::chrono::milliseconds deadline,
+                                             std::chrono::nanoseconds elapsed);
+
 } // namespace semiasync::http

@@ -54,6 +54,10 @@ constexpr auto read_timeout = std::chrono::seconds{5};
 /// reader clears this many well within `read_timeout`.
 constexpr size_t max_lookups = 256;
 
+/// The shortest wait for a configured route's claim in the gateway's
+/// store, even for a request whose deadline is shorter (`respond-async`).
+constexpr std::chrono::milliseconds min_claim_wait{1000};
+
 /// When the reader should no longer bother with a lookup: its asker gives
 /// up after `read_timeout`, and a lookup nobody waits for would only delay
 /// the next ones.
@@ -96,6 +100,7 @@ public:
   restinio_server(const server_settings& cfg, server_dependencies deps)
     : cfg_(cfg),
       deps_(std::move(deps)),
+      route_deps_(std::make_shared<const server_dependencies>(deps_)),
       answers_(*deps_.metrics),
       io_(std::make_shared<restinio::asio_ns::io_context>()) {
     // nop
@@ -154,6 +159,7 @@ public:
     // No handler runs any more: drop the actor handles so nothing here
     // keeps actors alive; `io_` stays for late answers (see the header).
     deps_ = server_dependencies{};
+    route_deps_.reset();
   }
 
 private:
@@ -422,8 +428,8 @@ private:
     kafka::outgoing_record record{cfg_.request_topic,
                                   encode_request(event, reply_partition)};
     spawn_request(
-      command.request, std::move(event.name), std::move(record), deadline,
-      prefs.respond_async,
+      deps_, command.request, std::move(event.name), std::move(record),
+      deadline, prefs.respond_async,
       [this, req, route, id, prefs, deadline,
        attempt](caf::expected<request_result> result) {
         auto created
@@ -449,7 +455,12 @@ private:
       auto bound = route.path.match(text);
       if (!bound) continue;
       if (route.method == req->header().method().c_str()) {
-        if (!decode_parameters(*bound)) return false;
+        if (!decode_parameters(*bound)) {
+          respond(req, route.name,
+                  fresh_problem(400, "a path parameter is not valid "
+                                     "percent-encoding"));
+          return true;
+        }
         serve_route(req, route, std::move(*bound));
         return true;
       }
@@ -516,6 +527,13 @@ private:
       respond(req, route.name, answer_for(std::move(refused), id), id);
       return;
     }
+    // The deadline runs from now: the claim's time is part of it.
+    request_timing timing{parse_prefer_fields(prefer_fields(req)),
+                          std::chrono::milliseconds{0},
+                          std::chrono::steady_clock::now()};
+    timing.deadline = request_deadline(
+      timing.prefs, route.reply_timeout.value_or(cfg_.reply_timeout),
+      cfg_.max_wait);
     gateway_claim claim{
       .route = route.name,
       .idempotency_key
@@ -525,41 +543,78 @@ private:
       .now = {},
       .retention = std::chrono::duration_cast<std::chrono::seconds>(
         cfg_.idempotency_retention)};
-    auto claimed = [this, req, &route, path, id,
+    // The callbacks run on an actor's thread, possibly while the server
+    // stops and drops `deps_`: they hold the dependencies they use.
+    auto deps = route_deps_;
+    auto claimed = [this, deps, req, &route, path, id, timing,
                     input = std::move(input)](claim_result& result) mutable {
       if (auto known = answer_claim(result, route, path)) {
         respond(req, route.name, *known, result.request);
         release();
         return;
       }
-      publish_route(req, route, std::move(path), id, std::move(input));
+      auto left = remaining_deadline(
+        timing.deadline, std::chrono::steady_clock::now() - timing.arrived);
+      if (left.count() == 0 && !timing.prefs.respond_async) {
+        // Never published: the key goes back for the client's retry.
+        caf::anon_send(deps->keeper, release_atom::value, id);
+        respond(req, route.name,
+                answer_for(make_error(error_code::overloaded,
+                                      "the gateway's store took the whole "
+                                      "deadline"),
+                           id),
+                id);
+        release();
+        return;
+      }
+      publish_route(*deps, req, route, std::move(path), id, std::move(input),
+                    timing, left);
     };
-    auto failed = [this, req, &route, id](caf::error& err) {
+    auto failed = [this, deps, req, &route, id](caf::error& err) {
       // The claim may have been stored after its asker stopped waiting:
       // give it back, or the key would answer 409 until it expires.
-      caf::anon_send(deps_.keeper, release_atom::value, id);
-      respond(req, route.name, answer_for(as_read_failure(err), id), id);
+      caf::anon_send(deps->keeper, release_atom::value, id);
+      auto why = err == caf::sec::request_timeout
+                   ? make_error(error_code::overloaded,
+                                "the gateway's store did not answer in time")
+                   : as_read_failure(err);
+      respond(req, route.name, answer_for(std::move(why), id), id);
       release();
     };
-    spawn_lookup([keeper = deps_.keeper, claim = std::move(claim), claimed,
-                  failed](caf::event_based_actor* self) mutable {
+    // At least a second for the claim, as long as the deadline beyond, at
+    // most the read endpoints' wait.
+    auto claim_wait = std::clamp<std::chrono::milliseconds>(
+      timing.deadline, min_claim_wait, read_timeout);
+    spawn_lookup([keeper = deps->keeper, claim = std::move(claim), claimed,
+                  failed, claim_wait](caf::event_based_actor* self) mutable {
       self
-        ->request(keeper, read_timeout, claim_atom::value, std::move(claim),
-                  lookup_deadline())
+        ->request(keeper, claim_wait, claim_atom::value, std::move(claim),
+                  caf::make_timestamp() + claim_wait)
         .then(std::move(claimed), std::move(failed));
     });
   }
 
-  /// Publishes a claimed route request and answers once it ends.
-  void publish_route(const restinio::request_handle_t& req,
+  /// When a route's request arrived, and the deadline its client gets.
+  struct request_timing {
+    /// What the client asked for with `Prefer`.
+    preferences prefs;
+    /// The whole deadline, from `arrived`.
+    std::chrono::milliseconds deadline;
+    /// When the request arrived.
+    std::chrono::steady_clock::time_point arrived;
+  };
+
+  /// Publishes a claimed route request, waiting `left` of its deadline, and
+  /// answers once it ends.
+  void publish_route(const server_dependencies& deps,
+                     const restinio::request_handle_t& req,
                      const config::route_spec& route,
                      std::vector<config::path_template::binding> path,
-                     const request_id& id, route_request input) {
-    auto prefs = parse_prefer_fields(prefer_fields(req));
-    auto deadline = request_deadline(
-      prefs, route.reply_timeout.value_or(cfg_.reply_timeout), cfg_.max_wait);
-    auto reply_partition = deps_.route_reply_partition
-                             ? deps_.route_reply_partition(route.outcome_topic)
+                     const request_id& id, route_request input,
+                     const request_timing& timing,
+                     std::chrono::milliseconds left) {
+    auto reply_partition = deps.route_reply_partition
+                             ? deps.route_reply_partition(route.outcome_topic)
                              : std::nullopt;
     kafka::outgoing_record record{
       route.request_topic,
@@ -567,9 +622,11 @@ private:
                            std::move(input.value), route.outcome_topic,
                            reply_partition)};
     spawn_request(
-      id, std::nullopt, std::move(record), deadline, prefs.respond_async,
-      [this, req, &route, path = std::move(path), id, prefs, deadline,
-       keeper = deps_.keeper](caf::expected<request_result> result) {
+      deps, id, std::nullopt, std::move(record), left,
+      timing.prefs.respond_async,
+      [this, req, &route, path = std::move(path), id, prefs = timing.prefs,
+       deadline = timing.deadline,
+       keeper = deps.keeper](caf::expected<request_result> result) {
         auto reply = result ? caf::expected<route_reply>{std::get<route_reply>(
                        std::move(*result))}
                             : caf::expected<route_reply>{result.error()};
@@ -587,20 +644,21 @@ private:
   /// Spawns the actor of one request (create-user's when `name` is set, a
   /// route's otherwise): it publishes `record`, waits up to `deadline` and
   /// answers through `reply` once.
-  void spawn_request(request_id id, std::optional<user_name> name,
+  void spawn_request(const server_dependencies& deps, request_id id,
+                     std::optional<user_name> name,
                      kafka::outgoing_record record, caf::timespan deadline,
                      bool respond_async, reply_function reply) {
-    deps_.system->spawn(waiting_request,
-                        request_context{.request = std::move(id),
-                                        .name = std::move(name),
-                                        .record = std::move(record),
-                                        .deadline = deadline,
-                                        .respond_async = respond_async,
-                                        .produce_timeout = cfg_.produce_timeout,
-                                        .registry = deps_.registry,
-                                        .producer = deps_.producer,
-                                        .reply = std::move(reply),
-                                        .metrics = *deps_.requests});
+    deps.system->spawn(waiting_request,
+                       request_context{.request = std::move(id),
+                                       .name = std::move(name),
+                                       .record = std::move(record),
+                                       .deadline = deadline,
+                                       .respond_async = respond_async,
+                                       .produce_timeout = cfg_.produce_timeout,
+                                       .registry = deps.registry,
+                                       .producer = deps.producer,
+                                       .reply = std::move(reply),
+                                       .metrics = *deps.requests});
   }
 
   /// Every `Prefer` field of `req`: RFC 7240 lets a client split its
@@ -639,14 +697,18 @@ private:
 
   server_settings cfg_;
   server_dependencies deps_;
+  /// The same, shared with the callbacks of configured routes' claims,
+  /// which run on actor threads and may outlive `stop()`.
+  std::shared_ptr<const server_dependencies> route_deps_;
   /// Answers by route and status, in `deps_.metrics`.
   answer_counters answers_;
   /// Outlives RESTinio's threads: late answers post here (see the header).
   std::shared_ptr<restinio::asio_ns::io_context> io_;
   restinio::running_server_handle_t<traits> instance_;
-  /// Set once shutdown begins; new create-user requests get 503.
+  /// Set once shutdown begins; new requests (create-user's and routes')
+  /// get 503.
   std::atomic<bool> draining_{false};
-  /// Create-user requests spawned and not yet answered.
+  /// Requests (create-user's and routes') admitted and not yet answered.
   std::atomic<size_t> in_flight_{0};
   /// Lookups (GET /users/<uuid>, GET /requests/<id>) not yet answered.
   std::atomic<size_t> lookups_{0};

@@ -123,7 +123,8 @@ public:
 
   virtual ~server() = default;
 
-  /// From now on, new create-user requests get 503 + Retry-After.
+  /// From now on, new requests (create-user's and routes') get 503 +
+  /// Retry-After.
   virtual void begin_draining() = 0;
 
   /// Waits until no request waits for its outcome, at most `timeout`.

@@ -146,3 +146,19 @@ TEST_CASE("a reply the store refuses while the database is away is answered "
   REQUIRE(later);
   CHECK(later->state == claim_state::answered);
 }
+
+TEST_CASE("a release the store refuses while the database is away is tried "
+          "again until the key is free") {
+  keeper_fixture f;
+  auto first = f.keyed("k", "{}");
+  REQUIRE(f.claim(first, f.now + 5s)->state == claim_state::claimed);
+  f.store->fail_next(fake_gateway_store::method::release,
+                     make_error(error_code::database_unavailable, "away"));
+  caf::anon_send(f.keeper, release_atom::value, first.request);
+  f.sched.run();
+  CHECK(f.claim(f.keyed("k", "{}"), f.now + 5s)->state
+        == claim_state::in_flight);
+  f.sched.advance_time(1s);
+  f.sched.run();
+  CHECK(f.claim(f.keyed("k", "{}"), f.now + 5s)->state == claim_state::claimed);
+}

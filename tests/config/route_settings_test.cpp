@@ -97,6 +97,10 @@ TEST_CASE("a bad route is refused at start, naming it") {
     refused("routes:\n" + route("/a", "a", "b") + route("/c", "b", "d")),
     Catch::Contains("requestTopic 'b' is another route's outcomeTopic"));
   CHECK_THAT(refused("rootes: []\n"), Catch::Contains("did you mean 'routes'"));
+  CHECK_THAT(
+    refused("idempotencyRetentionMs: 60000\nroutes:\n" + route("/a", "a", "b")),
+    Catch::Contains("idempotencyRetentionMs (60000) must exceed the "
+                    "longest reply deadline (30000 ms)"));
   CHECK_THAT(refused("produceTimeoutMs: 1000\nroutes:\n" + route("/a", "a", "b")
                      + "    replyTimeoutMs: 1000\n"),
              Catch::Contains("route 'POST /a': replyTimeoutMs (1000) must be "

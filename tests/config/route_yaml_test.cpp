@@ -143,6 +143,20 @@ TEST_CASE("a bad route is refused in one line naming it and saying why") {
   CHECK_THAT(refused, Catch::Contains(why));
 }
 
+TEST_CASE("route names are unique and fit the gateway store") {
+  auto two = std::string{deposit_route}
+             + deposit_with("path: /accounts/{accountId}/deposits",
+                            "path: /accounts/{accountId}/withdrawals");
+  CHECK_THAT(refusal_of(two),
+             Catch::Contains("routes[1] 'deposit' (line 17): another route is "
+                             "already named 'deposit'"));
+  CHECK_THAT(refusal_of(deposit_with("name: deposit", "name: ''")),
+             Catch::Contains("name must be 1 to 255 bytes"));
+  CHECK_THAT(
+    refusal_of(deposit_with("name: deposit", "name: " + std::string(256, 'n'))),
+    Catch::Contains("name must be 1 to 255 bytes"));
+}
+
 TEST_CASE("routes without a usable shape are refused") {
   CHECK_THAT(refusal_of("{a: 1}"), Catch::Contains("expected a list"));
   CHECK_THAT(refusal_of("- just text"),

@@ -81,3 +81,14 @@ TEST_CASE("Preference-Applied tells the wait that was applied", "[prefer]") {
   CHECK(preference_applied(both, false, 3s) == "wait=3");
   CHECK(preference_applied(parse_prefer(std::nullopt), false, 5s).empty());
 }
+
+TEST_CASE("a deadline's remainder never goes below zero") {
+  using namespace std::chrono_literals;
+  CHECK(remaining_deadline(5000ms, 1200ms) == 3800ms);
+  // Part of a millisecond spent counts as a whole one: never more time
+  // than the client gave.
+  CHECK(remaining_deadline(5000ms, 1200500us) == 3799ms);
+  CHECK(remaining_deadline(5000ms, 5000ms) == 0ms);
+  CHECK(remaining_deadline(5000ms, 9s) == 0ms);
+  CHECK(remaining_deadline(0ms, 1ms) == 0ms);
+}
