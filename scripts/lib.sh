@@ -17,6 +17,30 @@ SEMIASYNC_SCRIPT_FILE="$(cd "$(dirname "${BASH_SOURCE[-1]}")" && pwd -P)/${BASH_
 KAFKA_PORT=9093            # PLAINTEXT host listener, what clients use
 KAFKA_CONTROLLER_PORT=9094 # KRaft controller listener, internal to the broker
 DB_PORT=3306
+# `scripts/stack up --brokers N` runs N Kafka nodes instead; node i (1-based)
+# listens on KAFKA_PORT + KAFKA_NODE_PORT_STEP*(i-1), its controller likewise.
+KAFKA_NODE_PORT_STEP=100
+# Where scripts/stack records the broker count of the last `up`.
+KAFKA_BROKERS_FILE="${SEMIASYNC_STATE}/kafka/brokers"
+
+# The broker count of the last `scripts/stack up` (1 when none is recorded).
+kafka_broker_count() {
+    local n=""
+    [[ -s ${KAFKA_BROKERS_FILE} ]] && n="$(<"${KAFKA_BROKERS_FILE}")"
+    [[ ${n} =~ ^[1-9]$ ]] || n=1
+    echo "${n}"
+}
+
+# The client bootstrap list of that layout ("127.0.0.1:9093" for one broker).
+# It names every node, so a client started while node 1 is down still connects.
+kafka_bootstrap() {
+    local n i list=""
+    n="$(kafka_broker_count)"
+    for ((i = 1; i <= n; i++)); do
+        list+="${list:+,}127.0.0.1:$((KAFKA_PORT + KAFKA_NODE_PORT_STEP * (i - 1)))"
+    done
+    echo "${list}"
+}
 
 _ts() { date '+%H:%M:%S'; }
 # Messages go to stderr so stdout stays usable for data (e.g. `stack status`).
