@@ -130,7 +130,9 @@ std::string create_topics(const std::string& brokers,
   char err[512];
   std::vector<rd_kafka_NewTopic_t*> specs;
   for (auto& t : topics) {
-    auto* spec = rd_kafka_NewTopic_new(t.c_str(), partitions, 1, err,
+    // -1: the brokers' default.replication.factor (and min.insync.replicas),
+    // so one call suits the single broker and a cluster alike.
+    auto* spec = rd_kafka_NewTopic_new(t.c_str(), partitions, -1, err,
                                        sizeof(err));
     if (!spec) {
       rd_kafka_NewTopic_destroy_array(specs.data(), specs.size());
@@ -151,6 +153,44 @@ std::string create_topics(const std::string& brokers,
   rd_kafka_NewTopic_destroy_array(specs.data(), specs.size());
   if (!problem.empty()) return problem;
   return wait_for_leaders(brokers, topics, partitions);
+}
+
+std::string partition_leaders(const std::string& brokers,
+                              const std::string& topic,
+                              std::vector<int>& leaders) {
+  char err[512];
+  auto* conf = rd_kafka_conf_new();
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err,
+                        sizeof(err))
+      != RD_KAFKA_CONF_OK) {
+    rd_kafka_conf_destroy(conf);
+    return err;
+  }
+  owned<rd_kafka_t> handle{rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
+                                        sizeof(err))};
+  if (!handle) {
+    rd_kafka_conf_destroy(conf);
+    return err;
+  }
+  const rd_kafka_metadata_t* md = nullptr;
+  // All topics: asking for one by name could auto-create it.
+  auto code = rd_kafka_metadata(handle.get(), 1, nullptr, &md, 10000);
+  if (code != RD_KAFKA_RESP_ERR_NO_ERROR) return rd_kafka_err2str(code);
+  std::string problem = topic + ": no such topic";
+  leaders.clear();
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const auto& t = md->topics[i];
+    if (topic != t.topic) continue;
+    problem.clear();
+    leaders.assign(static_cast<size_t>(t.partition_cnt), -1);
+    for (int p = 0; p < t.partition_cnt; ++p) {
+      auto id = t.partitions[p].id;
+      if (id >= 0 && id < t.partition_cnt)
+        leaders[static_cast<size_t>(id)] = t.partitions[p].leader;
+    }
+  }
+  rd_kafka_metadata_destroy(md);
+  return problem;
 }
 
 std::string delete_topics(const std::string& brokers,

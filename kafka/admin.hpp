@@ -9,13 +9,21 @@
 
 namespace semiasync::kafka {
 
-/// Creates `topics` with `partitions` partitions each (replication 1: the
-/// local stack has one broker) and waits until every partition has a leader
+/// Creates `topics` with `partitions` partitions each, replicated as the
+/// brokers' `default.replication.factor` says (1 on the single-broker stack,
+/// 3 on the three-node one), and waits until every partition has a leader
 /// that answers. Returns an error text, empty on success; a topic that
 /// exists already counts as success.
 std::string create_topics(const std::string& brokers,
                           const std::vector<std::string>& topics,
                           int partitions);
+
+/// Fills `leaders` with the node ID leading each partition of `topic`, by
+/// partition (-1 for a partition without a leader), as the metadata of
+/// `brokers` says now. Returns an error text, empty on success.
+std::string partition_leaders(const std::string& brokers,
+                              const std::string& topic,
+                              std::vector<int>& leaders);
 
 /// Deletes `topics`. Returns an error text, empty on success; a missing
 /// topic counts as success.

@@ -123,7 +123,7 @@ public:
 /// Publishes `rec` and waits until the broker acknowledged it.
 void produce(const kafka::outgoing_record& rec);
 
-/// Creates `topic` (replication 1), waiting for the broker.
+/// Creates `topic` (replicated as the brokers default to), waiting for them.
 void create_topic(const std::string& topic, int partitions);
 
 /// Waits up to 30 s until every partition of `topic` has a leader that
