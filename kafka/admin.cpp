@@ -1,7 +1,6 @@
 #include "kafka/admin.hpp"
 
 #include <librdkafka/rdkafka.h>
-
 #include <memory>
 
 namespace semiasync::kafka {
@@ -9,9 +8,15 @@ namespace semiasync::kafka {
 namespace {
 
 struct deleter {
-  void operator()(rd_kafka_t* p) const { rd_kafka_destroy(p); }
-  void operator()(rd_kafka_queue_t* p) const { rd_kafka_queue_destroy(p); }
-  void operator()(rd_kafka_event_t* p) const { rd_kafka_event_destroy(p); }
+  void operator()(rd_kafka_t* p) const {
+    rd_kafka_destroy(p);
+  }
+  void operator()(rd_kafka_queue_t* p) const {
+    rd_kafka_queue_destroy(p);
+  }
+  void operator()(rd_kafka_event_t* p) const {
+    rd_kafka_event_destroy(p);
+  }
   void operator()(rd_kafka_AdminOptions_t* p) const {
     rd_kafka_AdminOptions_destroy(p);
   }
@@ -19,6 +24,23 @@ struct deleter {
 
 template <class T>
 using owned = std::unique_ptr<T, deleter>;
+
+/// A client of `brokers` for admin calls, or null with the reason in `err`.
+owned<rd_kafka_t> client_of(const std::string& brokers, char* err,
+                            size_t err_size) {
+  auto* conf = rd_kafka_conf_new();
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err,
+                        err_size)
+      != RD_KAFKA_CONF_OK) {
+    rd_kafka_conf_destroy(conf);
+    return nullptr;
+  }
+  owned<rd_kafka_t> handle{
+    rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, err_size)};
+  // rd_kafka_new takes `conf` only when it succeeds.
+  if (!handle) rd_kafka_conf_destroy(conf);
+  return handle;
+}
 
 /// Runs one admin operation and returns the first error text, or empty.
 /// `start` issues it; `results` extracts the per-topic results; `ignored` is
@@ -28,19 +50,8 @@ std::string run_admin(const std::string& brokers, rd_kafka_admin_op_t op,
                       Start start, Results results,
                       rd_kafka_resp_err_t ignored) {
   char err[512];
-  auto* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err,
-                        sizeof(err))
-      != RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    return err;
-  }
-  owned<rd_kafka_t> handle{rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
-                                        sizeof(err))};
-  if (!handle) {
-    rd_kafka_conf_destroy(conf);
-    return err;
-  }
+  auto handle = client_of(brokers, err, sizeof(err));
+  if (!handle) return err;
   owned<rd_kafka_queue_t> queue{rd_kafka_queue_new(handle.get())};
   owned<rd_kafka_AdminOptions_t> options{
     rd_kafka_AdminOptions_new(handle.get(), op)};
@@ -91,8 +102,8 @@ std::string wait_for_leaders(const std::string& brokers,
   auto* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err,
                     sizeof(err));
-  owned<rd_kafka_t> handle{rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
-                                        sizeof(err))};
+  owned<rd_kafka_t> handle{
+    rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err))};
   if (!handle) {
     rd_kafka_conf_destroy(conf);
     return err;
@@ -103,16 +114,16 @@ std::string wait_for_leaders(const std::string& brokers,
     if (rd_kafka_metadata(handle.get(), 1, nullptr, &md, 5000)
         == RD_KAFKA_RESP_ERR_NO_ERROR) {
       bool ready = true;
-      for (auto& t : topics) ready = ready && has_leaders(*md, t, partitions);
+      for (auto& t : topics)
+        ready = ready && has_leaders(*md, t, partitions);
       rd_kafka_metadata_destroy(md);
       // Metadata names a leader before that broker serves the partition:
       // only an answered offset query proves it does.
       for (size_t t = 0; ready && t < topics.size(); ++t)
         for (int p = 0; ready && p < partitions; ++p) {
           int64_t low = 0, high = 0;
-          ready = rd_kafka_query_watermark_offsets(handle.get(),
-                                                   topics[t].c_str(), p, &low,
-                                                   &high, 2000)
+          ready = rd_kafka_query_watermark_offsets(
+                    handle.get(), topics[t].c_str(), p, &low, &high, 2000)
                   == RD_KAFKA_RESP_ERR_NO_ERROR;
         }
       if (ready) return {};
@@ -132,8 +143,8 @@ std::string create_topics(const std::string& brokers,
   for (auto& t : topics) {
     // -1: the brokers' default.replication.factor (and min.insync.replicas),
     // so one call suits the single broker and a cluster alike.
-    auto* spec = rd_kafka_NewTopic_new(t.c_str(), partitions, -1, err,
-                                       sizeof(err));
+    auto* spec
+      = rd_kafka_NewTopic_new(t.c_str(), partitions, -1, err, sizeof(err));
     if (!spec) {
       rd_kafka_NewTopic_destroy_array(specs.data(), specs.size());
       return t + ": " + err;
@@ -159,19 +170,8 @@ std::string partition_leaders(const std::string& brokers,
                               const std::string& topic,
                               std::vector<int>& leaders) {
   char err[512];
-  auto* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err,
-                        sizeof(err))
-      != RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    return err;
-  }
-  owned<rd_kafka_t> handle{rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
-                                        sizeof(err))};
-  if (!handle) {
-    rd_kafka_conf_destroy(conf);
-    return err;
-  }
+  auto handle = client_of(brokers, err, sizeof(err));
+  if (!handle) return err;
   const rd_kafka_metadata_t* md = nullptr;
   // All topics: asking for one by name could auto-create it.
   auto code = rd_kafka_metadata(handle.get(), 1, nullptr, &md, 10000);
@@ -196,7 +196,8 @@ std::string partition_leaders(const std::string& brokers,
 std::string delete_topics(const std::string& brokers,
                           const std::vector<std::string>& topics) {
   std::vector<rd_kafka_DeleteTopic_t*> specs;
-  for (auto& t : topics) specs.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
+  for (auto& t : topics)
+    specs.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
   auto problem = run_admin(
     brokers, RD_KAFKA_ADMIN_OP_DELETETOPICS,
     [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
