@@ -99,15 +99,8 @@ std::string wait_for_leaders(const std::string& brokers,
                              const std::vector<std::string>& topics,
                              int partitions) {
   char err[512];
-  auto* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err,
-                    sizeof(err));
-  owned<rd_kafka_t> handle{
-    rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err))};
-  if (!handle) {
-    rd_kafka_conf_destroy(conf);
-    return err;
-  }
+  auto handle = client_of(brokers, err, sizeof(err));
+  if (!handle) return err;
   for (int attempt = 0; attempt < 150; ++attempt) {
     const rd_kafka_metadata_t* md = nullptr;
     // All topics: asking for one by name could auto-create it.
@@ -191,6 +184,35 @@ std::string partition_leaders(const std::string& brokers,
   }
   rd_kafka_metadata_destroy(md);
   return problem;
+}
+
+std::string group_coordinator(const std::string& brokers,
+                              const std::string& group, int& coordinator) {
+  char err[512];
+  auto handle = client_of(brokers, err, sizeof(err));
+  if (!handle) return err;
+  owned<rd_kafka_queue_t> queue{rd_kafka_queue_new(handle.get())};
+  owned<rd_kafka_AdminOptions_t> options{rd_kafka_AdminOptions_new(
+    handle.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS)};
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), 15000, err,
+                                            sizeof(err));
+  const char* groups[] = {group.c_str()};
+  rd_kafka_DescribeConsumerGroups(handle.get(), groups, 1, options.get(),
+                                  queue.get());
+  owned<rd_kafka_event_t> event{rd_kafka_queue_poll(queue.get(), 30000)};
+  if (!event) return "no answer from the broker";
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return rd_kafka_event_error_string(event.get());
+  size_t count = 0;
+  auto** found = rd_kafka_DescribeConsumerGroups_result_groups(
+    rd_kafka_event_DescribeConsumerGroups_result(event.get()), &count);
+  if (count != 1) return group + ": not described";
+  if (const auto* problem = rd_kafka_ConsumerGroupDescription_error(found[0]))
+    return group + ": " + rd_kafka_error_string(problem);
+  const auto* node = rd_kafka_ConsumerGroupDescription_coordinator(found[0]);
+  if (!node) return group + ": no coordinator";
+  coordinator = rd_kafka_Node_id(node);
+  return {};
 }
 
 std::string delete_topics(const std::string& brokers,

@@ -25,6 +25,12 @@ std::string partition_leaders(const std::string& brokers,
                               const std::string& topic,
                               std::vector<int>& leaders);
 
+/// Sets `coordinator` to the node ID coordinating consumer group `group`
+/// (the leader of its `__consumer_offsets` partition), as `brokers` say now.
+/// Returns an error text, empty on success.
+std::string group_coordinator(const std::string& brokers,
+                              const std::string& group, int& coordinator);
+
 /// Deletes `topics`. Returns an error text, empty on success; a missing
 /// topic counts as success.
 std::string delete_topics(const std::string& brokers,

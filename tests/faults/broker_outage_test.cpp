@@ -52,7 +52,7 @@ TEST_CASE("a broker killed with SIGKILL gets 503s while down and the "
   milliseconds up_at{0};
   std::optional<milliseconds> recovered;
   {
-    service_outage outage{service::kafka, outage_kind::kill};
+    service_outage outage{service::kafka(), outage_kind::kill};
     down_at = load.offset_of(outage.down_since());
     std::this_thread::sleep_until(outage.down_since() + down_for);
     outage.end();

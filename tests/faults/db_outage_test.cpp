@@ -44,7 +44,7 @@ TEST_CASE("a database outage during load loses nothing and the same worker "
   milliseconds up_at{0};
   std::optional<milliseconds> recovered;
   {
-    service_outage outage{service::db, outage_kind::stop};
+    service_outage outage{service::db(), outage_kind::stop};
     down_at = load.offset_of(outage.down_since());
     std::this_thread::sleep_until(outage.down_since() + down_for);
     outage.end();

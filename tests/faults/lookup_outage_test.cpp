@@ -326,7 +326,7 @@ TEST_CASE("lookups while the database is stopped are bounded and answered "
   outage_figures figures;
   http_response readiness;
   {
-    service_outage outage{service::db, outage_kind::stop};
+    service_outage outage{service::db(), outage_kind::stop};
     // The first failed check may be the old session's ("lost the
     // connection"); the steady one is the refused connect.
     readiness = wait_for_not_ready(rig.port(), "connect failed");

@@ -77,6 +77,11 @@ public:
     return topics_;
   }
 
+  /// The worker's consumer group.
+  const std::string& group() const noexcept {
+    return group_;
+  }
+
   /// A load plan aimed at this rig's server and names (defaults otherwise).
   load_plan plan_load() const {
     load_plan plan;

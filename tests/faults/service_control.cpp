@@ -48,17 +48,18 @@ constexpr const char* sentinel_script
 
 } // namespace
 
-const char* to_string(service which) {
-  return which == service::kafka ? "kafka" : "db";
-}
-
-void run_stack_command(const std::string& command, service which,
-                       std::chrono::seconds timeout) {
-  std::string what = "scripts/stack " + command + " " + to_string(which);
+std::string run_stack_script(const std::vector<std::string>& args,
+                             std::chrono::seconds timeout) {
+  std::string what = "scripts/stack";
+  std::string label = "stack";
+  for (auto& arg : args) {
+    what += " " + arg;
+    label += "-" + arg;
+  }
   note(what);
-  child_process proc{{SEMIASYNC_FAULT_STACK_SCRIPT, command, to_string(which)},
-                     {},
-                     log_path_for("stack-" + command + "-" + to_string(which))};
+  std::vector<std::string> argv{SEMIASYNC_FAULT_STACK_SCRIPT};
+  argv.insert(argv.end(), args.begin(), args.end());
+  child_process proc{argv, {}, log_path_for(label)};
   auto deadline = load_clock::now() + timeout;
   while (proc.running() && load_clock::now() < deadline)
     std::this_thread::sleep_for(100ms);
@@ -72,23 +73,29 @@ void run_stack_command(const std::string& command, service which,
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error(what + " failed (" + proc.describe_status() + ")\n"
                              + proc.log_tail());
+  return proc.log_text();
+}
+
+void run_stack_command(const std::string& command, const service& which,
+                       std::chrono::seconds timeout) {
+  run_stack_script({command, which.name()}, timeout);
 }
 
 // -- restart_sentinel ---------------------------------------------------------
 
-restart_sentinel::restart_sentinel(service which) {
+restart_sentinel::restart_sentinel(const service& which) {
   // A socket rather than a pipe: writing to it can be told not to raise
   // SIGPIPE (MSG_NOSIGNAL) should the helper be gone already.
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
     throw std::runtime_error(std::string{"restart_sentinel: socketpair: "}
                              + std::strerror(errno));
-  auto log = log_path_for(std::string{"sentinel-"} + to_string(which));
+  auto log = log_path_for(std::string{"sentinel-"} + which.name());
   int log_fd
     = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   // Prepared before fork: only async-signal-safe calls in the child.
   std::vector<std::string> argv{"/bin/bash", "-c", sentinel_script,
-                                SEMIASYNC_FAULT_STACK_SCRIPT, to_string(which)};
+                                SEMIASYNC_FAULT_STACK_SCRIPT, which.name()};
   std::vector<char*> args;
   for (auto& arg : argv)
     args.push_back(arg.data());
@@ -156,7 +163,7 @@ void restart_sentinel::reap() noexcept {
 
 // -- service_outage -----------------------------------------------------------
 
-service_outage::service_outage(service which, outage_kind kind)
+service_outage::service_outage(const service& which, outage_kind kind)
   : which_(which), sentinel_(which) {
   run_stack_command(kind == outage_kind::kill ? "kill" : "stop", which_, 120s);
   down_since_ = load_clock::now();

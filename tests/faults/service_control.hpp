@@ -7,21 +7,42 @@
 #include <chrono>
 #include <string>
 #include <sys/types.h>
+#include <utility>
+#include <vector>
 
 #include "tests/faults/load.hpp"
 
 namespace semiasync::testing {
 
-/// A service of scripts/stack.
-enum class service {
-  /// The Kafka broker on 127.0.0.1:9093.
-  kafka,
-  /// MariaDB on 127.0.0.1:3306.
-  db,
-};
+/// A service of scripts/stack, by the name the script gives it.
+class service {
+public:
+  /// The Kafka broker on 127.0.0.1:9093 (on the three-node cluster: every
+  /// node at once).
+  static service kafka() {
+    return service{"kafka"};
+  }
 
-/// "kafka" or "db", as scripts/stack names them.
-const char* to_string(service which);
+  /// MariaDB on 127.0.0.1:3306.
+  static service db() {
+    return service{"db"};
+  }
+
+  /// Node `node` (1 to 3) of the three-node cluster: `kafka-<node>`.
+  static service kafka_node(int node) {
+    return service{"kafka-" + std::to_string(node)};
+  }
+
+  /// The script's name for it: "kafka", "db", "kafka-2".
+  const std::string& name() const noexcept {
+    return name_;
+  }
+
+private:
+  explicit service(std::string name) : name_(std::move(name)) {}
+
+  std::string name_;
+};
 
 /// How an outage begins.
 enum class outage_kind {
@@ -31,10 +52,16 @@ enum class outage_kind {
   stop,
 };
 
+/// Runs `scripts/stack <args...>` and waits for it; returns what it printed
+/// (stdout and stderr). Throws std::runtime_error with that output when it
+/// fails or takes longer than `timeout`.
+std::string run_stack_script(const std::vector<std::string>& args,
+                             std::chrono::seconds timeout);
+
 /// Runs `scripts/stack <command> <which>` and waits for it; throws
 /// std::runtime_error with the script's output when it fails or takes
 /// longer than `timeout`.
-void run_stack_command(const std::string& command, service which,
+void run_stack_command(const std::string& command, const service& which,
                        std::chrono::seconds timeout);
 
 /// A helper process that runs `scripts/stack start <service>` as soon as
@@ -44,7 +71,7 @@ void run_stack_command(const std::string& command, service which,
 class restart_sentinel {
 public:
   /// Starts the helper; it waits on a pipe only this process writes to.
-  explicit restart_sentinel(service which);
+  explicit restart_sentinel(const service& which);
 
   /// Unless disarmed: lets the helper restart the service and waits for it.
   ~restart_sentinel();
@@ -69,7 +96,7 @@ private:
 class service_outage {
 public:
   /// Kills or stops `which`; returns once it is down.
-  service_outage(service which, outage_kind kind);
+  service_outage(const service& which, outage_kind kind);
 
   /// Starts the service again unless `end` succeeded; never throws.
   ~service_outage();

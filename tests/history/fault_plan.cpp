@@ -97,7 +97,7 @@ private:
       frozen.resume();
     } else if (kind == "db-stop") {
       w.targets.push_back("db");
-      service_outage outage{service::db, outage_kind::stop};
+      service_outage outage{service::db(), outage_kind::stop};
       std::this_thread::sleep_for(length);
       outage.end();
     } else if (kind == "server-restart") {
