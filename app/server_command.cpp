@@ -7,6 +7,7 @@
 #include "actors/reply_route.hpp"
 #include "actors/request_metrics.hpp"
 #include "actors/system_config.hpp"
+#include "actors/write_watch.hpp"
 #include "app/commands.hpp"
 #include "app/outcome_readers.hpp"
 #include "app/wait_for_stop.hpp"
@@ -19,6 +20,7 @@
 #include "http/server.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/producer.hpp"
+#include "kafka/write_check.hpp"
 #include "logging/log.hpp"
 
 #include <caf/actor_system.hpp>
@@ -92,6 +94,16 @@ readiness_checks(std::shared_ptr<kafka::producer> publisher,
       checks.end() - 1,
       assignment_check("outcome partitions of " + topic, reader.source));
   return checks;
+}
+
+/// The topics this server publishes to: create-user's and each route's.
+std::vector<std::string> request_topics(const config::settings& cfg) {
+  std::vector<std::string> topics{cfg.request_topic};
+  for (const auto& route : cfg.routes)
+    if (std::find(topics.begin(), topics.end(), route.request_topic)
+        == topics.end())
+      topics.push_back(route.request_topic);
+  return topics;
 }
 
 /// Asks each long-lived actor to stop.
@@ -193,6 +205,14 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   auto reader_handle = sys.spawn<caf::detached>(
     reader, std::make_shared<db::mysql_user_repository>(cfg.db_connection()),
     wall_clock{caf::make_timestamp});
+  // Whether the request topics can take a write: a cluster that lost
+  // too many nodes times writes out instead of refusing them, so the
+  // server finds out itself and answers 503 at once.
+  auto writable = std::make_shared<kafka::write_gate>();
+  auto write_watch_handle = sys.spawn<caf::detached>(
+    write_watch, request_topics(cfg),
+    write_check_function{kafka::write_check{publisher}}, probe_interval,
+    writable);
   auto probe_handle = sys.spawn<caf::detached>(
     health_probe,
     readiness_checks(
@@ -228,12 +248,17 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     .producer = producer_handle,
     .reader = reader_handle,
     .not_ready =
-      [verdict, publisher] {
+      [verdict, publisher, writable] {
         // At once, not at the probe's next round:
         // this process is about to end.
         if (auto err = publisher->fatal_error())
           return std::optional<std::string>{"kafka: " + detail_of(err)};
-        return verdict->reason();
+        if (auto reason = verdict->reason()) return reason;
+        return writable->any_refusal();
+      },
+    .unwritable =
+      [writable](const std::string& topic) {
+        return writable->refusal(topic);
       },
     .metrics = &metrics,
     .requests = &request_counters,
@@ -243,7 +268,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   auto started = http::server::start(http_cfg, std::move(deps));
   if (!started) {
     stop_actors(consumer_handle, producer_handle, registry_handle,
-                reader_handle, probe_handle);
+                reader_handle, probe_handle, write_watch_handle);
     for (auto& x : route_actors)
       stop_actors(x);
     return fail("cannot start HTTP", started.error());
@@ -274,7 +299,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
         std::to_string(left) + " requests still unanswered at shutdown");
   http->stop();
   stop_actors(consumer_handle, producer_handle, registry_handle, reader_handle,
-              probe_handle);
+              probe_handle, write_watch_handle);
   for (auto& x : route_actors)
     stop_actors(x);
   if (auto err = publisher->flush(std::chrono::seconds{2}))

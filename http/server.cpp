@@ -412,7 +412,7 @@ private:
     }
     auto& command = std::get<create_user_command>(parsed);
     auto id = command.request;
-    if (auto refused = admit()) {
+    if (auto refused = admit(cfg_.request_topic)) {
       respond(req, route, answer_for(std::move(refused), id), id);
       return;
     }
@@ -523,7 +523,7 @@ private:
       return;
     }
     auto input = std::get<route_request>(std::move(read));
-    if (auto refused = admit()) {
+    if (auto refused = admit(route.request_topic)) {
       respond(req, route.name, answer_for(std::move(refused), id), id);
       return;
     }
@@ -674,10 +674,15 @@ private:
     return result;
   }
 
-  /// Counts a request in; or why not: draining, or at the in-flight limit.
-  caf::error admit() {
+  /// Counts a request to `topic` in; or why not: draining, the topic
+  /// cannot take a write now (refused at once: a write would only time
+  /// out), or at the in-flight limit.
+  caf::error admit(const std::string& topic) {
     if (draining_)
       return make_error(error_code::draining, "the server is shutting down");
+    if (deps_.unwritable)
+      if (auto reason = deps_.unwritable(topic))
+        return make_error(error_code::publish_failed, std::move(*reason));
     if (++in_flight_ > cfg_.max_in_flight) {
       release();
       return make_error(error_code::overloaded,

@@ -91,6 +91,12 @@ struct server_dependencies {
   /// Why the process is not ready to serve, or nothing when it is. Must not
   /// block: it runs on an I/O thread.
   std::function<std::optional<std::string>()> not_ready;
+  /// Why `topic` cannot take a write now, or nothing when it can: such
+  /// requests get 503 at once instead of waiting for a write that cannot
+  /// complete. Must not block: it runs on an I/O thread. Empty: never
+  /// refuses.
+  std::function<std::optional<std::string>(const std::string& topic)>
+    unwritable;
   /// The process's metrics: rendered by `/metrics`, and where the server
   /// counts requests by route and status. Required; outlives the server.
   metrics::registry* metrics = nullptr;

@@ -261,6 +261,87 @@ bool producer::broker_reachable(std::chrono::milliseconds timeout) {
   return rc == RdKafka::ERR_NO_ERROR;
 }
 
+caf::expected<topic_layout>
+producer::layout_of(const std::string& topic,
+                    std::chrono::milliseconds timeout) {
+  std::string reason;
+  std::unique_ptr<RdKafka::Topic> handle_of_topic{
+    RdKafka::Topic::create(impl_->handle.get(), topic, nullptr, reason)};
+  if (!handle_of_topic)
+    return make_error(error_code::broker_unavailable, topic + ": " + reason);
+  RdKafka::Metadata* raw = nullptr;
+  auto rc = impl_->handle->metadata(false, handle_of_topic.get(), &raw,
+                                    to_ms(timeout));
+  std::unique_ptr<RdKafka::Metadata> md{raw};
+  if (rc != RdKafka::ERR_NO_ERROR)
+    return make_error(error_code::broker_unavailable,
+                      "metadata for '" + topic + "': " + RdKafka::err2str(rc));
+  topic_layout layout;
+  for (const auto* broker : *md->brokers())
+    layout.brokers[broker->id()] = {broker->host(), broker->port()};
+  for (const auto* found : *md->topics()) {
+    if (found->topic() != topic) continue;
+    if (found->err() != RdKafka::ERR_NO_ERROR)
+      return make_error(error_code::broker_unavailable,
+                        "metadata for '" + topic
+                          + "': " + RdKafka::err2str(found->err()));
+    for (const auto* part : *found->partitions())
+      layout.partitions.push_back(
+        {part->id(), part->leader(),
+         std::vector<int32_t>(part->isrs()->begin(), part->isrs()->end())});
+  }
+  return layout;
+}
+
+caf::expected<int>
+producer::min_insync_replicas(const std::string& topic,
+                              std::chrono::milliseconds timeout) {
+  auto* rk = impl_->handle->c_ptr();
+  auto fail = [&](const std::string& why) {
+    return make_error(error_code::broker_unavailable,
+                      "min.insync.replicas of '" + topic + "': " + why);
+  };
+  std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue{
+    rd_kafka_queue_new(rk), &rd_kafka_queue_destroy};
+  std::unique_ptr<rd_kafka_AdminOptions_t,
+                  decltype(&rd_kafka_AdminOptions_destroy)>
+    options{rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS),
+            &rd_kafka_AdminOptions_destroy};
+  char err[256];
+  rd_kafka_AdminOptions_set_request_timeout(
+    options.get(), static_cast<int>(timeout.count()), err, sizeof(err));
+  auto* resource
+    = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  rd_kafka_DescribeConfigs(rk, &resource, 1, options.get(), queue.get());
+  rd_kafka_ConfigResource_destroy(resource);
+  std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> event{
+    rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 500),
+    &rd_kafka_event_destroy};
+  if (!event) return fail("no answer");
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return fail(rd_kafka_event_error_string(event.get()));
+  size_t count = 0;
+  const auto** found = rd_kafka_DescribeConfigs_result_resources(
+    rd_kafka_event_DescribeConfigs_result(event.get()), &count);
+  if (count != 1) return fail("not described");
+  if (rd_kafka_ConfigResource_error(found[0]) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return fail(rd_kafka_ConfigResource_error_string(found[0]));
+  size_t entries = 0;
+  const auto** configs = rd_kafka_ConfigResource_configs(found[0], &entries);
+  for (size_t i = 0; i < entries; ++i) {
+    if (std::string{rd_kafka_ConfigEntry_name(configs[i])}
+        != "min.insync.replicas")
+      continue;
+    const auto* value = rd_kafka_ConfigEntry_value(configs[i]);
+    try {
+      return value ? std::stoi(value) : 1;
+    } catch (const std::exception&) {
+      return fail(std::string{"not a number: "} + value);
+    }
+  }
+  return fail("not listed");
+}
+
 caf::expected<int32_t>
 producer::partition_count(const std::string& topic,
                           std::chrono::milliseconds max_age) {

@@ -2,14 +2,26 @@
 
 #include "kafka/client_config.hpp"
 #include "kafka/interfaces.hpp"
+#include "kafka/write_quorum.hpp"
 
 #include <caf/expected.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace semiasync::kafka {
+
+/// Where a topic's partitions live, as the metadata says now.
+struct topic_layout {
+  /// Its partitions, with leaders and in-sync replicas.
+  std::vector<partition_replicas> partitions;
+  /// Every broker the metadata lists: node ID to "host:port".
+  std::map<int32_t, std::pair<std::string, int>> brokers;
+};
 
 /// A `publisher` over one librdkafka producer handle (idempotent, acks=all).
 ///
@@ -61,6 +73,17 @@ public:
 
   /// True if a broker answers a metadata request within `timeout`.
   bool broker_reachable(std::chrono::milliseconds timeout);
+
+  /// The partitions of `topic` and the brokers, from a metadata request
+  /// for that topic that waits at most `timeout`. Blocks: call it from a
+  /// thread that may (the write watch, a detached actor).
+  caf::expected<topic_layout> layout_of(const std::string& topic,
+                                        std::chrono::milliseconds timeout);
+
+  /// The topic's `min.insync.replicas`, from a DescribeConfigs request that
+  /// waits at most `timeout`. Blocks, as `layout_of`.
+  caf::expected<int> min_insync_replicas(const std::string& topic,
+                                         std::chrono::milliseconds timeout);
 
   /// From a per-topic cache; a refresh asks the broker for that topic only
   /// and waits at most `metadata_timeout`. A failed refresh keeps the last

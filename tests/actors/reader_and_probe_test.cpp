@@ -3,6 +3,7 @@
 
 #include "actors/health_probe.hpp"
 #include "actors/reader.hpp"
+#include "actors/write_watch.hpp"
 #include "domain/error.hpp"
 
 #include <caf/scoped_actor.hpp>
@@ -173,5 +174,30 @@ TEST_CASE("the health probe reports the first failing check") {
   f.sched.run_once();
   CHECK_FALSE(verdict->reason());
   caf::anon_send_exit(probe, caf::exit_reason::kill);
+  f.sched.run();
+}
+
+TEST_CASE("the write watch closes and reopens the gate as checks find") {
+  actor_fixture f;
+  auto gate = std::make_shared<kafka::write_gate>();
+  auto refused = std::make_shared<std::optional<std::string>>();
+  write_check_function check = [refused](const std::string& topic) {
+    return topic == "requests" ? *refused : std::nullopt;
+  };
+  auto watch
+    = f.sys.spawn(write_watch, std::vector<std::string>{"requests", "other"},
+                  check, caf::timespan{1s}, gate);
+  f.sched.run_once();
+  CHECK_FALSE(gate->refusal("requests"));
+  *refused = "requests: no partition has 2 live in-sync replicas";
+  f.sched.trigger_timeouts();
+  f.sched.run_once();
+  CHECK(gate->refusal("requests") == *refused);
+  CHECK_FALSE(gate->refusal("other"));
+  *refused = std::nullopt;
+  f.sched.trigger_timeouts();
+  f.sched.run_once();
+  CHECK_FALSE(gate->refusal("requests"));
+  caf::anon_send_exit(watch, caf::exit_reason::kill);
   f.sched.run();
 }

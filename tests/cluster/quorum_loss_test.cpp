@@ -1,0 +1,111 @@
+// Cluster scenario 6: two of the three nodes die by SIGKILL under steady
+// HTTP load. In combined mode that also loses the KRaft quorum, so the
+// survivor can neither shrink its partitions' in-sync replicas nor move a
+// leadership: no write can reach min.insync.replicas=2 and the producer gets
+// no NOT_ENOUGH_REPLICAS, only timeouts. The server must say so at once: new
+// requests get 503 + Retry-After well before their reply deadline, none of
+// them is written, and service resumes by itself when one node returns.
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <optional>
+#include <thread>
+
+#include "tests/cluster/cluster_run.hpp"
+#include "tests/faults/service_control.hpp"
+
+using namespace semiasync;
+using namespace semiasync::testing;
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+namespace {
+
+/// How long both nodes stay dead.
+constexpr auto down_for = 20s;
+
+/// Requests that start this long after the second kill must be answered
+/// 503 at once: time for the server to notice (its probe interval and the
+/// produce timeout of the requests already on their way).
+constexpr auto must_be_refused_after = 5s;
+
+/// The server's reply timeout (its default): a 503 must come well before
+/// it, or it is the deadline speaking, not the server knowing.
+constexpr auto reply_timeout = 5000ms;
+
+} // namespace
+
+TEST_CASE("two of three nodes down: new requests get a fast 503, nothing "
+          "is half-written, and service resumes with one node back",
+          "[cluster][quorum-loss]") {
+  cluster_run run{"cluster-quorum-loss"};
+  milliseconds down_at{0};
+  milliseconds relaunch_at{0};
+  milliseconds back_at{0};
+  milliseconds whole_at{0};
+  std::optional<milliseconds> resumed;
+  std::optional<milliseconds> after_whole;
+  {
+    // Node 1 survives: it is the bootstrap address clients know first.
+    service_outage second{service::kafka_node(2), outage_kind::kill};
+    service_outage third{service::kafka_node(3), outage_kind::kill};
+    down_at = run.at(third.down_since());
+    std::this_thread::sleep_until(third.down_since() + down_for);
+    // One node back is a majority again: the quorum elects a controller,
+    // the ISRs shrink to the two live nodes, writes succeed.
+    third.end();
+    relaunch_at = run.at(third.restart_began());
+    back_at = run.at(third.up_again());
+    resumed = run.first_created_after(back_at);
+    second.end();
+    whole_at = run.at(second.up_again());
+    after_whole = run.first_created_after(whole_at);
+  }
+  auto records = run.stop_load();
+
+  size_t in_window = 0;
+  size_t refused_fast = 0;
+  long long slowest_ms = 0;
+  std::vector<std::string> violations;
+  for (auto& rec : records) {
+    // Until the node is launched again: while it rejoins, requests take
+    // the normal way, which may end in 504 (it may be written).
+    if (rec.started < down_at + must_be_refused_after
+        || rec.started >= relaunch_at)
+      continue;
+    ++in_window;
+    slowest_ms = std::max(slowest_ms, ms_of(rec.latency));
+    if (rec.fate == request_fate::answered && rec.status == 503
+        && rec.retry_after && rec.latency < reply_timeout) {
+      ++refused_fast;
+    } else if (violations.size() < 8) {
+      violations.push_back(
+        rec.name + " started at " + std::to_string(rec.started.count())
+        + " ms: " + to_string(rec.fate) + " " + std::to_string(rec.status)
+        + " after " + std::to_string(rec.latency.count()) + " ms"
+        + (rec.retry_after ? "" : " without Retry-After"));
+    }
+  }
+  auto early = tally_between(records, down_at, down_at + must_be_refused_after);
+
+  summary line{"cluster-quorum-loss"};
+  line.add("window_requests", static_cast<long long>(in_window));
+  line.add("window_fast_503", static_cast<long long>(refused_fast));
+  line.add("window_slowest_ms", slowest_ms);
+  line.add("first_5s_503", static_cast<long long>(early.unavailable));
+  line.add("first_5s_504", static_cast<long long>(early.timed_out));
+  line.add("resumed_ms", resumed ? ms_of(*resumed - back_at) : -1);
+  line.add("after_whole_ms", after_whole ? ms_of(*after_whole - whole_at) : -1);
+  run.conclude(records, line);
+
+  std::string examples;
+  for (auto& text : violations)
+    examples += "\n  " + text;
+  INFO("requests while two nodes were down not answered a fast 503 + "
+       "Retry-After:"
+       << examples);
+  CHECK(in_window > 0);
+  CHECK(refused_fast == in_window);
+  CHECK(resumed.has_value());
+  CHECK(after_whole.has_value());
+}
