@@ -76,11 +76,7 @@ void cluster_run::conclude(const std::vector<request_record>& records,
   WARN(line.publish());
 
   INFO(rig_.log_tails());
-  CHECK(counts.created > 0);
-  CHECK(counts.hangs == 0);
-  CHECK(counts.dropped == 0);
-  CHECK(counts.refused == 0);
-  CHECK(counts.other_status == 0);
+  check_answered(counts);
   check_delivery(audit);
   CHECK(rig_.server().running());
   CHECK(rig_.worker().running());

@@ -200,6 +200,14 @@ void add_to(summary& line, const delivery_audit& audit) {
   line.add("repeated_outcomes", n(audit.repeated_outcomes));
 }
 
+void check_answered(const load_tally& counts) {
+  CHECK(counts.created > 0);
+  CHECK(counts.hangs == 0);
+  CHECK(counts.dropped == 0);
+  CHECK(counts.refused == 0);
+  CHECK(counts.other_status == 0);
+}
+
 void check_delivery(const delivery_audit& audit) {
   std::string examples;
   for (auto& text : audit.problems)

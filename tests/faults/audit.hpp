@@ -133,4 +133,9 @@ void add_to(summary& line, const delivery_audit& audit);
 /// Catch CHECKs that every violation count is zero, with the examples.
 void check_delivery(const delivery_audit& audit);
 
+/// Catch CHECKs that the load got 201s and that every request got a
+/// complete answer of 201, 409, 503 or 504: no hang, no broken or refused
+/// connection, no other status.
+void check_answered(const load_tally& counts);
+
 } // namespace semiasync::testing
