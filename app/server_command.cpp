@@ -49,6 +49,11 @@ constexpr auto partition_check_interval = std::chrono::seconds{5};
 constexpr auto probe_interval = std::chrono::seconds{1};
 constexpr auto broker_check_timeout = std::chrono::milliseconds{800};
 
+/// How long the write watch's finding about a topic stands: a few rounds
+/// (each a second plus up to a few seconds of checking), so a watch stuck
+/// on a broker stops refusing requests.
+constexpr auto write_finding_max_age = std::chrono::seconds{10};
+
 /// "Not assigned" unless `source` reads its partitions.
 health_check assignment_check(std::string name,
                               std::shared_ptr<kafka::consumer> source) {
@@ -208,7 +213,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   // Whether the request topics can take a write: a cluster that lost
   // too many nodes times writes out instead of refusing them, so the
   // server finds out itself and answers 503 at once.
-  auto writable = std::make_shared<kafka::write_gate>();
+  auto writable = std::make_shared<kafka::write_gate>(write_finding_max_age);
   auto write_watch_handle = sys.spawn<caf::detached>(
     write_watch, request_topics(cfg),
     write_check_function{kafka::write_check{publisher}}, probe_interval,
@@ -254,7 +259,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
         if (auto err = publisher->fatal_error())
           return std::optional<std::string>{"kafka: " + detail_of(err)};
         if (auto reason = verdict->reason()) return reason;
-        return writable->any_refusal();
+        return writable->refusal_everywhere();
       },
     .unwritable =
       [writable](const std::string& topic) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <map>
@@ -308,8 +309,10 @@ producer::min_insync_replicas(const std::string& topic,
     options{rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS),
             &rd_kafka_AdminOptions_destroy};
   char err[256];
-  rd_kafka_AdminOptions_set_request_timeout(
-    options.get(), static_cast<int>(timeout.count()), err, sizeof(err));
+  if (rd_kafka_AdminOptions_set_request_timeout(
+        options.get(), static_cast<int>(timeout.count()), err, sizeof(err))
+      != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return fail(err);
   auto* resource
     = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
   rd_kafka_DescribeConfigs(rk, &resource, 1, options.get(), queue.get());
@@ -332,12 +335,15 @@ producer::min_insync_replicas(const std::string& topic,
     if (std::string{rd_kafka_ConfigEntry_name(configs[i])}
         != "min.insync.replicas")
       continue;
-    const auto* value = rd_kafka_ConfigEntry_value(configs[i]);
-    try {
-      return value ? std::stoi(value) : 1;
-    } catch (const std::exception&) {
-      return fail(std::string{"not a number: "} + value);
-    }
+    std::string value = rd_kafka_ConfigEntry_value(configs[i])
+                          ? rd_kafka_ConfigEntry_value(configs[i])
+                          : "";
+    int parsed = 0;
+    auto [end, ec]
+      = std::from_chars(value.data(), value.data() + value.size(), parsed);
+    if (ec != std::errc{} || end != value.data() + value.size() || parsed < 1)
+      return fail("not a positive number: '" + value + "'");
+    return parsed;
   }
   return fail("not listed");
 }

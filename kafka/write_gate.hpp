@@ -1,6 +1,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -15,22 +17,41 @@ namespace semiasync::kafka {
 /// waits for a broker.
 class write_gate {
 public:
+  /// The clock that dates findings.
+  using clock_type = std::chrono::steady_clock;
+
+  /// Forgets a finding once it is older than `max_age`: a check that stops
+  /// reporting (stuck on a broker) must not keep refusing requests.
+  explicit write_gate(std::chrono::milliseconds max_age,
+                      std::function<clock_type::time_point()> now
+                      = clock_type::now);
+
   /// Why `topic` cannot take a write, or nothing when it can (or nobody
-  /// knows: an unknown state never refuses).
+  /// knows: an unknown or outdated state never refuses).
   std::optional<std::string> refusal(const std::string& topic) const;
 
-  /// The reason of any closed topic, for /readyz; nothing when all are open.
-  std::optional<std::string> any_refusal() const;
+  /// A reason when every topic checked so far is closed, for /readyz:
+  /// an instance that can still write one of its topics stays ready.
+  std::optional<std::string> refusal_everywhere() const;
 
   /// Records the latest finding for `topic`: a reason closes it, nothing
   /// opens it.
   void set(const std::string& topic, std::optional<std::string> reason);
 
 private:
+  struct finding {
+    std::optional<std::string> reason;
+    clock_type::time_point at;
+  };
+
+  bool fresh(const finding& found) const;
+
+  std::chrono::milliseconds max_age_;
+  std::function<clock_type::time_point()> now_;
   /// The number of closed topics: the fast path reads only this.
   std::atomic<size_t> closed_{0};
   mutable std::mutex mutex_;
-  std::map<std::string, std::string> reasons_;
+  std::map<std::string, finding> findings_;
 };
 
 } // namespace semiasync::kafka

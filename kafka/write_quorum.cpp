@@ -9,9 +9,13 @@ unwritable_reason(const std::string& topic,
                   const std::vector<partition_replicas>& partitions,
                   const std::set<int32_t>& answering, int min_insync) {
   if (partitions.empty()) return topic + ": no partitions";
+  // A partition without a leader is in an election: the producer waits
+  // for its end, which may come within the request's time.
+  for (const auto& p : partitions)
+    if (p.leader < 0) return std::nullopt;
   int most_in_sync = 0;
   for (const auto& p : partitions) {
-    if (p.leader < 0 || answering.count(p.leader) == 0) continue;
+    if (answering.count(p.leader) == 0) continue;
     auto live
       = std::count_if(p.in_sync.begin(), p.in_sync.end(), [&](int32_t node) {
           return answering.count(node) > 0;

@@ -23,8 +23,9 @@ struct partition_replicas {
 };
 
 /// Why no record can be written to `topic` now, or nothing when at least
-/// one partition can take an `acks=all` write: its leader answers and so do
-/// at least `min_insync` of its in-sync replicas.
+/// one partition can take an `acks=all` write (its leader answers and so do
+/// at least `min_insync` of its in-sync replicas) or when a partition has
+/// no leader (an election is under way: it may end in time).
 ///
 /// The metadata alone cannot tell: when a majority of a combined KRaft
 /// cluster is down, no controller is left to fence the dead nodes, so the

@@ -64,7 +64,7 @@ std::vector<request_record> cluster_run::stop_load() {
 }
 
 void cluster_run::conclude(const std::vector<request_record>& records,
-                           summary& line) {
+                           summary& line, write_gate_use gate) {
   // A 503 published after all must not hide: the settle time lets such a
   // request reach the database before the rows are read.
   std::this_thread::sleep_for(5s);
@@ -78,6 +78,13 @@ void cluster_run::conclude(const std::vector<request_record>& records,
   INFO(rig_.log_tails());
   check_answered(counts);
   check_delivery(audit);
+  {
+    // The server logs each time it starts refusing requests at once.
+    auto closed = rig_.server().log_text().find("refusing requests at once")
+                  != std::string::npos;
+    INFO("the server's write gate closed: " << closed);
+    CHECK(closed == (gate == write_gate_use::closed));
+  }
   CHECK(rig_.server().running());
   CHECK(rig_.worker().running());
   CHECK(rig_.server().pid() == server_pid_);

@@ -29,6 +29,15 @@ load_tally tally_between(const std::vector<request_record>& records,
                          std::chrono::milliseconds from,
                          std::chrono::milliseconds to);
 
+/// What the server's write gate (the fast 503 when the cluster cannot take
+/// a write) must have done during a scenario.
+enum class write_gate_use {
+  /// Never closed: the cluster kept a majority, so writes could complete.
+  never,
+  /// Closed at some point: the cluster lost its majority.
+  closed,
+};
+
 /// A scenario's rig, load and verdict.
 class cluster_run {
 public:
@@ -70,8 +79,10 @@ public:
   /// scenario shares: every request answered with 201, 409, 503 or 504; no
   /// 201 missing from app.users and none stored twice; no request with two
   /// different outcomes; the server and the worker of the start still
-  /// running (they recovered by themselves).
-  void conclude(const std::vector<request_record>& records, summary& line);
+  /// running (they recovered by themselves); and the server's write gate
+  /// used as `gate` says (from its log).
+  void conclude(const std::vector<request_record>& records, summary& line,
+                write_gate_use gate = write_gate_use::never);
 
 private:
   fault_rig rig_;
