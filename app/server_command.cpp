@@ -10,6 +10,7 @@
 #include "actors/write_watch.hpp"
 #include "app/commands.hpp"
 #include "app/outcome_readers.hpp"
+#include "app/process_metrics.hpp"
 #include "app/wait_for_stop.hpp"
 #include "config/partition_list.hpp"
 #include "db/mysql_gateway_store.hpp"
@@ -161,7 +162,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   // answer during the system's shutdown still post to its I/O context.
   // The metrics outlive the actors and the HTTP server that record them.
   metrics::registry metrics;
-  metrics.get_gauge("semiasync_up", "1 while the process runs").set(1);
+  mark_up(metrics);
   auto request_counters = request_metrics::bind(metrics);
   auto verdict = std::make_shared<readiness>();
   std::unique_ptr<http::server> http;

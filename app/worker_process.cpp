@@ -4,6 +4,7 @@
 #include "actors/system_config.hpp"
 #include "actors/worker_engine.hpp"
 #include "actors/worker_metrics.hpp"
+#include "app/process_metrics.hpp"
 #include "app/wait_for_stop.hpp"
 #include "domain/error.hpp"
 #include "http/descriptor_limit.hpp"
@@ -52,7 +53,7 @@ int run_worker_process(const config::settings& cfg,
   // Declared first, so it outlives everything that records into it or
   // renders it.
   metrics::registry registry;
-  registry.get_gauge("semiasync_up", "1 while the process runs").set(1);
+  mark_up(registry);
   auto sink = worker_metrics::register_in(registry);
   // Started before the clients: a port conflict fails fast, and /healthz
   // answers while Kafka and the database are still being reached.

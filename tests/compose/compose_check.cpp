@@ -3,9 +3,12 @@
 #include "config/load.hpp"
 #include "config/setting_table.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <set>
@@ -275,6 +278,63 @@ bool is_kafka_ui(const service& s) {
   return s.image.find("kafka-ui") != std::string::npos;
 }
 
+bool is_prometheus(const service& s) {
+  return s.image.find("prom/prometheus") != std::string::npos;
+}
+
+bool is_grafana(const service& s) {
+  return s.image.find("grafana/grafana") != std::string::npos;
+}
+
+/// The value of `--name=value` in a command, if given.
+std::optional<std::string> flag_of(const service& s, const std::string& name) {
+  for (const auto& arg : texts(get(s.node, "command")))
+    if (starts_with(arg, "--" + name + "=")) return arg.substr(name.size() + 3);
+  return std::nullopt;
+}
+
+/// Where a path inside the container is on the host, through the bind mount
+/// whose target is its longest prefix; none when no bind covers it.
+std::optional<fs::path> host_path(const std::map<std::string, fs::path>& binds,
+                                  const std::string& container_path) {
+  std::optional<fs::path> out;
+  std::size_t best = 0;
+  for (const auto& [target, source] : binds) {
+    bool covers = container_path == target
+                  || (starts_with(container_path, target)
+                      && container_path[target.size()] == '/');
+    if (!covers || target.size() < best) continue;
+    best = target.size();
+    auto rest = container_path.substr(target.size());
+    out = rest.empty() ? source : source / rest.substr(1);
+  }
+  return out;
+}
+
+/// The YAML files of a folder, sorted.
+std::vector<fs::path> yaml_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  if (fs::is_directory(dir))
+    for (const auto& file : fs::directory_iterator(dir))
+      if (file.path().extension() == ".yaml"
+          || file.path().extension() == ".yml")
+        out.push_back(file.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// "http://host:port/...": host and port (80 when none is given).
+std::optional<std::pair<std::string, int>>
+http_address(const std::string& url) {
+  static const std::regex pattern{
+    R"(^https?://([A-Za-z0-9_.-]+)(?::(\d+))?(/.*)?$)"};
+  std::smatch match;
+  if (!std::regex_match(url, match, pattern)) return std::nullopt;
+  auto port = match[2].matched ? to_port(match[2]) : std::optional<int>{80};
+  if (!port) return std::nullopt;
+  return std::make_pair(std::string(match[1]), *port);
+}
+
 class checker {
 public:
   checker(const YAML::Node& stack, fs::path project_dir)
@@ -312,9 +372,22 @@ public:
         fail(s.name + ": no restart policy");
       if (s.semiasync && s.settings) check_semiasync_peers(s);
       if (is_mariadb(s)) check_mariadb(s);
+      if (is_prometheus(s)) check_prometheus(s);
+      if (is_grafana(s)) check_grafana(s);
     }
+    check_scraped();
     check_published_once();
     return std::move(problems_);
+  }
+
+  /// After run(): scrape job -> the process (server, consumer) it scrapes.
+  const std::map<std::string, std::string>& jobs() const {
+    return jobs_;
+  }
+
+  /// After run(): the dashboard files Grafana provisions, on the host.
+  const std::vector<fs::path>& dashboards() const {
+    return dashboards_;
   }
 
 private:
@@ -516,6 +589,15 @@ private:
     } else if (is_kafka_ui(s)) {
       auto port = s.env.count("SERVER_PORT") ? s.env["SERVER_PORT"] : "8080";
       s.listens = std::set<int>{to_port(port).value_or(0)};
+    } else if (is_prometheus(s)) {
+      auto address = flag_of(s, "web.listen-address").value_or(":9090");
+      s.listens = std::set<int>{
+        to_port(address.substr(address.rfind(':') + 1)).value_or(0)};
+    } else if (is_grafana(s)) {
+      auto port = s.env.count("GF_SERVER_HTTP_PORT")
+                    ? s.env["GF_SERVER_HTTP_PORT"]
+                    : "3000";
+      s.listens = std::set<int>{to_port(port).value_or(0)};
     }
   }
 
@@ -636,6 +718,182 @@ private:
            + ": no migrations (*.sql) mounted at /docker-entrypoint-initdb.d");
   }
 
+  // ------------------------------------------------------------ monitoring
+
+  /// Its scrape config is mounted, and every target is a service of this
+  /// stack listening on the target's port.
+  void check_prometheus(const service& s) {
+    auto config
+      = flag_of(s, "config.file").value_or("/etc/prometheus/prometheus.yml");
+    auto file = host_path(binds_of(s.node, project_dir_), config);
+    if (!file || !fs::is_regular_file(*file)) {
+      fail(s.name + ": no scrape config mounted at " + config);
+      return;
+    }
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(file->string());
+    } catch (const YAML::Exception& e) {
+      fail(s.name + ": " + file->string() + ": " + e.what());
+      return;
+    }
+    for (const auto& job : get(root, "scrape_configs")) {
+      auto name = text(get(job, "job_name"));
+      std::vector<std::pair<std::string, std::optional<int>>> targets;
+      for (const auto& group : get(job, "static_configs"))
+        for (const auto& target : texts(get(group, "targets"))) {
+          auto colon = target.rfind(':');
+          targets.emplace_back(target.substr(0, colon),
+                               colon == std::string::npos
+                                 ? std::nullopt
+                                 : to_port(target.substr(colon + 1)));
+        }
+      for (const auto& group : get(job, "dns_sd_configs")) {
+        auto type = text(get(group, "type"));
+        if (type != "A" && type != "AAAA")
+          fail(s.name + ": job " + name
+               + ": Docker's DNS answers A records of a service, not '" + type
+               + "'");
+        for (const auto& host : texts(get(group, "names")))
+          targets.emplace_back(host, to_port(text(get(group, "port"))));
+      }
+      if (targets.empty()) fail(s.name + ": job " + name + " has no targets");
+      for (const auto& [host, port] : targets)
+        check_target(s, name, get(job, "metrics_path"), host, port);
+    }
+  }
+
+  void check_target(const service& s, const std::string& job,
+                    const YAML::Node& path, const std::string& host,
+                    std::optional<int> port) {
+    auto shown = host + ":" + (port ? std::to_string(*port) : "?");
+    const service* peer = find(host);
+    if (!peer) {
+      fail(s.name + ": job " + job + ": target " + shown
+           + " is no service of this stack");
+    } else if (!port) {
+      fail(s.name + ": job " + job + ": target " + shown + " names no port");
+    } else if (!peer->listens || !peer->listens->count(*port)) {
+      fail(s.name + ": job " + job + ": target " + shown + ": " + peer->name
+           + " listens on no port " + std::to_string(*port));
+    } else if (peer->semiasync) {
+      if (!text(path).empty() && text(path) != "/metrics")
+        fail(s.name + ": job " + job + ": semiasync serves /metrics, not "
+             + text(path));
+      auto command = texts(get(peer->node, "command"));
+      auto process = command.empty() ? std::string{} : command.back();
+      auto [it, fresh] = jobs_.emplace(job, process);
+      if (!fresh && it->second != process)
+        fail(s.name + ": job " + job + " scrapes both " + it->second + " and "
+             + process);
+      scraped_.insert(peer->name);
+    }
+  }
+
+  /// Every semiasync service with a metrics port is scraped, when a
+  /// Prometheus runs at all.
+  void check_scraped() {
+    bool monitored = false;
+    for (const auto& s : services_)
+      monitored |= is_prometheus(s);
+    if (!monitored) return;
+    for (const auto& s : services_)
+      if (s.semiasync && s.listens && !s.listens->empty()
+          && !scraped_.count(s.name))
+        fail(s.name + ": no Prometheus job scrapes its /metrics");
+  }
+
+  /// Its provisioning is mounted: data sources that are services of this
+  /// stack, dashboard providers whose folders are mounted and hold the
+  /// dashboards, which name only provisioned data sources.
+  void check_grafana(const service& s) {
+    auto binds = binds_of(s.node, project_dir_);
+    auto at = [&](const std::string& name, const char* fallback) {
+      auto found = s.env.find(name);
+      return found == s.env.end() ? std::string{fallback} : found->second;
+    };
+    auto provisioning = host_path(
+      binds, at("GF_PATHS_PROVISIONING", "/etc/grafana/provisioning"));
+    if (!provisioning || !fs::is_directory(*provisioning)) {
+      fail(s.name + ": no provisioning folder mounted");
+      return;
+    }
+    std::set<std::string> uids;
+    for (const auto& file : yaml_files(*provisioning / "datasources"))
+      for (const auto& source : get(load(s, file), "datasources")) {
+        uids.insert(text(get(source, "uid")));
+        auto url = text(get(source, "url"));
+        auto address = http_address(url);
+        const service* peer = address ? find(address->first) : nullptr;
+        if (!peer || !peer->listens || !peer->listens->count(address->second))
+          fail(s.name + ": data source '" + text(get(source, "name")) + "' at "
+               + url + " is no service of this stack listening there");
+      }
+    if (uids.empty()) fail(s.name + ": no data source provisioned");
+    for (const auto& file : yaml_files(*provisioning / "dashboards"))
+      for (const auto& provider : get(load(s, file), "providers")) {
+        auto path = text(get(get(provider, "options"), "path"));
+        auto dir = host_path(binds, path);
+        if (!dir || !fs::is_directory(*dir)) {
+          fail(s.name + ": dashboard provider '" + text(get(provider, "name"))
+               + "' reads " + path + ", which is no folder mounted");
+          continue;
+        }
+        std::size_t before = dashboards_.size();
+        for (const auto& entry : fs::recursive_directory_iterator(*dir))
+          if (entry.path().extension() == ".json") {
+            dashboards_.push_back(entry.path());
+            check_datasource_uids(s, entry.path(), uids);
+          }
+        if (dashboards_.size() == before)
+          fail(s.name + ": no dashboard (*.json) in " + dir->string());
+      }
+    if (dashboards_.empty()) fail(s.name + ": no dashboard provisioned");
+    auto home = s.env.find("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH");
+    if (home != s.env.end()) {
+      auto file = host_path(binds, home->second);
+      if (!file || !fs::is_regular_file(*file))
+        fail(s.name + ": the home dashboard " + home->second
+             + " is no file mounted");
+    }
+  }
+
+  YAML::Node load(const service& s, const fs::path& file) {
+    try {
+      return YAML::LoadFile(file.string());
+    } catch (const YAML::Exception& e) {
+      fail(s.name + ": " + file.string() + ": " + e.what());
+      return YAML::Node{};
+    }
+  }
+
+  /// Every `"datasource": {"uid": ...}` in a dashboard names one provisioned.
+  void check_datasource_uids(const service& s, const fs::path& file,
+                             const std::set<std::string>& uids) {
+    std::ifstream in{file};
+    auto dashboard = nlohmann::json::parse(in, nullptr, false);
+    if (dashboard.is_discarded()) {
+      fail(s.name + ": " + file.string() + " is not JSON");
+      return;
+    }
+    std::function<void(const nlohmann::json&)> walk
+      = [&](const nlohmann::json& node) {
+          if (node.is_object()) {
+            auto source = node.find("datasource");
+            if (source != node.end() && source->is_object()
+                && source->contains("uid")
+                && !uids.count(source->value("uid", "")))
+              fail(s.name + ": " + file.filename().string()
+                   + " names data source uid '" + source->value("uid", "")
+                   + "', which is not provisioned");
+          }
+          if (node.is_structured())
+            for (const auto& child : node)
+              walk(child);
+        };
+    walk(dashboard);
+  }
+
   void check_published_once() {
     std::map<int, std::string> owner;
     for (const auto& s : services_)
@@ -651,6 +909,9 @@ private:
   fs::path project_dir_;
   std::vector<service> services_;
   problems problems_;
+  std::map<std::string, std::string> jobs_;
+  std::set<std::string> scraped_;
+  std::vector<fs::path> dashboards_;
 };
 
 } // namespace
@@ -707,6 +968,13 @@ YAML::Node load_stack(const std::vector<std::filesystem::path>& files) {
 problems check_stack(const YAML::Node& stack,
                      const std::filesystem::path& project_dir) {
   return checker{stack, project_dir}.run();
+}
+
+monitoring monitoring_of(const YAML::Node& stack,
+                         const std::filesystem::path& project_dir) {
+  checker check{stack, project_dir};
+  check.run();
+  return {check.jobs(), check.dashboards()};
 }
 
 problems check_dockerfile(const std::string& text) {

@@ -6,6 +6,7 @@
 // config::load) and with what each service listens on.
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 #include <yaml-cpp/yaml.h>
@@ -40,9 +41,31 @@ std::string interpolate(const std::string& text);
 ///    topics the one-shot topic service creates;
 ///  - `depends_on` names services that exist, with health checks where the
 ///    condition needs one; every service has a restart policy; relative bind
-///    sources exist; no host port is published twice.
+///    sources exist; no host port is published twice;
+///  - Prometheus (prom/prometheus): its scrape config is mounted, every target
+///    (static, or a service name looked up in Docker's DNS) is a service
+///    listening on the target's port, and every semiasync service with a
+///    metrics port is scraped;
+///  - Grafana (grafana/grafana): its provisioning folder is mounted, each data
+///    source URL is a service listening there, each dashboard provider reads
+///    a mounted folder with dashboards, and those name only provisioned data
+///    source uids; the home dashboard is a mounted file.
 problems check_stack(const YAML::Node& stack,
                      const std::filesystem::path& project_dir);
+
+/// What the monitoring services of a stack watch (see check_stack for the
+/// rules that make these trustworthy).
+struct monitoring {
+  /// Prometheus job name -> the semiasync process it scrapes (the command
+  /// of the service: "server" or "consumer").
+  std::map<std::string, std::string> jobs;
+  /// The dashboard files Grafana provisions, as host paths.
+  std::vector<std::filesystem::path> dashboards;
+};
+
+/// The scrape jobs and dashboards of the stack.
+monitoring monitoring_of(const YAML::Node& stack,
+                         const std::filesystem::path& project_dir);
 
 /// Checks a Dockerfile's text: multi-stage, the build stage runs
 /// `scripts/install-deps --build-only` and `scripts/build`, the runtime stage

@@ -6,13 +6,21 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 #include <unistd.h>
 
 #include "tests/compose/compose_check.hpp"
+#include "tests/compose/dashboard_check.hpp"
+#include "tests/compose/exported_metrics.hpp"
 
 using namespace semiasync::compose_check;
+using semiasync::dashboard_check::check_dashboard;
+using semiasync::dashboard_check::exported;
+using semiasync::dashboard_check::exported_by;
+using semiasync::dashboard_check::uses_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -76,6 +84,85 @@ struct temp_file {
   fs::path path;
 };
 
+/// A copy of a folder of the repository, for the test to break; removed at
+/// the end.
+struct temp_copy {
+  explicit temp_copy(const fs::path& from)
+    : path{fs::temp_directory_path()
+           / ("semiasync_compose_test_" + std::to_string(::getpid()) + "_"
+              + from.filename().string())} {
+    fs::remove_all(path);
+    fs::copy(from, path, fs::copy_options::recursive);
+  }
+  ~temp_copy() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  /// Replaces `from` by `to` in one of its files.
+  void edit(const fs::path& file, const std::string& from,
+            const std::string& to) const {
+    auto text = read(path / file);
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+    std::ofstream{path / file} << text;
+  }
+  fs::path path;
+};
+
+/// What server and worker export, by process as the scrape jobs name them.
+std::map<std::string, exported> processes() {
+  auto worker = exported_by(semiasync::exported_metrics::worker());
+  return {{"server", exported_by(semiasync::exported_metrics::server())},
+          {"consumer", worker},
+          {"worker", worker}};
+}
+
+nlohmann::json dashboard() {
+  std::ifstream in{root / "deploy/grafana/dashboards/semiasync.json"};
+  return nlohmann::json::parse(in);
+}
+
+/// The dashboard's problems after replacing `from` by `to` in the first
+/// query that has it.
+problems dashboard_after(const std::string& from, const std::string& to) {
+  auto changed = dashboard();
+  bool done = false;
+  std::function<void(nlohmann::json&)> walk = [&](nlohmann::json& node) {
+    if (done || !node.is_structured()) return;
+    if (node.is_object() && node.contains("expr")) {
+      auto expr = node["expr"].get<std::string>();
+      auto at = expr.find(from);
+      if (at != std::string::npos) {
+        node["expr"] = expr.replace(at, from.size(), to);
+        done = true;
+        return;
+      }
+    }
+    for (auto& child : node)
+      walk(child);
+  };
+  walk(changed);
+  REQUIRE(done);
+  return check_dashboard(changed, monitoring_of(real_stack(), root).jobs,
+                         processes());
+}
+
+/// A volume list of `service` with the entry mounted at `target` replaced
+/// by `entry` (removed when `entry` is empty).
+void remount(YAML::Node& stack, const std::string& name,
+             const std::string& target, const std::string& entry) {
+  auto volumes = YAML::Node(YAML::NodeType::Sequence);
+  for (const auto& volume : service(stack, name)["volumes"]) {
+    auto text = volume.as<std::string>();
+    if (text.find(":" + target) == std::string::npos)
+      volumes.push_back(text);
+    else if (!entry.empty())
+      volumes.push_back(entry);
+  }
+  service(stack, name)["volumes"] = volumes;
+}
+
 } // namespace
 
 TEST_CASE("compose: the stack agrees with the binary and with itself",
@@ -106,6 +193,7 @@ TEST_CASE("compose: the override publishes the documented host ports",
   CHECK(published
         == std::set<std::string>{
           "server 127.0.0.1:8080:8080", "kafka-ui 127.0.0.1:8082:8080",
+          "grafana 127.0.0.1:3000:3000", "prometheus 127.0.0.1:9090:9090",
           "mariadb 127.0.0.1:3306:3306", "kafka 127.0.0.1:9093:9093"});
 }
 
@@ -318,4 +406,208 @@ TEST_CASE("compose: each Dockerfile rule fails on a broken Dockerfile",
   CHECK(mentions(check_dockerfile(replaced("/healthz", "/")), {"HEALTHCHECK"}));
   CHECK(mentions(check_dockerfile(replaced("EXPOSE 8080 9091", "EXPOSE 8080")),
                  {"EXPOSE 9091"}));
+}
+
+TEST_CASE(
+  "compose: Prometheus scrapes server and consumers, Grafana shows them",
+  "[compose][monitoring]") {
+  auto seen = monitoring_of(real_stack(), root);
+  CHECK(seen.jobs
+        == std::map<std::string, std::string>{{"server", "server"},
+                                              {"consumer", "consumer"}});
+  REQUIRE(seen.dashboards.size() == 1);
+  CHECK(seen.dashboards[0].filename() == "semiasync.json");
+}
+
+TEST_CASE("compose: the exported metrics come from the processes' own code",
+          "[compose][monitoring]") {
+  auto all = processes();
+  const auto& server = all["server"];
+  const auto& worker = all["consumer"];
+  // A sample of each registration function the processes call.
+  CHECK(server.at("semiasync_up").empty());
+  CHECK(server.at("semiasync_http_requests_total")
+        == std::set<std::string>{"route", "status"});
+  CHECK(server.at("semiasync_request_duration_seconds_bucket")
+        == std::set<std::string>{"le", "phase"});
+  CHECK(server.count("semiasync_requests_in_flight") == 1);
+  CHECK(server.count("semiasync_worker_records_total") == 0);
+  CHECK(worker.at("semiasync_worker_records_total")
+        == std::set<std::string>{"outcome"});
+  CHECK(worker.count("semiasync_worker_consumer_lag") == 1);
+  CHECK(worker.count("semiasync_worker_batch_size_count") == 1);
+  CHECK(worker.count("semiasync_up") == 1);
+  CHECK(worker.count("semiasync_requests_in_flight") == 0);
+}
+
+TEST_CASE("compose: the dashboard queries only metrics the processes export",
+          "[compose][monitoring]") {
+  auto seen = monitoring_of(real_stack(), root);
+  REQUIRE_FALSE(seen.dashboards.empty());
+  for (const auto& file : seen.dashboards) {
+    std::ifstream in{file};
+    auto found
+      = check_dashboard(nlohmann::json::parse(in), seen.jobs, processes());
+    INFO(file.filename().string() << " problems:\n" << shown(found));
+    CHECK(found.empty());
+  }
+}
+
+TEST_CASE("compose: PromQL as the dashboard check reads it",
+          "[compose][monitoring]") {
+  auto use
+    = uses_of("histogram_quantile(0.95, sum by (le, phase) (rate("
+              "semiasync_request_duration_seconds_bucket{job=\"server\", "
+              "phase=~\"total|x\"}[$__rate_interval]))) or vector(0)");
+  CHECK(use.metrics
+        == std::set<std::string>{"semiasync_request_duration_seconds_bucket"});
+  CHECK(use.labels == std::set<std::string>{"le", "phase", "job"});
+  CHECK(use.jobs == std::set<std::string>{"server"});
+  use = uses_of("sum(a_total offset 5m) / on (instance) group_left b "
+                "> bool 1e3 unless c{name=\"x{}\"}[${__range}]");
+  CHECK(use.metrics == std::set<std::string>{"a_total", "b", "c"});
+  CHECK(use.labels == std::set<std::string>{"instance", "name"});
+  CHECK(use.jobs.empty());
+}
+
+TEST_CASE("compose: each dashboard rule fails on a broken query",
+          "[compose][monitoring]") {
+  SECTION("a metric neither process exports") {
+    auto found = dashboard_after("semiasync_worker_dead_letters_total",
+                                 "semiasync_worker_dead_letter_total");
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"semiasync_worker_dead_letter_total",
+                           "not exported by consumer"}));
+  }
+  SECTION("Prometheus's own metrics are not the binaries'") {
+    auto found
+      = dashboard_after("semiasync_up{job=\"server\"}", "up{job=\"server\"}");
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"metric up", "not exported by server"}));
+  }
+  SECTION("a server metric asked of the consumers") {
+    auto found
+      = dashboard_after("semiasync_requests_in_flight{job=\"server\"}",
+                        "semiasync_requests_in_flight{job=\"consumer\"}");
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(
+      found, {"semiasync_requests_in_flight", "not exported by consumer"}));
+  }
+  SECTION("a job Prometheus does not scrape") {
+    auto found = dashboard_after("job=\"consumer\"", "job=\"worker\"");
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"job 'worker'", "no Prometheus scrape job"}));
+  }
+  SECTION("a label the metric does not have") {
+    auto found = dashboard_after("sum by (outcome)", "sum by (route)");
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"label 'route'", "semiasync_worker_records_total"}));
+  }
+  SECTION("a histogram quantile of a counter's buckets") {
+    auto found = dashboard_after("semiasync_worker_batch_size_bucket",
+                                 "semiasync_worker_records_total_bucket");
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"semiasync_worker_records_total_bucket"}));
+  }
+}
+
+TEST_CASE("compose: each monitoring rule fails on a broken stack",
+          "[compose][monitoring]") {
+  const std::string prometheus_yml = "/etc/prometheus/prometheus.yml";
+  auto scraping = [&](const std::string& config) {
+    temp_file file{config};
+    return after([&](YAML::Node& stack) {
+      remount(stack, "prometheus", prometheus_yml,
+              file.path.string() + ":" + prometheus_yml + ":ro");
+    });
+  };
+  const std::string consumer_job = "  - job_name: consumer\n"
+                                   "    dns_sd_configs:\n"
+                                   "      - names: [consumer]\n"
+                                   "        type: A\n"
+                                   "        port: 9091\n";
+  SECTION("a static target on a port the server does not serve") {
+    auto found = scraping("scrape_configs:\n"
+                          "  - job_name: server\n"
+                          "    static_configs:\n"
+                          "      - targets: ['server:8081']\n"
+                          + consumer_job);
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"job server", "server:8081", "listens on no port"}));
+  }
+  SECTION("consumers looked up on another port than workerMetricsPort") {
+    temp_copy copy{root / "deploy/prometheus"};
+    copy.edit("prometheus.yml", "port: 9091", "port: 9092");
+    auto found = after([&](YAML::Node& stack) {
+      remount(stack, "prometheus", prometheus_yml,
+              (copy.path / "prometheus.yml").string() + ":" + prometheus_yml);
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"job consumer", "consumer:9092", "no port 9092"}));
+  }
+  SECTION("a target that is no service") {
+    auto found = scraping("scrape_configs:\n"
+                          "  - job_name: server\n"
+                          "    static_configs:\n"
+                          "      - targets: ['semiasync:8080']\n"
+                          + consumer_job);
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"semiasync:8080", "no service of this stack"}));
+    CHECK(mentions(found, {"server", "no Prometheus job scrapes"}));
+  }
+  SECTION("the scrape config not mounted") {
+    auto found = after([&](YAML::Node& stack) {
+      remount(stack, "prometheus", prometheus_yml, "");
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"prometheus", "no scrape config mounted"}));
+  }
+  SECTION("a provisioning folder that is not in the repository") {
+    auto found = after([](YAML::Node& stack) {
+      remount(stack, "grafana", "/etc/grafana/provisioning",
+              "./deploy/grafana/provisionin:/etc/grafana/provisioning:ro");
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"grafana", "provisionin", "does not exist"}));
+    CHECK(mentions(found, {"grafana", "no provisioning folder mounted"}));
+  }
+  SECTION("the dashboards folder not mounted") {
+    auto found = after([](YAML::Node& stack) {
+      remount(stack, "grafana", "/etc/grafana/dashboards", "");
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(
+      found, {"grafana", "/etc/grafana/dashboards", "no folder mounted"}));
+    CHECK(mentions(found, {"home dashboard"}));
+  }
+  SECTION("a data source on a port Prometheus does not serve") {
+    temp_copy copy{root / "deploy/grafana/provisioning"};
+    copy.edit("datasources/prometheus.yaml", "prometheus:9090",
+              "prometheus:9091");
+    auto found = after([&](YAML::Node& stack) {
+      remount(stack, "grafana", "/etc/grafana/provisioning",
+              copy.path.string() + ":/etc/grafana/provisioning:ro");
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"data source", "prometheus:9091"}));
+  }
+  SECTION("a dashboard naming a data source that is not provisioned") {
+    temp_copy copy{root / "deploy/grafana/provisioning"};
+    copy.edit("datasources/prometheus.yaml", "uid: semiasync-prometheus",
+              "uid: prometheus");
+    auto found = after([&](YAML::Node& stack) {
+      remount(stack, "grafana", "/etc/grafana/provisioning",
+              copy.path.string() + ":/etc/grafana/provisioning:ro");
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(
+      found, {"semiasync.json", "semiasync-prometheus", "not provisioned"}));
+  }
+  SECTION("Grafana mapped to a port it does not serve") {
+    auto found = after([](YAML::Node& stack) {
+      service(stack, "grafana")["ports"][0] = "127.0.0.1:3000:3001";
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"grafana", "port mapping", "3001"}));
+  }
 }
