@@ -57,6 +57,7 @@ void pass_route_reply(const route_reply_reading& how,
           + detail_of(decoded.error()));
     return;
   }
+  decoded->origin = kafka::position_in_topic(rec);
   caf::anon_send(how.keeper, outcome_atom::value, std::move(*decoded));
 }
 
@@ -83,7 +84,8 @@ void read_batch(self_pointer self) {
             + detail_of(decoded.error()));
       continue;
     }
-    self->send(st.registry, outcome_atom::value, std::move(*decoded));
+    self->send(st.registry, outcome_atom::value, std::move(*decoded),
+               kafka::position_in_topic(rec));
   }
 }
 

@@ -33,13 +33,14 @@ producer(producer_actor::stateful_pointer<producer_state> self,
   return {
     [self](publish_atom, kafka::outgoing_record& rec) {
       auto& st = self->state;
-      auto promise = self->make_response_promise<caf::ok_atom>();
+      auto promise = self->make_response_promise<publish_receipt>();
       auto id = st.next_id++;
       // A strong handle keeps the actor alive until its last callback ran.
       auto me = caf::actor_cast<producer_actor>(self);
       auto err = st.client->publish(
-        std::move(rec), [me, id](const caf::error& result) {
-          caf::anon_send(me, delivered_atom::value, id, result);
+        std::move(rec),
+        [me, id](const caf::error& result, const kafka::record_position& at) {
+          caf::anon_send(me, delivered_atom::value, id, result, at);
         });
       if (err)
         promise.deliver(std::move(err));
@@ -47,14 +48,15 @@ producer(producer_actor::stateful_pointer<producer_state> self,
         st.pending.emplace(id, promise);
       return promise;
     },
-    [self](delivered_atom, uint64_t id, caf::error& result) {
+    [self](delivered_atom, uint64_t id, caf::error& result,
+           const kafka::record_position& at) {
       auto& pending = self->state.pending;
       auto i = pending.find(id);
       if (i == pending.end()) return;
       if (result)
         i->second.deliver(std::move(result));
       else
-        i->second.deliver(caf::ok_atom::value);
+        i->second.deliver(publish_receipt{at.partition, at.offset});
       pending.erase(i);
     },
   };

@@ -20,7 +20,7 @@ struct producer_state {
   std::shared_ptr<kafka::publisher> client;
 
   /// Correlates delivery reports with the requests waiting for them.
-  std::unordered_map<uint64_t, caf::typed_response_promise<caf::ok_atom>>
+  std::unordered_map<uint64_t, caf::typed_response_promise<publish_receipt>>
     pending;
 
   /// The correlation ID of the next record.

@@ -76,6 +76,13 @@ typename Inspector::result_type inspect(Inspector& f, outgoing_record& x) {
            x.partition);
 }
 
+/// Lets CAF print and copy a record's position.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_position& x) {
+  return f(caf::meta::type_name("record_position"), x.partition, x.offset,
+           x.timestamp_ms);
+}
+
 } // namespace kafka
 
 // -- message types ------------------------------------------------------------
@@ -89,6 +96,21 @@ struct registry_stats {
   /// Outcomes nobody waited for (another instance's, or late).
   uint64_t dropped = 0;
 };
+
+/// The producer's answer to `publish`: the broker acknowledged the record,
+/// here.
+struct publish_receipt {
+  /// The partition the record landed in.
+  int32_t partition = -1;
+  /// Its offset there.
+  int64_t offset = -1;
+};
+
+/// Lets CAF print and copy a receipt.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, publish_receipt& x) {
+  return f(caf::meta::type_name("publish_receipt"), x.partition, x.offset);
+}
 
 /// A user looked up by ID (message type; in-process only).
 struct user_lookup {
@@ -131,6 +153,8 @@ CAF_ADD_TYPE_ID(semiasync, (semiasync::user_name))
 CAF_ADD_TYPE_ID(semiasync, (semiasync::user_uuid))
 CAF_ADD_TYPE_ID(semiasync, (semiasync::kafka::outgoing_record))
 CAF_ADD_TYPE_ID(semiasync, (semiasync::registry_stats))
+CAF_ADD_TYPE_ID(semiasync, (semiasync::kafka::record_position))
+CAF_ADD_TYPE_ID(semiasync, (semiasync::publish_receipt))
 
 /// Registers a waiting request with the registry.
 CAF_ADD_ATOM(semiasync, semiasync, enroll_atom, "enroll")
@@ -183,8 +207,9 @@ namespace semiasync {
 
 /// One HTTP request waiting for its outcome (short-lived).
 using request_actor = caf::typed_actor<
-  // An outcome for this create-user request, routed by the registry.
-  caf::reacts_to<outcome_atom, outcome>,
+  // An outcome for this create-user request, routed by the registry, and
+  // where its record was read.
+  caf::reacts_to<outcome_atom, outcome, kafka::record_position>,
   // A reply for this configured route's request, routed by the registry.
   caf::reacts_to<outcome_atom, route_reply>,
   // The request's deadline, passed on by the registry.
@@ -208,7 +233,9 @@ using registry_actor = caf::typed_actor<
   // registered.
   caf::reacts_to<deadline_atom, caf::actor_id>,
   // Hands an outcome to whoever waits for it under its request ID and name,
-  // or drops and counts it.
+  // or drops and counts it; with where its record was read.
+  caf::reacts_to<outcome_atom, outcome, kafka::record_position>,
+  // The same for an outcome whose record position is unknown.
   caf::reacts_to<outcome_atom, outcome>,
   // Hands a route's reply to whoever waits for it under its request ID, or
   // drops and counts it.
@@ -222,10 +249,11 @@ using registry_actor = caf::typed_actor<
 
 /// Publishes records to Kafka and answers once the broker acknowledged.
 using producer_actor = caf::typed_actor<
-  // Publishes a record; answers `ok` on acknowledgement or an error.
-  caf::replies_to<publish_atom, kafka::outgoing_record>::with<caf::ok_atom>,
+  // Publishes a record; answers where it landed on acknowledgement, or an
+  // error.
+  caf::replies_to<publish_atom, kafka::outgoing_record>::with<publish_receipt>,
   // Internal: the delivery report of the record with this correlation ID.
-  caf::reacts_to<delivered_atom, uint64_t, caf::error>>;
+  caf::reacts_to<delivered_atom, uint64_t, caf::error, kafka::record_position>>;
 
 /// Answers the read endpoints from the database (blocking; detached). Each
 /// lookup names when its asker stops waiting: a lookup found past that

@@ -94,6 +94,25 @@ void enroll(registry_actor::stateful_pointer<registry_state> self,
   self->monitor(handle);
 }
 
+/// Hands `result` to whoever waits for it under its request ID and name,
+/// or drops and counts it.
+void route_outcome(registry_actor::stateful_pointer<registry_state> self,
+                   const outcome& result, const kafka::record_position& at) {
+  auto& st = self->state;
+  st.pending.erase(request_of(result));
+  auto i = st.waiting.find(request_of(result));
+  // Under a shared Idempotency-Key, an outcome for another name answers
+  // another request (here or on another instance), never these waiters.
+  size_t routed = 0;
+  if (i != st.waiting.end())
+    for (auto& who : i->second.actors)
+      if (who.name == name_of(result)) {
+        self->send(who.actor, outcome_atom::value, result, at);
+        ++routed;
+      }
+  st.count_routed(i, routed);
+}
+
 } // namespace
 
 registry_actor::behavior_type
@@ -133,20 +152,12 @@ registry(registry_actor::stateful_pointer<registry_state> self,
       if (auto target = self->state.find(who))
         self->send(*target, deadline_atom::value);
     },
-    [self](outcome_atom, outcome& result) {
-      auto& st = self->state;
-      st.pending.erase(request_of(result));
-      auto i = st.waiting.find(request_of(result));
-      // Under a shared Idempotency-Key, an outcome for another name answers
-      // another request (here or on another instance), never these waiters.
-      size_t routed = 0;
-      if (i != st.waiting.end())
-        for (auto& who : i->second.actors)
-          if (who.name == name_of(result)) {
-            self->send(who.actor, outcome_atom::value, result);
-            ++routed;
-          }
-      st.count_routed(i, routed);
+    [self](outcome_atom, const outcome& result,
+           const kafka::record_position& at) {
+      route_outcome(self, result, at);
+    },
+    [self](outcome_atom, const outcome& result) {
+      route_outcome(self, result, kafka::record_position{});
     },
     [self](outcome_atom, route_reply& reply) {
       auto& st = self->state;

@@ -1,6 +1,7 @@
 #include "actors/request.hpp"
 
 #include "domain/error.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <caf/sec.hpp>
 
@@ -74,6 +75,34 @@ void finish(self_pointer self, request_session& session,
   self->quit();
 }
 
+/// Reports one stage of this request to the live page, when one listens:
+/// `fill` completes the event. Nothing is built otherwise.
+template <class Fill>
+void report(const request_context& ctx, metrics::flow_stage stage, Fill fill) {
+  if (!ctx.flow || !ctx.flow->listening()) return;
+  metrics::flow_event event;
+  event.stage = stage;
+  event.id = ctx.request.value;
+  event.route = std::string{ctx.flow_route};
+  event.at_ms = metrics::unix_now_ms();
+  fill(event);
+  ctx.flow->emit(event);
+}
+
+/// The page's view of an outcome record: its event type, where it was read
+/// and when the worker published it.
+void report_outcome(const request_state& st, const request_context& ctx,
+                    std::string_view type, const kafka::record_position& at) {
+  report(ctx, metrics::flow_stage::outcome, [&](metrics::flow_event& event) {
+    if (!type.empty()) event.type = std::string{type};
+    if (at.timestamp_ms >= 0) event.decided_at_ms = at.timestamp_ms;
+    if (at.partition >= 0) event.partition = at.partition;
+    if (at.offset >= 0) event.offset = at.offset;
+    if (st.published)
+      event.ms = metrics::millis_between(st.acknowledged, clock_type::now());
+  });
+}
+
 /// librdkafka enforces its message timeout (the produce timeout) on a
 /// coarse timer; the delivery report is the authority, so our own wait
 /// allows it this much longer before giving up on it.
@@ -98,13 +127,19 @@ caf::error uncertain_error() {
                     "the broker may not have the request");
 }
 
-/// The broker has the request.
-void on_published(self_pointer self, request_session& session) {
+/// The broker has the request, where `receipt` says.
+void on_published(self_pointer self, request_session& session,
+                  const publish_receipt& receipt) {
   auto& st = self->state;
   auto& ctx = session.ctx;
   st.published = true;
   st.acknowledged = clock_type::now();
   ctx.metrics.publish_ack.observe(seconds_between(st.started, st.acknowledged));
+  report(ctx, metrics::flow_stage::published, [&](metrics::flow_event& event) {
+    event.partition = receipt.partition;
+    event.offset = receipt.offset;
+    event.ms = metrics::millis_between(st.started, st.acknowledged);
+  });
   // The outcome may have overtaken this message at the registry; then the
   // ID stays "pending" there until the bound pushes it out, which is
   // harmless: GET /requests/<id> asks the database first.
@@ -153,6 +188,7 @@ request_actor::behavior_type waiting_request(self_pointer self,
                                              request_context ctx) {
   auto session = std::make_shared<request_session>(std::move(ctx));
   self->state.started = clock_type::now();
+  report(session->ctx, metrics::flow_stage::received, [](auto&) {});
   // Register first, publish second: the outcome cannot overtake a
   // registration that completed before the request left this process.
   // The registry also keeps the deadline, not this actor: a pending delayed
@@ -172,8 +208,8 @@ request_actor::behavior_type waiting_request(self_pointer self,
                   session->ctx.produce_timeout + delivery_report_grace,
                   publish_atom::value, std::move(session->ctx.record))
         .then(
-          [self, session](caf::ok_atom) {
-            on_published(self, *session);
+          [self, session](const publish_receipt& receipt) {
+            on_published(self, *session, receipt);
           },
           [self, session](caf::error& err) {
             on_publish_error(self, *session, err);
@@ -185,17 +221,24 @@ request_actor::behavior_type waiting_request(self_pointer self,
                         "registry unavailable: " + to_string(err)));
     });
   return {
-    [self, session](outcome_atom, outcome& result) {
+    [self, session](outcome_atom, outcome& result,
+                    const kafka::record_position& at) {
       // The registry routes by request ID and name already; this actor
       // checks again, since answering with another request's outcome is the
       // one mistake a client cannot detect.
       if (!session->ctx.name || name_of(result) != *session->ctx.name
           || request_of(result) != session->ctx.request)
         return;
+      if (!session->answered)
+        report_outcome(self->state, session->ctx, outcome_event_type(result),
+                       at);
       finish(self, *session, request_result{std::move(result)});
     },
     [self, session](outcome_atom, route_reply& reply) {
       if (session->ctx.name || reply.request != session->ctx.request) return;
+      if (!session->answered)
+        report_outcome(self->state, session->ctx, reply.event_type,
+                       reply.origin);
       finish(self, *session, request_result{std::move(reply)});
     },
     [self, session](deadline_atom) {

@@ -2,6 +2,7 @@
 
 #include "actors/protocol.hpp"
 #include "actors/request_metrics.hpp"
+#include "metrics/flow_sink.hpp"
 
 #include <caf/expected.hpp>
 #include <caf/timespan.hpp>
@@ -53,6 +54,11 @@ struct request_context {
   reply_function reply;
   /// Where latencies and failures are counted.
   request_metrics& metrics;
+  /// Where the request's stages go for the live page; null: nowhere.
+  metrics::flow_sink* flow = nullptr;
+  /// The request's route as the page names it (`create-user` or a
+  /// configured route's name); must outlive the actor.
+  std::string_view flow_route{};
 };
 
 /// State of one waiting request.

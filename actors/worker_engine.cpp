@@ -168,7 +168,8 @@ bool publish_all(worker_state& st, const kafka::record& rec, plan p) {
   for (auto& out : p.publishes) {
     auto sink = st.finished;
     auto err = st.publisher->publish(
-      std::move(out), [sink, pending](const caf::error& result) {
+      std::move(out),
+      [sink, pending](const caf::error& result, const kafka::record_position&) {
         sink->push_back(finished_publish{pending, result});
       });
     // Refused at once (queue full, unknown topic): reported like a failed

@@ -9,6 +9,7 @@
 #include "actors/system_config.hpp"
 #include "app/commands.hpp"
 #include "app/outcome_readers.hpp"
+#include "app/ui_feed.hpp"
 #include "app/wait_for_stop.hpp"
 #include "config/partition_list.hpp"
 #include "db/mysql_gateway_store.hpp"
@@ -17,6 +18,7 @@
 #include "domain/uuid.hpp"
 #include "http/descriptor_limit.hpp"
 #include "http/server.hpp"
+#include "kafka/backlog_probe.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/producer.hpp"
 #include "logging/log.hpp"
@@ -46,6 +48,9 @@ constexpr auto partition_check_interval = std::chrono::seconds{5};
 /// take to answer one check.
 constexpr auto probe_interval = std::chrono::seconds{1};
 constexpr auto broker_check_timeout = std::chrono::milliseconds{800};
+
+/// How long each of the live page's backlog queries may wait for the broker.
+constexpr auto backlog_timeout = std::chrono::milliseconds{1000};
 
 /// "Not assigned" unless `source` reads its partitions.
 health_check assignment_check(std::string name,
@@ -146,6 +151,14 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   metrics::registry metrics;
   metrics.get_gauge("semiasync_up", "1 while the process runs").set(1);
   auto request_counters = request_metrics::bind(metrics);
+  // The live page's hub, when it is on: request actors and the HTTP server
+  // report to it, so it outlives both. Pages are few (8) and each queue
+  // short (256 frames): a page that stops reading costs a bounded amount.
+  std::unique_ptr<http::flow_hub> flow;
+  std::unique_ptr<ui_feed> feed;
+  if (cfg.ui)
+    flow = std::make_unique<http::flow_hub>(
+      http::flow_hub::limits{.max_subscribers = 8, .queue_capacity = 256});
   auto verdict = std::make_shared<readiness>();
   std::unique_ptr<http::server> http;
   system_config sys_cfg{
@@ -221,7 +234,8 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     .idempotency_secret = cfg.idempotency_secret,
     .idempotency_scope_header = cfg.idempotency_scope_header,
     .routes = cfg.routes,
-    .idempotency_retention = cfg.idempotency_retention};
+    .idempotency_retention = cfg.idempotency_retention,
+    .ui = cfg.ui};
   http::server_dependencies deps{
     .system = &sys,
     .registry = registry_handle,
@@ -239,7 +253,8 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     .requests = &request_counters,
     .reply_partition = reply_partitions_from(route),
     .keeper = keeper_handle,
-    .route_reply_partition = reply_partitions_by_topic(*route_outcomes)};
+    .route_reply_partition = reply_partitions_by_topic(*route_outcomes),
+    .flow = flow.get()};
   auto started = http::server::start(http_cfg, std::move(deps));
   if (!started) {
     stop_actors(consumer_handle, producer_handle, registry_handle,
@@ -249,6 +264,32 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     return fail("cannot start HTTP", started.error());
   }
   http = std::move(*started);
+  if (flow) {
+    std::vector<std::string> route_names;
+    for (const auto& r : cfg.routes)
+      route_names.push_back(r.name);
+    ui_feed_sources sources{.metrics = &metrics,
+                            .requests = &request_counters,
+                            .route_names = std::move(route_names)};
+    // The backlog figures come from a client of their own, used only on
+    // the feed's thread; without it they stay unknown (null).
+    std::string why;
+    std::shared_ptr<kafka::backlog_probe> probe = kafka::backlog_probe::make(
+      cfg.kafka_brokers, cfg.worker_group, cfg.kafka_overrides(), why);
+    if (probe) {
+      sources.worker_lag = [probe, topic = cfg.request_topic] {
+        return probe->group_lag(topic, backlog_timeout);
+      };
+      sources.dead_letters
+        = [probe, topic = cfg.effective_dead_letter_topic()] {
+            return probe->message_count(topic, backlog_timeout);
+          };
+    } else {
+      log(log_level::warn, "server",
+          "the live page's backlog figures are off: " + why);
+    }
+    feed = std::make_unique<ui_feed>(*flow, std::move(sources));
+  }
   log(log_level::info, "server",
       "listening on " + cfg.http_address + ":" + std::to_string(cfg.http_port)
         + ", instance " + instance + ", outcomes "
@@ -268,6 +309,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   // Drain: refuse new requests, let waiting ones get their real answers
   // (each ends by its deadline at the latest), then stop serving.
   http->begin_draining();
+  feed.reset();
   auto left = http->wait_until_idle(http_cfg.longest_deadline() + drain_margin);
   if (left > 0)
     log(log_level::warn, "server",

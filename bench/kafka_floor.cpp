@@ -160,7 +160,8 @@ int main(int argc, char** argv) {
     auto t0 = clock_type::now();
     bool measure = i >= warmup;
     auto err = producer.publish(
-      make_record(opt.topic, i), [&, t0, measure](const caf::error& e) {
+      make_record(opt.topic, i), [&, t0, measure](const caf::error& e,
+                                         const kafka::record_position&) {
         std::lock_guard<std::mutex> guard{ack_mutex};
         if (e) ++failures;
         else if (measure) ack.record(micros(clock_type::now() - t0));

@@ -116,6 +116,28 @@ problem header_name_or_empty(std::string& text) {
   return std::nullopt;
 }
 
+// As YAML 1.1 and most CLIs spell a switch, in any case.
+problem boolean(const std::string& text, bool& out) {
+  std::string lower;
+  for (unsigned char c : text)
+    lower += static_cast<char>(std::tolower(c));
+  for (const char* yes : {"true", "1", "yes", "on"})
+    if (lower == yes) {
+      out = true;
+      return std::nullopt;
+    }
+  for (const char* no : {"false", "0", "no", "off"})
+    if (lower == no) {
+      out = false;
+      return std::nullopt;
+    }
+  return "expected true or false";
+}
+
+std::string boolean_text(const bool& value) {
+  return value ? "true" : "false";
+}
+
 problem level(const std::string& text, log_level& out) {
   if (parse_log_level(text, out)) return std::nullopt;
   return "expected one of debug, info, warn, error";
@@ -381,6 +403,10 @@ std::vector<setting> make_table() {
     // Kafka's default (45 s) would hold a crashed worker's requests for
     // longer than any reply deadline; brokers refuse less than their
     // group.min.session.timeout.ms (6 s by default).
+    parsed<bool>("ui",
+                 "Serve the live page at GET /ui and its event stream at GET "
+                 "/ui/events (shows every request's ID: off in production)",
+                 "<true|false>", &s::ui, boolean, boolean_text),
     millis("workerSessionTimeoutMs",
            "How long a dead worker's request partitions wait before moving to "
            "the other workers, in ms",

@@ -109,6 +109,11 @@ struct settings {
   /// how long the partitions of a worker that died wait before moving.
   std::chrono::milliseconds worker_session_timeout{10000};
 
+  /// Whether the server serves the live page (ui): `GET /ui` and its event
+  /// stream `GET /ui/events`. Off by default: it shows every request's ID
+  /// to whoever opens it, which production should not.
+  bool ui = false;
+
   /// File of configured routes (routesFile); empty: the config file's
   /// `routes:` list, if any.
   std::string routes_file;

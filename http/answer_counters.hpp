@@ -27,14 +27,19 @@ inline constexpr std::string_view metrics = "/metrics";
 inline constexpr std::string_view user = "/users/{uuid}";
 /// `GET /requests/<id>`.
 inline constexpr std::string_view request = "/requests/{id}";
+/// `GET /ui`: the live page.
+inline constexpr std::string_view ui = "/ui";
+/// `GET /ui/events`: the live page's event stream.
+inline constexpr std::string_view ui_events = "/ui/events";
 /// Any other path.
 inline constexpr std::string_view other = "other";
 } // namespace routes
 
 /// Every route label, so each has its own row of cached counters.
-inline constexpr std::array<std::string_view, 8> route_labels{
-  routes::root,    routes::users, routes::healthz, routes::readyz,
-  routes::metrics, routes::user,  routes::request, routes::other};
+inline constexpr std::array<std::string_view, 10> route_labels{
+  routes::root,      routes::users, routes::healthz, routes::readyz,
+  routes::metrics,   routes::user,  routes::request, routes::ui,
+  routes::ui_events, routes::other};
 
 /// `semiasync_http_requests_total`, by route and status. Each series is
 /// looked up in the registry (which takes its lock and builds label strings)

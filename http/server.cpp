@@ -17,6 +17,7 @@
 #include "http/restinio_routes.hpp"
 #include "http/route_answer.hpp"
 #include "http/route_input.hpp"
+#include "http/ui_page.hpp"
 #include "kafka/route_codec.hpp"
 #include "kafka/wire_codec.hpp"
 #include "logging/log.hpp"
@@ -28,6 +29,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <restinio/all.hpp>
 #include <thread>
 
@@ -72,6 +74,91 @@ constexpr std::string_view requests_prefix = "/requests/";
 
 using traits = server_traits;
 
+using steady = std::chrono::steady_clock;
+
+/// How the live page names create-user's route.
+constexpr std::string_view create_user_route = "create-user";
+
+/// The live page's stream: writes what the hub queues for one page, one
+/// write at a time (the next batch is taken only once the previous one was
+/// written), and ends the response when the hub closes. A write the page
+/// does not take stalls until RESTinio's write timeout closes the
+/// connection; the failed write then frees the page's slot.
+class event_stream : public std::enable_shared_from_this<event_stream> {
+public:
+  using response = restinio::response_builder_t<restinio::chunked_output_t>;
+
+  explicit event_stream(flow_hub& hub) : hub_(hub) {
+    // nop
+  }
+
+  /// Subscribes with `hello` first, each later wake posted to `io`; false
+  /// when the hub refuses (at its cap, or closed). Nothing runs `pump`
+  /// before `start`: a new subscriber's writer is busy until it first
+  /// finds its queue empty.
+  bool subscribe(std::string hello,
+                 std::shared_ptr<restinio::asio_ns::io_context> io) {
+    // The wake keeps this stream alive while it idles; unsubscribing drops
+    // it again.
+    sub_ = hub_.subscribe(std::move(hello), [self = shared_from_this(), io] {
+      restinio::asio_ns::post(*io, [self] {
+        self->pump();
+      });
+    });
+    return sub_ != nullptr;
+  }
+
+  /// Starts writing to `resp`, on `io`.
+  void start(response resp, restinio::asio_ns::io_context& io) {
+    resp_.emplace(std::move(resp));
+    // Posted, as every answer is (see `restinio_server::respond`).
+    restinio::asio_ns::post(io, [self = shared_from_this()] {
+      self->pump();
+    });
+  }
+
+  /// Gives the page's slot back without having written (its response
+  /// could not be made).
+  void leave() {
+    hub_.unsubscribe(sub_);
+  }
+
+  /// Writes the next batch, if any; the writer's only loop.
+  void pump() {
+    try {
+      switch (hub_.take(*sub_, text_)) {
+        case flow_hub::step::idle: return;
+        case flow_hub::step::end:
+          resp_->done();
+          hub_.unsubscribe(sub_);
+          return;
+        case flow_hub::step::write:
+          resp_->append_chunk(std::move(text_));
+          resp_->flush([self = shared_from_this()](
+                         const restinio::asio_ns::error_code& ec) {
+            if (ec)
+              self->hub_.unsubscribe(self->sub_);
+            else
+              self->pump();
+          });
+          return;
+      }
+    } catch (const std::exception& ex) {
+      log(log_level::debug, "http",
+          std::string{"event stream ended: "} + ex.what());
+      hub_.unsubscribe(sub_);
+    }
+  }
+
+private:
+  flow_hub& hub_;
+  /// Set by `start`.
+  std::optional<response> resp_;
+  std::shared_ptr<flow_hub::subscription> sub_;
+  /// The batch being written.
+  std::string text_;
+};
+
 /// A UUID in any case as the canonical lower-case text our IDs use; nothing
 /// when it is no UUID. (UUIDs compare case-insensitively, RFC 9562.)
 std::optional<std::string> canonical_id(std::string text) {
@@ -102,6 +189,7 @@ public:
       deps_(std::move(deps)),
       route_deps_(std::make_shared<const server_dependencies>(deps_)),
       answers_(*deps_.metrics),
+      flow_(deps_.flow),
       io_(std::make_shared<restinio::asio_ns::io_context>()) {
     // nop
   }
@@ -136,6 +224,8 @@ public:
 
   void begin_draining() override {
     draining_ = true;
+    // The pages' streams would hold their connections past the drain.
+    if (flow_) flow_->close();
   }
 
   size_t wait_until_idle(std::chrono::milliseconds timeout) override {
@@ -148,6 +238,7 @@ public:
 
   void stop() override {
     if (!instance_) return;
+    if (flow_) flow_->close();
     // Answers posted but not yet written would die with the connections
     // that stopping closes: let them out first (they take microseconds).
     auto deadline = std::chrono::steady_clock::now() + unsent_grace;
@@ -193,6 +284,21 @@ private:
                           std::string_view route, std::string& id) {
                      get_request(req, route, std::move(id));
                    });
+    if (cfg_.ui && flow_) {
+      table.add_read(routes::ui, epr::path_to_params(routes::ui),
+                     [](auto&&...) {
+                       return answer{200,
+                                     std::string{ui_page()},
+                                     "text/html; charset=utf-8",
+                                     {{"Cache-Control", "no-store"}}};
+                     });
+      table.add(
+        routes::ui_events, epr::path_to_params(routes::ui_events),
+        [this](const restinio::request_handle_t& req, std::string_view route) {
+          open_stream(req, route);
+        },
+        restinio::http_method_get());
+    }
     if (!cfg_.routes.empty())
       table.add_fallback([this](const restinio::request_handle_t& req) {
         return serve_configured(req);
@@ -209,6 +315,93 @@ private:
       return false;
     }
     return true;
+  }
+
+  /// The `hello` event: the routes the page draws and the deadlines.
+  std::string hello_frame() const {
+    nlohmann::json routes = nlohmann::json::array();
+    routes.push_back(
+      {{"name", create_user_route}, {"method", "POST"}, {"path", "/users"}});
+    for (const auto& route : cfg_.routes)
+      routes.push_back({{"name", route.name},
+                        {"method", route.method},
+                        {"path", route.path.text()}});
+    nlohmann::json doc{{"routes", std::move(routes)},
+                       {"replyTimeoutMs", cfg_.reply_timeout.count()},
+                       {"maxWaitMs", cfg_.max_wait.count()}};
+    return sse_frame(
+      "hello",
+      doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+
+  /// `GET /ui/events`: a page's stream, unless the hub's cap of pages is
+  /// reached or the server drains (503 + Retry-After either way).
+  void open_stream(const restinio::request_handle_t& req,
+                   std::string_view route) {
+    request_id trace{random_uuid()};
+    if (draining_) {
+      respond(req, route,
+              answer_for(make_error(error_code::draining, "draining"), trace),
+              trace);
+      return;
+    }
+    auto stream = std::make_shared<event_stream>(*flow_);
+    // Subscribing first: a refused page gets a plain 503 (a request has one
+    // response, which a stream would have taken).
+    if (!stream->subscribe(hello_frame(), io_)) {
+      respond(
+        req, route,
+        answer_for(
+          make_error(error_code::overloaded,
+                     "too many pages follow /ui/events ("
+                       + std::to_string(flow_->bounds().max_subscribers) + ")"),
+          trace),
+        trace);
+      return;
+    }
+    try {
+      auto resp = req->create_response<restinio::chunked_output_t>();
+      resp.append_header(restinio::http_field::content_type,
+                         "text/event-stream");
+      resp.append_header(restinio::http_field::cache_control, "no-store");
+      // Proxies that buffer (nginx) would hold events back.
+      resp.append_header("X-Accel-Buffering", "no");
+      stream->start(std::move(resp), *io_);
+      answers_.count(route, 200);
+    } catch (const std::exception& ex) {
+      stream->leave();
+      log(log_level::debug, "http",
+          std::string{"event stream not started: "} + ex.what());
+    }
+  }
+
+  /// When a request's answer will be reported to the live page, the instant
+  /// it arrived; nothing when no page listens (no clock read then).
+  std::optional<steady::time_point> flow_start() const {
+    if (!flow_ || !flow_->listening()) return std::nullopt;
+    return steady::now();
+  }
+
+  /// Sends a create-user or configured-route answer (`label` counts it, as
+  /// `respond` does) and reports it to the live page as `flow_route`'s
+  /// `answered` stage; `received` gives its duration.
+  void answer_request(const restinio::request_handle_t& req,
+                      std::string_view label, std::string_view flow_route,
+                      const answer& a, const request_id& id = request_id{},
+                      std::optional<steady::time_point> received = {}) {
+    auto* flow = flow_;
+    if (flow && flow->listening()) {
+      metrics::flow_event event;
+      event.stage = metrics::flow_stage::answered;
+      if (!id.value.empty()) event.id = id.value;
+      event.route = std::string{flow_route};
+      event.at_ms = metrics::unix_now_ms();
+      event.status = a.status;
+      if (received)
+        event.ms = metrics::millis_between(*received, steady::now());
+      flow->emit(event);
+    }
+    respond(req, label, a, id);
   }
 
   /// Sends `a` and counts it by route and status.
@@ -407,13 +600,15 @@ private:
       = parse_create_user(input, cfg_.max_body_bytes, request_id{random_uuid()},
                           cfg_.idempotency_secret);
     if (auto rejected = std::get_if<create_user_rejection>(&parsed)) {
-      respond(req, route, answer_rejection(*rejected), rejected->request);
+      answer_request(req, route, create_user_route, answer_rejection(*rejected),
+                     rejected->request);
       return;
     }
     auto& command = std::get<create_user_command>(parsed);
     auto id = command.request;
     if (auto refused = admit()) {
-      respond(req, route, answer_for(std::move(refused), id), id);
+      answer_request(req, route, create_user_route,
+                     answer_for(std::move(refused), id), id);
       return;
     }
     auto prefs = parse_prefer_fields(prefer_fields(req));
@@ -429,15 +624,16 @@ private:
                                   encode_request(event, reply_partition)};
     spawn_request(
       deps_, command.request, std::move(event.name), std::move(record),
-      deadline, prefs.respond_async,
-      [this, req, route, id, prefs, deadline,
-       attempt](caf::expected<request_result> result) {
+      deadline, prefs.respond_async, create_user_route,
+      [this, req, route, id, prefs, deadline, attempt,
+       received = flow_start()](caf::expected<request_result> result) {
         auto created
           = result
               ? caf::expected<outcome>{std::get<outcome>(std::move(*result))}
               : caf::expected<outcome>{result.error()};
-        respond(req, route,
-                answer_create(created, id, attempt, prefs, deadline), id);
+        answer_request(req, route, create_user_route,
+                       answer_create(created, id, attempt, prefs, deadline), id,
+                       received);
         release();
       });
   }
@@ -456,9 +652,9 @@ private:
       if (!bound) continue;
       if (route.method == req->header().method().c_str()) {
         if (!decode_parameters(*bound)) {
-          respond(req, route.name,
-                  fresh_problem(400, "a path parameter is not valid "
-                                     "percent-encoding"));
+          answer_request(req, route.name, route.name,
+                         fresh_problem(400, "a path parameter is not valid "
+                                            "percent-encoding"));
           return true;
         }
         serve_route(req, route, std::move(*bound));
@@ -469,7 +665,8 @@ private:
       on_path = &route;
     }
     if (!on_path) return false;
-    respond(req, on_path->name, method_not_allowed(allow.c_str()));
+    answer_request(req, on_path->name, on_path->name,
+                   method_not_allowed(allow.c_str()));
     return true;
   }
 
@@ -509,22 +706,25 @@ private:
     request_id id{random_uuid()};
     auto key = header_of(req, "Idempotency-Key");
     if (key && !is_valid_idempotency_key(*key)) {
-      respond(req, route.name,
-              answer_rejection({id, input_problem::invalid_idempotency_key,
-                                idempotency_key_rule}),
-              id);
+      answer_request(
+        req, route.name, route.name,
+        answer_rejection(
+          {id, input_problem::invalid_idempotency_key, idempotency_key_rule}),
+        id);
       return;
     }
     auto read = read_route_request(route, path, header_of(req, "Content-Type"),
                                    req->body());
     if (auto refused = std::get_if<body_refusal>(&read)) {
-      respond(req, route.name,
-              answer_rejection({id, refused->problem, refused->detail}), id);
+      answer_request(req, route.name, route.name,
+                     answer_rejection({id, refused->problem, refused->detail}),
+                     id);
       return;
     }
     auto input = std::get<route_request>(std::move(read));
     if (auto refused = admit()) {
-      respond(req, route.name, answer_for(std::move(refused), id), id);
+      answer_request(req, route.name, route.name,
+                     answer_for(std::move(refused), id), id);
       return;
     }
     // The deadline runs from now: the claim's time is part of it.
@@ -549,7 +749,7 @@ private:
     auto claimed = [this, deps, req, &route, path, id, timing,
                     input = std::move(input)](claim_result& result) mutable {
       if (auto known = answer_claim(result, route, path)) {
-        respond(req, route.name, *known, result.request);
+        answer_request(req, route.name, route.name, *known, result.request);
         release();
         return;
       }
@@ -558,12 +758,13 @@ private:
       if (left.count() == 0 && !timing.prefs.respond_async) {
         // Never published: the key goes back for the client's retry.
         caf::anon_send(deps->keeper, release_atom::value, id);
-        respond(req, route.name,
-                answer_for(make_error(error_code::overloaded,
-                                      "the gateway's store took the whole "
-                                      "deadline"),
-                           id),
-                id);
+        answer_request(
+          req, route.name, route.name,
+          answer_for(make_error(error_code::overloaded,
+                                "the gateway's store took the whole "
+                                "deadline"),
+                     id),
+          id);
         release();
         return;
       }
@@ -578,7 +779,8 @@ private:
                    ? make_error(error_code::overloaded,
                                 "the gateway's store did not answer in time")
                    : as_read_failure(err);
-      respond(req, route.name, answer_for(std::move(why), id), id);
+      answer_request(req, route.name, route.name,
+                     answer_for(std::move(why), id), id);
       release();
     };
     // At least a second for the claim, as long as the deadline beyond, at
@@ -623,10 +825,10 @@ private:
                            reply_partition)};
     spawn_request(
       deps, id, std::nullopt, std::move(record), left,
-      timing.prefs.respond_async,
+      timing.prefs.respond_async, route.name,
       [this, req, &route, path = std::move(path), id, prefs = timing.prefs,
-       deadline = timing.deadline,
-       keeper = deps.keeper](caf::expected<request_result> result) {
+       deadline = timing.deadline, keeper = deps.keeper,
+       received = flow_start()](caf::expected<request_result> result) {
         auto reply = result ? caf::expected<route_reply>{std::get<route_reply>(
                        std::move(*result))}
                             : caf::expected<route_reply>{result.error()};
@@ -635,8 +837,9 @@ private:
             && (code_of(result.error()) == error_code::publish_failed
                 || code_of(result.error()) == error_code::component_failed))
           caf::anon_send(keeper, release_atom::value, id);
-        respond(req, route.name,
-                answer_route(reply, route, path, id, prefs, deadline), id);
+        answer_request(req, route.name, route.name,
+                       answer_route(reply, route, path, id, prefs, deadline),
+                       id, received);
         release();
       });
   }
@@ -647,7 +850,8 @@ private:
   void spawn_request(const server_dependencies& deps, request_id id,
                      std::optional<user_name> name,
                      kafka::outgoing_record record, caf::timespan deadline,
-                     bool respond_async, reply_function reply) {
+                     bool respond_async, std::string_view flow_route,
+                     reply_function reply) {
     deps.system->spawn(waiting_request,
                        request_context{.request = std::move(id),
                                        .name = std::move(name),
@@ -658,7 +862,9 @@ private:
                                        .registry = deps.registry,
                                        .producer = deps.producer,
                                        .reply = std::move(reply),
-                                       .metrics = *deps.requests});
+                                       .metrics = *deps.requests,
+                                       .flow = deps.flow,
+                                       .flow_route = flow_route});
   }
 
   /// Every `Prefer` field of `req`: RFC 7240 lets a client split its
@@ -702,6 +908,9 @@ private:
   std::shared_ptr<const server_dependencies> route_deps_;
   /// Answers by route and status, in `deps_.metrics`.
   answer_counters answers_;
+  /// `deps_.flow`, kept past `stop()` for the answers of late request
+  /// actors (the hub outlives the server).
+  flow_hub* const flow_;
   /// Outlives RESTinio's threads: late answers post here (see the header).
   std::shared_ptr<restinio::asio_ns::io_context> io_;
   restinio::running_server_handle_t<traits> instance_;

@@ -3,6 +3,7 @@
 #include "actors/protocol.hpp"
 #include "actors/request_metrics.hpp"
 #include "config/route_spec.hpp"
+#include "http/flow_hub.hpp"
 #include "metrics/registry.hpp"
 
 #include <caf/actor_system.hpp>
@@ -58,6 +59,9 @@ struct server_settings {
   std::vector<config::route_spec> routes;
   /// How long a route's request stays in the gateway's store.
   std::chrono::milliseconds idempotency_retention{};
+  /// Serve the live page (`GET /ui`) and its event stream (`GET
+  /// /ui/events`); off: both are unknown paths.
+  bool ui = false;
 
   /// The largest body any route accepts, create-user's included.
   size_t largest_body() const {
@@ -107,6 +111,10 @@ struct server_dependencies {
   /// `reply_partition` for a route's outcome topic, by topic name.
   std::function<std::optional<int32_t>(const std::string& outcome_topic)>
     route_reply_partition;
+  /// Where requests' stages go, and whom `GET /ui/events` subscribes;
+  /// required when `server_settings::ui` is on (null: no stages reported).
+  /// Outlives the server; the server closes it when draining begins.
+  flow_hub* flow = nullptr;
 };
 
 /// The running HTTP server (RESTinio). Stops in its destructor.
@@ -124,7 +132,7 @@ public:
   virtual ~server() = default;
 
   /// From now on, new requests (create-user's and routes') get 503 +
-  /// Retry-After.
+  /// Retry-After, and the live page's streams end.
   virtual void begin_draining() = 0;
 
   /// Waits until no request waits for its outcome, at most `timeout`.

@@ -105,6 +105,9 @@ record to_record(RdKafka::Message& msg) {
   rec.topic = msg.topic_name();
   rec.partition = msg.partition();
   rec.offset = msg.offset();
+  auto stamp = msg.timestamp();
+  if (stamp.type != RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE)
+    rec.timestamp_ms = stamp.timestamp;
   if (auto* key = static_cast<const char*>(msg.key_pointer()))
     rec.message.key.assign(key, msg.key_len());
   if (auto* value = static_cast<const char*>(msg.payload()))

@@ -15,9 +15,11 @@
 namespace semiasync::kafka {
 
 /// Called once per published record with the broker's verdict: an empty
-/// error on acknowledgement. Runs on whatever thread serves delivery reports
+/// error on acknowledgement, and then where the record landed (unknown
+/// fields -1 otherwise). Runs on whatever thread serves delivery reports
 /// (`publisher::serve_delivery_reports` or a polling thread).
-using delivery_callback = std::function<void(const caf::error&)>;
+using delivery_callback
+  = std::function<void(const caf::error&, const record_position&)>;
 
 /// Called once when a publisher fails for good (librdkafka's fatal
 /// idempotent-producer errors), with that error. Runs on whatever thread

@@ -40,7 +40,14 @@ public:
       static_cast<delivery_callback*>(msg.msg_opaque())};
     if (!callback) return;
     caf::error err;
-    if (msg.err() != RdKafka::ERR_NO_ERROR) {
+    record_position where;
+    if (msg.err() == RdKafka::ERR_NO_ERROR) {
+      where.partition = msg.partition();
+      where.offset = msg.offset();
+      auto stamp = msg.timestamp();
+      if (stamp.type != RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE)
+        where.timestamp_ms = stamp.timestamp;
+    } else {
       // A timeout after the request reached the broker may still have
       // written the record: say so, the caller must not promise a retry.
       auto code = msg.status() == RdKafka::Message::MSG_STATUS_NOT_PERSISTED
@@ -50,7 +57,7 @@ public:
         = make_error(code, "topic '" + msg.topic_name() + "': " + msg.errstr());
     }
     try {
-      (*callback)(err);
+      (*callback)(err, where);
     } catch (...) {
       // An exception must not unwind through librdkafka's C frames; the
       // callback contract says it does not throw, so there is nothing to add.

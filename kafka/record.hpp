@@ -7,6 +7,18 @@
 
 namespace semiasync::kafka {
 
+/// Where a record lives in its topic and when the broker stamped it: told
+/// by a delivery report for a published record, kept from the fetch for a
+/// read one (the live page shows both).
+struct record_position {
+  /// Partition; -1 when unknown.
+  int32_t partition = -1;
+  /// Offset within the partition; -1 when unknown.
+  int64_t offset = -1;
+  /// The record's Kafka timestamp, unix epoch milliseconds; -1 when unknown.
+  int64_t timestamp_ms = -1;
+};
+
 /// A record read from a topic: where it lives plus what it carries.
 struct record {
   /// Source topic.
@@ -17,7 +29,15 @@ struct record {
   int64_t offset = 0;
   /// Key, value and headers.
   wire_message message;
+  /// The record's Kafka timestamp (unix epoch milliseconds), -1 when the
+  /// record has none.
+  int64_t timestamp_ms = -1;
 };
+
+/// Where `rec` lives, as a `record_position`.
+inline record_position position_in_topic(const record& rec) {
+  return {rec.partition, rec.offset, rec.timestamp_ms};
+}
 
 /// "topic/partition@offset", for logs.
 inline std::string position_of(const record& rec) {

@@ -7,6 +7,7 @@
 
 #include "config/route_spec.hpp"
 #include "domain/types.hpp"
+#include "kafka/record.hpp"
 #include "kafka/wire_message.hpp"
 
 #include <caf/expected.hpp>
@@ -47,6 +48,9 @@ struct route_reply {
   std::string event_type;
   /// Its value, as the service wrote it.
   std::string value;
+  /// Where the reply record was read (for the live page); unknown unless
+  /// the outcome consumer filled it in.
+  kafka::record_position origin{};
 };
 
 /// Decodes a reply record, or fails with `malformed_record` when it names

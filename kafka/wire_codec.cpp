@@ -168,6 +168,21 @@ wire_message encode_outcome(const outcome& result) {
   return std::visit(visitor{}, result);
 }
 
+std::string_view outcome_event_type(const outcome& result) {
+  struct visitor {
+    std::string_view operator()(const user_created&) const {
+      return "UserCreated";
+    }
+    std::string_view operator()(const user_duplicated&) const {
+      return "UserDuplicated";
+    }
+    std::string_view operator()(const user_rejected&) const {
+      return "UserRejected";
+    }
+  };
+  return std::visit(visitor{}, result);
+}
+
 caf::expected<outcome> decode_outcome(const wire_message& msg) {
   auto type = msg.header_value(event_type_header);
   if (!type) return malformed("header 'eventType' is missing");

@@ -61,6 +61,10 @@ wire_message encode_outcome(const outcome& result);
 /// Decodes an outcome record, or fails with `malformed_record` saying why.
 caf::expected<outcome> decode_outcome(const wire_message& msg);
 
+/// The `eventType` header of `result`'s record: `UserCreated`,
+/// `UserDuplicated` or `UserRejected`.
+std::string_view outcome_event_type(const outcome& result);
+
 /// The partition a request asks its outcome to be published to, when its
 /// `replyPartition` header is plain decimal (digits only, at most 9 of
 /// them). Whether the topic has that partition is for the caller to check.

@@ -155,6 +155,18 @@ void registry::add_gauge_callback(const std::string& name,
   i->second = std::move(read);
 }
 
+std::vector<std::pair<labels, uint64_t>>
+registry::counter_values(const std::string& name) const {
+  std::vector<std::pair<labels, uint64_t>> result;
+  std::lock_guard<std::mutex> guard{mutex_};
+  auto i = families_.find(name);
+  if (i == families_.end() || i->second->type != counter_type) return result;
+  for (const auto& [l, member] : i->second->members)
+    if (auto* c = std::get_if<std::unique_ptr<counter>>(&member))
+      result.emplace_back(l, (*c)->value());
+  return result;
+}
+
 std::string registry::render() const {
   std::string out;
   auto sample = [&out](const std::string& name, const labels& l,

@@ -65,6 +65,12 @@ public:
   /// then `_sum` and `_count`.
   std::string render() const;
 
+  /// Every series of the counter family `name` with its labels (sorted by
+  /// name) and value; empty when there is no such counter family. For
+  /// in-process readers (the live page's stats) that want numbers, not text.
+  std::vector<std::pair<labels, uint64_t>>
+  counter_values(const std::string& name) const;
+
 private:
   struct family;
 

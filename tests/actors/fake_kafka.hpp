@@ -110,7 +110,8 @@ public:
                   std::chrono::milliseconds max_age) override {
     count_ages.push_back(max_age);
     if (!counts)
-      return make_error(error_code::broker_unavailable, "no metadata in the fake");
+      return make_error(error_code::broker_unavailable,
+                        "no metadata in the fake");
     return counts(max_age);
   }
 
@@ -173,7 +174,10 @@ private:
   void run(size_t i, caf::error err) {
     auto callback = std::move(published.at(i).callback);
     published.at(i).callback = nullptr;
-    callback(err);
+    // Acknowledged records land at their publish index on partition 0.
+    kafka::record_position where;
+    if (!err) where = {0, static_cast<int64_t>(i), 0};
+    callback(err, where);
   }
 };
 

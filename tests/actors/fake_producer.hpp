@@ -30,8 +30,15 @@ struct fake_producer_log {
   /// Every record asked to be published, in order.
   std::vector<kafka::outgoing_record> records;
   /// Promises kept in `hold` mode, so they stay unanswered.
-  std::vector<caf::typed_response_promise<caf::ok_atom>> held;
+  std::vector<caf::typed_response_promise<publish_receipt>> held;
+  /// Records acknowledged so far (the next one's offset).
+  int64_t acknowledged = 0;
 };
+
+/// Acknowledged records land on partition 0, one offset after another.
+inline int64_t next_offset(fake_producer_log& log) {
+  return log.acknowledged++;
+}
 
 /// A `producer_actor` that records requests and answers per `log->mode`.
 inline producer_actor::behavior_type
@@ -40,9 +47,11 @@ fake_producer(producer_actor::pointer self,
   return {
     [self, log](publish_atom, kafka::outgoing_record& rec) {
       log->records.push_back(rec);
-      auto promise = self->make_response_promise<caf::ok_atom>();
+      auto promise = self->make_response_promise<publish_receipt>();
       switch (log->mode) {
-        case publish_mode::ack: promise.deliver(caf::ok_atom::value); break;
+        case publish_mode::ack:
+          promise.deliver(publish_receipt{0, next_offset(*log)});
+          break;
         case publish_mode::fail:
           promise.deliver(
             make_error(error_code::publish_failed, "broker down"));
@@ -55,12 +64,13 @@ fake_producer(producer_actor::pointer self,
       }
       return promise;
     },
-    [log](delivered_atom, uint64_t i, caf::error& err) {
+    [log](delivered_atom, uint64_t i, caf::error& err,
+          const kafka::record_position&) {
       // Releases the `i`th held publish, as a late delivery report would.
       if (err)
         log->held.at(i).deliver(std::move(err));
       else
-        log->held.at(i).deliver(caf::ok_atom::value);
+        log->held.at(i).deliver(publish_receipt{0, next_offset(*log)});
     },
   };
 }

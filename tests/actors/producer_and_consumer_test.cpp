@@ -20,13 +20,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// What a response handle brought back: nothing on success.
+/// What a response handle brought back: nothing on success, when the
+/// receipt goes to `receipt` if given.
 template <class Handle>
-caf::error answer_of(Handle& handle) {
+caf::error answer_of(Handle& handle, publish_receipt* receipt = nullptr) {
   caf::error err = make_error(error_code::broker_unavailable, "no answer");
   handle.receive(
-    [&](caf::ok_atom) {
+    [&](publish_receipt& x) {
       err = caf::error{};
+      if (receipt) *receipt = x;
     },
     [&](caf::error& x) {
       err = std::move(x);
@@ -80,7 +82,11 @@ TEST_CASE("the producer answers only once the broker acknowledged") {
   SECTION("acknowledged") {
     client->ack(0);
     f.sched.run();
-    CHECK_FALSE(answer_of(answer));
+    publish_receipt receipt;
+    CHECK_FALSE(answer_of(answer, &receipt));
+    // Where the delivery report said the record landed.
+    CHECK(receipt.partition == 0);
+    CHECK(receipt.offset == 0);
   }
   SECTION("failed") {
     client->fail(0, make_error(error_code::publish_failed, "timed out"));

@@ -56,6 +56,8 @@ struct flow_fixture : actor_fixture {
                           replies[id.value].push_back(as_outcome(result));
                         },
                         counters};
+    ctx.flow = flow;
+    ctx.flow_route = "create-user";
     auto handle = sys.spawn(waiting_request, std::move(ctx));
     spawned.push_back(handle);
     return handle;
@@ -124,6 +126,21 @@ struct flow_fixture : actor_fixture {
   std::vector<request_actor> spawned;
   /// What the next requests name as their reply partition (steered).
   std::optional<int32_t> reply_partition;
+  /// Where the next create-user requests report their stages.
+  metrics::flow_sink* flow = nullptr;
+};
+
+/// A flow sink that keeps every event, listening or not as the test says.
+struct recording_sink : metrics::flow_sink {
+  explicit recording_sink(bool on) {
+    listeners_ = on ? 1 : 0;
+  }
+
+  void emit(const metrics::flow_event& event) override {
+    events.push_back(event);
+  }
+
+  std::vector<metrics::flow_event> events;
 };
 
 user_created created(const request_id& id, const std::string& name) {
@@ -358,7 +375,7 @@ TEST_CASE("an outcome that overtakes the publish acknowledgement leaves "
   // The request actor takes the acknowledgement first, but its "accepted"
   // reaches the registry only after the outcome did.
   caf::anon_send(f.producer_handle, delivered_atom::value, uint64_t{0},
-                 caf::error{});
+                 caf::error{}, kafka::record_position{});
   f.sched.run_once();
   caf::anon_send(f.registry_handle, outcome_atom::value,
                  outcome{created(numbered_request_id(4), "fast")});
@@ -607,4 +624,46 @@ TEST_CASE("a route's request without a reply ends with the deadline") {
   REQUIRE_FALSE(reply);
   CHECK(code_of(reply.error()) == error_code::reply_timeout);
   CHECK(f.stats().waiting == 0);
+}
+
+TEST_CASE("a request reports its stages to a listening flow sink") {
+  flow_fixture f;
+  recording_sink sink{true};
+  f.flow = &sink;
+  auto id = numbered_request_id(31);
+  f.start_request(id, "flow");
+  f.sched.run();
+  caf::anon_send(f.registry_handle, outcome_atom::value,
+                 outcome{created(id, "flow")},
+                 kafka::record_position{2, 40, 1733420000130});
+  f.sched.run();
+  REQUIRE(f.only_reply(id));
+  REQUIRE(sink.events.size() == 3);
+  CHECK(sink.events[0].stage == metrics::flow_stage::received);
+  CHECK(sink.events[1].stage == metrics::flow_stage::published);
+  // The fake producer acknowledges on partition 0, one offset after another.
+  CHECK(sink.events[1].partition == 0);
+  CHECK(sink.events[1].offset == 0);
+  CHECK(sink.events[1].ms.has_value());
+  CHECK(sink.events[2].stage == metrics::flow_stage::outcome);
+  CHECK(sink.events[2].type == "UserCreated");
+  CHECK(sink.events[2].partition == 2);
+  CHECK(sink.events[2].offset == 40);
+  CHECK(sink.events[2].decided_at_ms == 1733420000130);
+  for (const auto& event : sink.events) {
+    CHECK(event.id == id.value);
+    CHECK(event.route == "create-user");
+  }
+}
+
+TEST_CASE("a request reports nothing while no page listens") {
+  flow_fixture f;
+  recording_sink sink{false};
+  f.flow = &sink;
+  auto id = numbered_request_id(32);
+  f.start_request(id, "quiet");
+  f.sched.run();
+  f.deliver(outcome{created(id, "quiet")});
+  REQUIRE(f.only_reply(id));
+  CHECK(sink.events.empty());
 }

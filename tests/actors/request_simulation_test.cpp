@@ -84,7 +84,7 @@ public:
       for (size_t i = 0; i < log_->held.size(); ++i)
         if (log_->held[i].pending())
           caf::anon_send(producer_, delivered_atom::value, uint64_t{i},
-                         caf::error{});
+                         caf::error{}, kafka::record_position{});
       sched.run();
       sched.advance_time(std::chrono::seconds{60});
       sched.run();
@@ -167,7 +167,7 @@ private:
       default: result = make_error(error_code::publish_uncertain, "maybe");
     }
     caf::anon_send(producer_, delivered_atom::value, uint64_t{i},
-                   std::move(result));
+                   std::move(result), kafka::record_position{});
   }
 
   void kill_one() {

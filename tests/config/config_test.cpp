@@ -388,6 +388,26 @@ TEST_CASE("bad input is an error naming what is wrong") {
   }
 }
 
+TEST_CASE("ui is a switch, off unless asked for") {
+  CHECK_FALSE(ok(load({}, fake_env({}))).values.ui);
+  CHECK(ok(load({"--ui=true"}, fake_env({}))).values.ui);
+  CHECK(ok(load({}, fake_env({{"SEMIASYNC_UI", "TRUE"}}))).values.ui);
+  CHECK_FALSE(
+    ok(load({"--ui", "false"}, fake_env({{"SEMIASYNC_UI", "1"}}))).values.ui);
+  temp_yaml file{"ui: yes\n"};
+  CHECK(ok(load({"--config=" + file.path()}, fake_env({}))).values.ui);
+  SECTION("anything else is refused, naming the key") {
+    for (std::string text : {"", "2", "enabled", "truee"}) {
+      CAPTURE(text);
+      auto message = error_of(load({"--ui=" + text}, fake_env({})));
+      CHECK_THAT(message, Catch::Contains("ui")
+                            && Catch::Contains("expected true or false"));
+    }
+    CHECK_THAT(error_of(load({}, fake_env({{"SEMIASYNC_UI", "maybe"}}))),
+               Catch::Contains("SEMIASYNC_UI"));
+  }
+}
+
 TEST_CASE("--help lists every setting") {
   SECTION("--help and -h set help, even next to a bad option") {
     CHECK(ok(load({"--help"}, fake_env({}))).help);

@@ -281,7 +281,8 @@ void produce(const kafka::outgoing_record& rec) {
   if (!client) throw std::runtime_error("produce: " + describe(client.error()));
   std::mutex mtx;
   std::optional<caf::error> verdict;
-  auto err = (*client)->publish(rec, [&](const caf::error& result) {
+  auto err = (*client)->publish(rec, [&](const caf::error& result,
+                                          const kafka::record_position&) {
     std::lock_guard<std::mutex> guard{mtx};
     verdict = result;
   });

@@ -21,6 +21,7 @@ using semiasync::kafka::consumer;
 using semiasync::kafka::outgoing_record;
 using semiasync::kafka::producer;
 using semiasync::kafka::record;
+using semiasync::kafka::record_position;
 using semiasync::testing::mock_cluster;
 
 namespace {
@@ -54,7 +55,8 @@ std::vector<caf::error> publish_all(producer& prod,
                                     std::vector<outgoing_record> records) {
   auto verdicts = std::make_shared<std::vector<caf::error>>();
   for (auto& rec : records)
-    REQUIRE(!prod.publish(std::move(rec), [verdicts](const caf::error& err) {
+    REQUIRE(!prod.publish(std::move(rec), [verdicts](const caf::error& err,
+                                              const record_position&) {
       verdicts->push_back(err);
     }));
   auto deadline = std::chrono::steady_clock::now() + patience;
@@ -134,7 +136,8 @@ TEST_CASE("producer polling thread serves delivery reports", "[kafka]") {
   auto verdict = std::make_shared<std::promise<caf::error>>();
   auto result = verdict->get_future();
   REQUIRE(!prod->publish(make_record("t", "k", "v"),
-                         [verdict](const caf::error& err) {
+                         [verdict](const caf::error& err,
+                                   const record_position&) {
                            verdict->set_value(err);
                          }));
   // No serve_delivery_reports here: only the thread can answer.
@@ -172,12 +175,34 @@ TEST_CASE("producer destruction fails undelivered records once", "[kafka]") {
   auto prod = make_producer(cluster.bootstraps(), 60s);
   std::vector<caf::error> verdicts;
   REQUIRE(!prod->publish(make_record("t", "k", "v"),
-                         [&verdicts](const caf::error& err) {
+                         [&verdicts](const caf::error& err,
+                                     const record_position&) {
                            verdicts.push_back(err);
                          }));
   prod.reset(); // waits producer::shutdown_grace, then purges
   REQUIRE(verdicts.size() == 1);
   CHECK(semiasync::code_of(verdicts[0]) == error_code::publish_failed);
+}
+
+TEST_CASE("a delivery report names where the record landed", "[kafka]") {
+  mock_cluster cluster;
+  cluster.create_topic("t", 2);
+  auto prod = make_producer(cluster.bootstraps());
+  auto where = std::make_shared<std::vector<record_position>>();
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(!prod->publish(make_record("t", "k", "v", 1),
+                           [where](const caf::error& err,
+                                   const record_position& at) {
+                             CHECK(!err);
+                             where->push_back(at);
+                           }));
+  REQUIRE(!prod->flush(patience));
+  REQUIRE(where->size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(where->at(i).partition == 1);
+    CHECK(where->at(i).offset == static_cast<int64_t>(i));
+    CHECK(where->at(i).timestamp_ms > 0);
+  }
 }
 
 TEST_CASE("publish rejects what librdkafka refuses at once", "[kafka]") {
@@ -188,7 +213,8 @@ TEST_CASE("publish rejects what librdkafka refuses at once", "[kafka]") {
   REQUIRE(all_ok(publish_all(*prod, {make_record("t", "k", "v")})));
   bool called = false;
   auto err = prod->publish(make_record("t", "k", "v", 7),
-                           [&called](const caf::error&) {
+                           [&called](const caf::error&,
+                                      const record_position&) {
                              called = true;
                            });
   REQUIRE(err);
@@ -527,7 +553,8 @@ TEST_CASE("a fatal producer error is kept, told once, and fails every later "
 
   auto reported = std::make_shared<bool>(false);
   auto refused = prod->publish(make_record("t", "k", "late"),
-                               [reported](const caf::error&) {
+                               [reported](const caf::error&,
+                                         const record_position&) {
                                  *reported = true;
                                });
   CHECK(semiasync::code_of(refused) == error_code::publish_failed);

@@ -220,3 +220,19 @@ TEST_CASE(
   CHECK(text.find("hits_total{s=\"x\"} 80000\n") != std::string::npos);
   CHECK(text.find("hits_total{s=\"t7\"} 10000\n") != std::string::npos);
 }
+
+TEST_CASE("a counter family's values can be read as numbers") {
+  registry reg;
+  reg.get_counter("hits_total", "", {{"status", "201"}, {"route", "/users"}})
+    .inc(3);
+  reg.get_counter("hits_total", "", {{"route", "/"}, {"status", "409"}}).inc();
+  reg.get_gauge("level", "").set(7);
+  auto values = reg.counter_values("hits_total");
+  REQUIRE(values.size() == 2);
+  CHECK(values[0].first == labels{{"route", "/"}, {"status", "409"}});
+  CHECK(values[0].second == 1);
+  CHECK(values[1].first == labels{{"route", "/users"}, {"status", "201"}});
+  CHECK(values[1].second == 3);
+  CHECK(reg.counter_values("level").empty());
+  CHECK(reg.counter_values("missing").empty());
+}
