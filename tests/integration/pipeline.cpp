@@ -23,7 +23,12 @@ pipeline& pipeline::shared() {
   return instance;
 }
 
-pipeline::pipeline() : server_(start_server()), worker_(start_worker()) {
+pipeline::pipeline() : pipeline(std::vector<std::string>{}) {
+  // nop
+}
+
+pipeline::pipeline(const std::vector<std::string>& server_flags)
+  : server_(start_server(server_flags)), worker_(start_worker()) {
   // One request through server, Kafka, worker, MariaDB and back. A 504 only
   // means the worker has no partitions yet: the retry carries the same
   // Idempotency-Key, so it is answered with the original outcome.

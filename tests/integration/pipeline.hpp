@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/integration/http_client.hpp"
 #include "tests/integration/stack.hpp"
@@ -20,6 +21,9 @@ public:
   static pipeline& shared();
 
   pipeline();
+
+  /// The same with `server_flags` added to the server's command line.
+  explicit pipeline(const std::vector<std::string>& server_flags);
 
   ~pipeline();
 
