@@ -304,10 +304,10 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
                             .route_names = std::move(route_names)};
     // The backlog figures come from a client of their own, used only on
     // the feed's thread; without it they stay unknown (null).
-    std::string why;
-    std::shared_ptr<kafka::backlog_probe> probe = kafka::backlog_probe::make(
-      cfg.kafka_brokers, cfg.worker_group, cfg.kafka_overrides(), why);
-    if (probe) {
+    auto made = kafka::backlog_probe::make(cfg.kafka_brokers, cfg.worker_group,
+                                           cfg.kafka_overrides());
+    if (made) {
+      std::shared_ptr<kafka::backlog_probe> probe = std::move(*made);
       sources.worker_lag = [probe, topic = cfg.request_topic] {
         return probe->group_lag(topic, backlog_timeout);
       };
@@ -317,7 +317,8 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
           };
     } else {
       log(log_level::warn, "server",
-          "the live page's backlog figures are off: " + why);
+          "the live page's backlog figures are off: "
+            + detail_of(made.error()));
     }
     feed = std::make_unique<ui_feed>(*flow, std::move(sources));
   }

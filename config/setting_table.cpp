@@ -400,13 +400,13 @@ std::vector<setting> make_table() {
            "How long a configured route's answers are kept for retries with "
            "the same Idempotency-Key and for status polls, in ms",
            &s::idempotency_retention, 1000, 2592000000LL),
-    // Kafka's default (45 s) would hold a crashed worker's requests for
-    // longer than any reply deadline; brokers refuse less than their
-    // group.min.session.timeout.ms (6 s by default).
     parsed<bool>("ui",
                  "Serve the live page at GET /ui and its event stream at GET "
                  "/ui/events (shows every request's ID: off in production)",
                  "<true|false>", &s::ui, boolean, boolean_text),
+    // Kafka's default (45 s) would hold a crashed worker's requests for
+    // longer than any reply deadline; brokers refuse less than their
+    // group.min.session.timeout.ms (6 s by default).
     millis("workerSessionTimeoutMs",
            "How long a dead worker's request partitions wait before moving to "
            "the other workers, in ms",

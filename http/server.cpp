@@ -390,18 +390,20 @@ private:
                       const answer& a, const request_id& id = request_id{},
                       std::optional<steady::time_point> received = {}) {
     auto* flow = flow_;
-    if (flow && flow->listening()) {
-      metrics::flow_event event;
-      event.stage = metrics::flow_stage::answered;
-      if (!id.value.empty()) event.id = id.value;
-      event.route = std::string{flow_route};
-      event.at_ms = metrics::unix_now_ms();
-      event.status = a.status;
-      if (received)
-        event.ms = metrics::millis_between(*received, steady::now());
-      flow->emit(event);
+    if (!flow || !flow->listening()) {
+      respond(req, label, a, id);
+      return;
     }
+    metrics::flow_event event;
+    event.stage = metrics::flow_stage::answered;
+    if (!id.value.empty()) event.id = id.value;
+    event.route = std::string{flow_route};
+    event.at_ms = metrics::unix_now_ms();
+    event.status = a.status;
+    if (received) event.ms = metrics::millis_between(*received, steady::now());
+    // Counted before the page hears of it: the next stats include it.
     respond(req, label, a, id);
+    flow->emit(event);
   }
 
   /// Sends `a` and counts it by route and status.

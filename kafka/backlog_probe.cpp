@@ -1,5 +1,7 @@
 #include "kafka/backlog_probe.hpp"
 
+#include "domain/error.hpp"
+
 #include <librdkafka/rdkafka.h>
 #include <vector>
 
@@ -61,10 +63,9 @@ backlog_probe::backlog_probe(std::unique_ptr<impl> ptr)
 
 backlog_probe::~backlog_probe() = default;
 
-std::unique_ptr<backlog_probe> backlog_probe::make(const std::string& brokers,
-                                                   const std::string& group,
-                                                   const properties& overrides,
-                                                   std::string& err) {
+caf::expected<std::unique_ptr<backlog_probe>>
+backlog_probe::make(const std::string& brokers, const std::string& group,
+                    const properties& overrides) {
   char reason[512];
   auto* conf = rd_kafka_conf_new();
   properties settings{{"bootstrap.servers", brokers},
@@ -78,17 +79,16 @@ std::unique_ptr<backlog_probe> backlog_probe::make(const std::string& brokers,
                           sizeof(reason))
         != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
-      err = name + ": " + reason;
-      return nullptr;
+      return make_error(error_code::invalid_setting, name + ": " + reason);
     }
   auto state = std::make_unique<impl>();
   state->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, reason, sizeof(reason));
   if (!state->rk) {
     // rd_kafka_new takes `conf` only when it succeeds.
     rd_kafka_conf_destroy(conf);
-    err = reason;
-    return nullptr;
+    return make_error(error_code::invalid_setting, reason);
   }
+  // The constructor is private: no make_unique.
   return std::unique_ptr<backlog_probe>{new backlog_probe{std::move(state)}};
 }
 

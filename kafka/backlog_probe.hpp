@@ -2,6 +2,8 @@
 
 #include "kafka/client_config.hpp"
 
+#include <caf/expected.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -18,12 +20,11 @@ namespace semiasync::kafka {
 class backlog_probe {
 public:
   /// A probe of `brokers` reading `group`'s committed offsets, with
-  /// `overrides` (security settings) applied; null with `err` set when
+  /// `overrides` (security settings) applied; `invalid_setting` when
   /// librdkafka refuses the configuration.
-  static std::unique_ptr<backlog_probe> make(const std::string& brokers,
-                                             const std::string& group,
-                                             const properties& overrides,
-                                             std::string& err);
+  static caf::expected<std::unique_ptr<backlog_probe>>
+  make(const std::string& brokers, const std::string& group,
+       const properties& overrides);
 
   ~backlog_probe();
 

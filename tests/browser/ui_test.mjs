@@ -81,6 +81,14 @@ try {
 
   // Finished animations: the rows settle in their final colours.
   await page.screenshot({ path: args.screenshot, fullPage: true, animations: "disabled" });
+  // A route with path parameters gets an input for each. This server configures none, so one is
+  // added the way the hello event adds the configured routes.
+  await page.evaluate(() => showRoutes([...routes, { name: "cancel", method: "POST", path: "/orders/{orderId}/lines/{line}" }]));
+  await page.selectOption("#route", "cancel");
+  await page.waitForSelector('#param-orderId[data-param="orderId"]');
+  await page.waitForSelector('#param-line[data-param="line"]');
+  check(consoleErrors.length === 0, `no errors in the page's console: ${consoleErrors.join(" | ")}`);
+
   console.log("RESULT " + JSON.stringify({ requestId: first.requestId, uuid: first.uuid, location: first.location,
     duplicateRequestId: second.requestId, screenshot: args.screenshot }));
 } catch (e) {
