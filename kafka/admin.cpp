@@ -1,33 +1,20 @@
 #include "kafka/admin.hpp"
 
-#include <librdkafka/rdkafka.h>
+#include "kafka/admin_request.hpp"
+
 #include <memory>
 
 namespace semiasync::kafka {
 
 namespace {
 
-struct deleter {
-  void operator()(rd_kafka_t* p) const {
-    rd_kafka_destroy(p);
-  }
-  void operator()(rd_kafka_queue_t* p) const {
-    rd_kafka_queue_destroy(p);
-  }
-  void operator()(rd_kafka_event_t* p) const {
-    rd_kafka_event_destroy(p);
-  }
-  void operator()(rd_kafka_AdminOptions_t* p) const {
-    rd_kafka_AdminOptions_destroy(p);
-  }
-};
-
-template <class T>
-using owned = std::unique_ptr<T, deleter>;
+/// Admin calls of the tools wait this long for the broker: topic creation
+/// on a cluster may take a while.
+constexpr std::chrono::milliseconds tool_timeout{15000};
 
 /// A client of `brokers` for admin calls, or null with the reason in `err`.
-owned<rd_kafka_t> client_of(const std::string& brokers, char* err,
-                            size_t err_size) {
+rd_owned<rd_kafka_t> client_of(const std::string& brokers, char* err,
+                               size_t err_size) {
   auto* conf = rd_kafka_conf_new();
   if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err,
                         err_size)
@@ -35,7 +22,7 @@ owned<rd_kafka_t> client_of(const std::string& brokers, char* err,
     rd_kafka_conf_destroy(conf);
     return nullptr;
   }
-  owned<rd_kafka_t> handle{
+  rd_owned<rd_kafka_t> handle{
     rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, err_size)};
   // rd_kafka_new takes `conf` only when it succeeds.
   if (!handle) rd_kafka_conf_destroy(conf);
@@ -52,18 +39,10 @@ std::string run_admin(const std::string& brokers, rd_kafka_admin_op_t op,
   char err[512];
   auto handle = client_of(brokers, err, sizeof(err));
   if (!handle) return err;
-  owned<rd_kafka_queue_t> queue{rd_kafka_queue_new(handle.get())};
-  owned<rd_kafka_AdminOptions_t> options{
-    rd_kafka_AdminOptions_new(handle.get(), op)};
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), 15000, err,
-                                            sizeof(err));
-  rd_kafka_AdminOptions_set_operation_timeout(options.get(), 15000, err,
-                                              sizeof(err));
-  start(handle.get(), options.get(), queue.get());
-  owned<rd_kafka_event_t> event{rd_kafka_queue_poll(queue.get(), 30000)};
-  if (!event) return "no answer from the broker";
-  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return rd_kafka_event_error_string(event.get());
+  auto answer
+    = admin_request(handle.get(), op, tool_timeout, 2 * tool_timeout, start);
+  if (!answer.event) return answer.error;
+  const auto& event = answer.event;
   size_t count = 0;
   auto** topics = results(event.get(), &count);
   for (size_t i = 0; i < count; ++i) {
@@ -191,18 +170,15 @@ std::string group_coordinator(const std::string& brokers,
   char err[512];
   auto handle = client_of(brokers, err, sizeof(err));
   if (!handle) return err;
-  owned<rd_kafka_queue_t> queue{rd_kafka_queue_new(handle.get())};
-  owned<rd_kafka_AdminOptions_t> options{rd_kafka_AdminOptions_new(
-    handle.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS)};
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), 15000, err,
-                                            sizeof(err));
   const char* groups[] = {group.c_str()};
-  rd_kafka_DescribeConsumerGroups(handle.get(), groups, 1, options.get(),
-                                  queue.get());
-  owned<rd_kafka_event_t> event{rd_kafka_queue_poll(queue.get(), 30000)};
-  if (!event) return "no answer from the broker";
-  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return rd_kafka_event_error_string(event.get());
+  auto answer = admin_request(
+    handle.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, tool_timeout,
+    2 * tool_timeout,
+    [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+      rd_kafka_DescribeConsumerGroups(rk, groups, 1, opts, q);
+    });
+  if (!answer.event) return answer.error;
+  const auto& event = answer.event;
   size_t count = 0;
   auto** found = rd_kafka_DescribeConsumerGroups_result_groups(
     rd_kafka_event_DescribeConsumerGroups_result(event.get()), &count);

@@ -1,6 +1,7 @@
 #include "kafka/backlog_probe.hpp"
 
 #include "domain/error.hpp"
+#include "kafka/admin_request.hpp"
 
 #include <librdkafka/rdkafka.h>
 #include <vector>
@@ -31,15 +32,12 @@ std::optional<int> partition_count(rd_kafka_t* rk, const std::string& topic,
 } // namespace
 
 struct backlog_probe::impl {
-  rd_kafka_t* rk = nullptr;
-
-  ~impl() {
-    if (rk) rd_kafka_destroy(rk);
-  }
+  rd_owned<rd_kafka_t> client;
 
   /// Low and high watermark of each partition, or nothing.
   std::optional<std::vector<std::pair<int64_t, int64_t>>>
   watermarks(const std::string& topic, std::chrono::milliseconds timeout) {
+    auto* rk = client.get();
     auto count = partition_count(rk, topic, timeout);
     if (!count || *count <= 0) return std::nullopt;
     std::vector<std::pair<int64_t, int64_t>> result;
@@ -82,8 +80,9 @@ backlog_probe::make(const std::string& brokers, const std::string& group,
       return make_error(error_code::invalid_setting, name + ": " + reason);
     }
   auto state = std::make_unique<impl>();
-  state->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, reason, sizeof(reason));
-  if (!state->rk) {
+  state->client.reset(
+    rd_kafka_new(RD_KAFKA_CONSUMER, conf, reason, sizeof(reason)));
+  if (!state->client) {
     // rd_kafka_new takes `conf` only when it succeeds.
     rd_kafka_conf_destroy(conf);
     return make_error(error_code::invalid_setting, reason);
@@ -101,7 +100,7 @@ backlog_probe::group_lag(const std::string& topic,
     = rd_kafka_topic_partition_list_new(static_cast<int>(marks->size()));
   for (size_t p = 0; p < marks->size(); ++p)
     rd_kafka_topic_partition_list_add(list, topic.c_str(), static_cast<int>(p));
-  auto code = rd_kafka_committed(impl_->rk, list, to_ms(timeout));
+  auto code = rd_kafka_committed(impl_->client.get(), list, to_ms(timeout));
   std::optional<int64_t> result;
   if (code == RD_KAFKA_RESP_ERR_NO_ERROR) {
     int64_t behind = 0;

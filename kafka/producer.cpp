@@ -1,6 +1,7 @@
 #include "kafka/producer.hpp"
 
 #include "domain/error.hpp"
+#include "kafka/admin_request.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -309,27 +310,19 @@ producer::min_insync_replicas(const std::string& topic,
     return make_error(error_code::broker_unavailable,
                       "min.insync.replicas of '" + topic + "': " + why);
   };
-  std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue{
-    rd_kafka_queue_new(rk), &rd_kafka_queue_destroy};
-  std::unique_ptr<rd_kafka_AdminOptions_t,
-                  decltype(&rd_kafka_AdminOptions_destroy)>
-    options{rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS),
-            &rd_kafka_AdminOptions_destroy};
-  char err[256];
-  if (rd_kafka_AdminOptions_set_request_timeout(
-        options.get(), static_cast<int>(timeout.count()), err, sizeof(err))
-      != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return fail(err);
   auto* resource
     = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
-  rd_kafka_DescribeConfigs(rk, &resource, 1, options.get(), queue.get());
+  // librdkafka copies the resource: ours goes at once.
+  auto answer
+    = admin_request(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout,
+                    timeout + std::chrono::milliseconds{500},
+                    [&](rd_kafka_t* client, rd_kafka_AdminOptions_t* opts,
+                        rd_kafka_queue_t* q) {
+                      rd_kafka_DescribeConfigs(client, &resource, 1, opts, q);
+                    });
   rd_kafka_ConfigResource_destroy(resource);
-  std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> event{
-    rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 500),
-    &rd_kafka_event_destroy};
-  if (!event) return fail("no answer");
-  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return fail(rd_kafka_event_error_string(event.get()));
+  if (!answer.event) return fail(answer.error);
+  const auto& event = answer.event;
   size_t count = 0;
   const auto** found = rd_kafka_DescribeConfigs_result_resources(
     rd_kafka_event_DescribeConfigs_result(event.get()), &count);
