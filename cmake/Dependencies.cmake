@@ -31,3 +31,14 @@ find_library(MYSQLPP_LIBRARY mysqlpp REQUIRED)
 add_library(semiasync::mysqlpp INTERFACE IMPORTED)
 target_include_directories(semiasync::mysqlpp SYSTEM INTERFACE ${MYSQLPP_INCLUDE_DIR})
 target_link_libraries(semiasync::mysqlpp INTERFACE ${MYSQLPP_LIBRARY} PkgConfig::LIBMARIADB)
+
+# OpenTelemetry C++ 1.19 from bookworm-backports. Its config also finds
+# abseil, gRPC and protobuf (scripts/install-deps installs their -dev
+# packages); link only through its targets, which define HAVE_ABSEIL and the
+# ABI version its libraries were built with.
+# Its config accepts only an exact version request, so the version is
+# checked here instead.
+find_package(opentelemetry-cpp CONFIG REQUIRED)
+if(opentelemetry-cpp_VERSION VERSION_LESS 1.19)
+  message(FATAL_ERROR "OpenTelemetry C++ >= 1.19 needed, found ${opentelemetry-cpp_VERSION}")
+endif()
