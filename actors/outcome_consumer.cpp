@@ -8,6 +8,8 @@
 
 #include <chrono>
 
+#include "tracing/span_context.hpp"
+
 namespace semiasync {
 
 namespace {
@@ -47,8 +49,19 @@ void check_partitions(self_pointer self) {
       "the outcome topic gained partitions; now also reading " + list);
 }
 
+/// Where `rec` was read, with its `traceparent` when the trace is kept.
+kafka::record_position origin_of(const outcome_consumer_settings& cfg,
+                                 const kafka::record& rec) {
+  auto at = kafka::position_in_topic(rec);
+  if (cfg.keep_trace)
+    if (auto parent = rec.message.header_value(tracing::traceparent_header))
+      at.trace_parent = std::string{*parent};
+  return at;
+}
+
 /// Hands a route's reply to the gateway keeper, or logs why it cannot.
-void pass_route_reply(const route_reply_reading& how,
+void pass_route_reply(const outcome_consumer_settings& cfg,
+                      const route_reply_reading& how,
                       const kafka::record& rec) {
   auto decoded = decode_route_reply(how.protocol, rec.message, how.type_header);
   if (!decoded) {
@@ -57,7 +70,7 @@ void pass_route_reply(const route_reply_reading& how,
           + detail_of(decoded.error()));
     return;
   }
-  decoded->origin = kafka::position_in_topic(rec);
+  decoded->origin = origin_of(cfg, rec);
   caf::anon_send(how.keeper, outcome_atom::value, std::move(*decoded));
 }
 
@@ -72,7 +85,7 @@ void read_batch(self_pointer self) {
   for (auto& rec : *batch) {
     if (st.cfg.records_read) st.cfg.records_read->inc();
     if (st.cfg.route_replies) {
-      pass_route_reply(*st.cfg.route_replies, rec);
+      pass_route_reply(st.cfg, *st.cfg.route_replies, rec);
       continue;
     }
     auto decoded = decode_outcome(rec.message);
@@ -85,7 +98,7 @@ void read_batch(self_pointer self) {
       continue;
     }
     self->send(st.registry, outcome_atom::value, std::move(*decoded),
-               kafka::position_in_topic(rec));
+               origin_of(st.cfg, rec));
   }
 }
 

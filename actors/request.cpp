@@ -7,6 +7,9 @@
 
 #include <memory>
 
+#include "tracing/kafka_spans.hpp"
+#include "tracing/trace_headers.hpp"
+
 namespace semiasync {
 
 namespace {
@@ -103,6 +106,47 @@ void report_outcome(const request_state& st, const request_context& ctx,
   });
 }
 
+/// Opens the publish span and puts its context into the record's headers,
+/// so the worker continues the trace (tracing on only).
+void start_publish_span(request_state& st, request_context& ctx) {
+  auto& trace = ctx.trace;
+  st.publish_span = trace.tracer->start(tracing::kafka_send(
+    {.topic = ctx.record.topic, .conversation_id = ctx.request.value},
+    trace.server_span));
+  tracing::put_context(ctx.record.message, st.publish_span->context());
+}
+
+/// Closes the publish span: acknowledged at `receipt`, or failed.
+void end_publish_span(request_state& st, const publish_receipt* receipt,
+                      const caf::error* err) {
+  if (!st.publish_span) return;
+  if (receipt)
+    tracing::landed(*st.publish_span, receipt->partition, receipt->offset);
+  if (err) st.publish_span->fail(kind_of(*err), reason_of(*err));
+  st.publish_span->end();
+  st.publish_span.reset();
+}
+
+/// The span of the outcome's arrival at this request: a child of the span
+/// that published it, when its record said so (a worker that traces), of
+/// the server span otherwise (tracing on only).
+void trace_receipt(const request_context& ctx, std::string_view event_type,
+                   const kafka::record_position& at) {
+  auto& trace = ctx.trace;
+  std::optional<tracing::span_context> parent = trace.server_span;
+  if (auto from_record = tracing::parse_traceparent(at.trace_parent))
+    parent = from_record;
+  auto what = tracing::kafka_process({.topic = trace.outcome_topic,
+                                      .conversation_id = ctx.request.value,
+                                      .partition = at.partition,
+                                      .offset = at.offset},
+                                     parent);
+  if (!event_type.empty())
+    what.attributes.push_back(
+      {"semiasync.outcome.type", std::string{event_type}});
+  trace.tracer->start(std::move(what))->end();
+}
+
 /// librdkafka enforces its message timeout (the produce timeout) on a
 /// coarse timer; the delivery report is the authority, so our own wait
 /// allows it this much longer before giving up on it.
@@ -134,6 +178,7 @@ void on_published(self_pointer self, request_session& session,
   auto& ctx = session.ctx;
   st.published = true;
   st.acknowledged = clock_type::now();
+  end_publish_span(st, &receipt, nullptr);
   ctx.metrics.publish_ack.observe(seconds_between(st.started, st.acknowledged));
   report(ctx, metrics::flow_stage::published, [&](metrics::flow_event& event) {
     event.partition = receipt.partition;
@@ -154,6 +199,7 @@ void on_publish_error(self_pointer self, request_session& session,
                       const caf::error& err) {
   auto& ctx = session.ctx;
   ctx.metrics.publish_errors.inc();
+  end_publish_span(self->state, nullptr, &err);
   auto uncertain = code_of(err) == error_code::publish_uncertain
                    || err == caf::sec::request_timeout;
   if (!uncertain) {
@@ -201,6 +247,8 @@ request_actor::behavior_type waiting_request(self_pointer self,
     self, session->ctx,
     [self, session](caf::ok_atom) {
       session->publish_requested = true;
+      if (session->ctx.trace.tracer)
+        start_publish_span(self->state, session->ctx);
       // Published once: the record need not live on with the request (a
       // few hundred bytes each, times every request waiting).
       self
@@ -229,16 +277,22 @@ request_actor::behavior_type waiting_request(self_pointer self,
       if (!session->ctx.name || name_of(result) != *session->ctx.name
           || request_of(result) != session->ctx.request)
         return;
-      if (!session->answered)
+      if (!session->answered) {
         report_outcome(self->state, session->ctx, outcome_event_type(result),
                        at);
+        if (session->ctx.trace.tracer)
+          trace_receipt(session->ctx, outcome_event_type(result), at);
+      }
       finish(self, *session, request_result{std::move(result)});
     },
     [self, session](outcome_atom, route_reply& reply) {
       if (session->ctx.name || reply.request != session->ctx.request) return;
-      if (!session->answered)
+      if (!session->answered) {
         report_outcome(self->state, session->ctx, reply.event_type,
                        reply.origin);
+        if (session->ctx.trace.tracer)
+          trace_receipt(session->ctx, reply.event_type, reply.origin);
+      }
       finish(self, *session, request_result{std::move(reply)});
     },
     [self, session](deadline_atom) {

@@ -15,6 +15,8 @@
 #include <string>
 #include <variant>
 
+#include "tracing/tracer.hpp"
+
 namespace semiasync {
 
 /// What answers a request: create-user's outcome, or a configured route's
@@ -24,6 +26,17 @@ using request_result = std::variant<outcome, route_reply>;
 /// Hands the result of one request to the HTTP edge; called exactly once,
 /// on the request actor's thread.
 using reply_function = std::function<void(caf::expected<request_result>)>;
+
+/// How one request is traced, when tracing is on.
+struct request_tracing {
+  /// Where its spans go; null: tracing is off, and nothing below is used.
+  tracing::tracer* tracer = nullptr;
+  /// The HTTP server span's context: the parent of the publish span.
+  tracing::span_context server_span;
+  /// The topic its outcome arrives on, for the receipt span; must outlive
+  /// the actor.
+  std::string_view outcome_topic{};
+};
 
 /// Everything one request actor needs, fixed when it is spawned.
 struct request_context {
@@ -59,6 +72,9 @@ struct request_context {
   /// The request's route as the page names it (`create-user` or a
   /// configured route's name); must outlive the actor.
   std::string_view flow_route{};
+  /// Its spans: the publish (until the broker acknowledged) and the
+  /// receipt of its outcome.
+  request_tracing trace{};
 };
 
 /// State of one waiting request.
@@ -80,6 +96,10 @@ struct request_state {
 
   /// When the broker acknowledged the request.
   std::chrono::steady_clock::time_point acknowledged;
+
+  /// The producer span of the request's publish, while it is open (tracing
+  /// on only).
+  tracing::span_ptr publish_span;
 
   /// The actor's name in logs.
   static inline const char* name = "request";

@@ -12,6 +12,9 @@
 #include <chrono>
 #include <tuple>
 
+#include "tracing/kafka_spans.hpp"
+#include "tracing/trace_log.hpp"
+
 namespace semiasync {
 
 namespace {
@@ -36,6 +39,8 @@ struct plan {
   record_outcome outcome;
   bool dead_letter = false;
   reply_steering steering = reply_steering::none;
+  /// The record's `process` span (tracing on).
+  tracing::span_ptr span;
 };
 
 /// Where a record's outcome goes: an explicit partition, or -1 for "by key".
@@ -61,8 +66,8 @@ std::string millis_text(caf::timespan t) {
 kafka::outgoing_record dead_letter_of(const worker_state& st,
                                       const kafka::record& rec,
                                       const std::string& reason) {
-  log(log_level::warn, "worker",
-      "dead-lettering " + kafka::position_of(rec) + ": " + reason);
+  tracing::log_in(rec.trace, log_level::warn, "worker",
+                  "dead-lettering " + kafka::position_of(rec) + ": " + reason);
   return {st.cfg.dead_letter_topic, encode_dead_letter(rec, reason)};
 }
 
@@ -77,10 +82,10 @@ reply_target reply_target_of(worker_state& st, const kafka::record& rec) {
   if (!raw) return {};
   auto asked = requested_reply_partition(rec.message);
   auto refuse = [&](const std::string& why) {
-    log(log_level::warn, "worker",
-        "ignoring " + std::string{reply_partition_header} + " '"
-          + std::string{*raw} + "' of " + kafka::position_of(rec) + ": " + why
-          + "; the outcome is partitioned by key");
+    tracing::log_in(rec.trace, log_level::warn, "worker",
+                    "ignoring " + std::string{reply_partition_header} + " '"
+                      + std::string{*raw} + "' of " + kafka::position_of(rec)
+                      + ": " + why + "; the outcome is partitioned by key");
     return reply_target{-1, reply_steering::fallback};
   };
   if (!asked) return refuse("not a partition number");
@@ -111,7 +116,7 @@ uint64_t epoch_of(const worker_state& st, const kafka::record& rec) {
 /// `reply`.
 plan plan_of(const worker_state& st, const kafka::record& rec, verdict v,
              const reply_target& reply) {
-  plan result{{}, v.counts_as};
+  plan result{{}, v.counts_as, false, reply_steering::none, nullptr};
   if (v.dead_letter_reason) {
     result.publishes.push_back(dead_letter_of(st, rec, *v.dead_letter_reason));
     result.dead_letter = true;
@@ -122,6 +127,16 @@ plan plan_of(const worker_state& st, const kafka::record& rec, verdict v,
     result.steering = reply.steering;
   }
   return result;
+}
+
+/// The verdict on a record's `process` span: how it counts, and a dead
+/// letter as a failure (the record is kept for a human).
+void mark_verdict(tracing::span& span, const verdict& v) {
+  static constexpr const char* names[]
+    = {"created", "duplicated", "rejected", "dead_lettered"};
+  span.set("semiasync.outcome",
+           std::string{names[static_cast<size_t>(v.counts_as)]});
+  if (v.dead_letter_reason) span.fail("dead_lettered", *v.dead_letter_reason);
 }
 
 /// Plans for the front of the backlog, as far as the handler got.
@@ -138,20 +153,36 @@ struct planned_batch {
 /// durable, never inside its database transaction, and only for records
 /// that have an answer to publish.
 planned_batch plan_batch(worker_state& st, size_t n) {
+  batch_spans spans;
+  if (st.tracer)
+    spans = open_batch_spans(*st.tracer, st.cfg.trace, st.backlog, n);
   record_batch batch{st.backlog.begin(), st.backlog.begin() + n};
   auto handled = st.handler->handle(batch);
   // A handler decides at most the records it was given.
   assert(handled.verdicts.size() <= n);
   auto decided = std::min(handled.verdicts.size(), n);
+  if (st.tracer) close_decision_spans(spans, decided, handled.failure);
   planned_batch result{{}, std::move(handled.failure)};
   result.plans.reserve(decided);
   for (size_t i = 0; i < decided; ++i) {
     auto& rec = st.backlog[i];
     auto& v = handled.verdicts[i];
     auto reply = v.answer ? reply_target_of(st, rec) : reply_target{};
+    if (st.tracer) mark_verdict(*spans.records[i], v);
     result.plans.push_back(plan_of(st, rec, std::move(v), reply));
+    if (st.tracer) result.plans.back().span = std::move(spans.records[i]);
   }
   return result;
+}
+
+/// Ends a publish's `send` span: where the record landed, or why not.
+void end_send_span(tracing::span& send, const caf::error& result,
+                   const kafka::record_position& at) {
+  if (result)
+    send.fail(kind_of(result), reason_of(result));
+  else
+    tracing::landed(send, at.partition, at.offset);
+  send.end();
 }
 
 /// Publishes everything `p` asks for; each delivery report lands in
@@ -164,17 +195,23 @@ bool publish_all(worker_state& st, const kafka::record& rec, plan p) {
   pending->outstanding = p.publishes.size();
   pending->epoch = epoch_of(st, rec);
   pending->steering = p.steering;
+  pending->process_span = std::move(p.span);
   bool accepted = true;
   for (auto& out : p.publishes) {
     auto sink = st.finished;
+    tracing::span_ptr send;
+    if (pending->process_span)
+      send = open_send_span(*st.tracer, pending->process_span, rec, out);
     auto err = st.publisher->publish(
-      std::move(out),
-      [sink, pending](const caf::error& result, const kafka::record_position&) {
+      std::move(out), [sink, pending, send](const caf::error& result,
+                                            const kafka::record_position& at) {
+        if (send) end_send_span(*send, result, at);
         sink->push_back(finished_publish{pending, result});
       });
     // Refused at once (queue full, unknown topic): reported like a failed
     // delivery, so the record is retried instead of lost.
     if (err) {
+      if (send) end_send_span(*send, err, {});
       st.finished->push_back(finished_publish{pending, std::move(err)});
       accepted = false;
     }
@@ -196,11 +233,12 @@ void succeed(worker_state& st, const pending_record& p) {
   if (p.steering == reply_steering::steered) m.replies_steered.inc();
   if (p.steering == reply_steering::fallback) m.replies_unsteerable.inc();
   auto& rec = p.source;
+  if (p.process_span) p.process_span->end();
   if (auto safe = st.tracker.finished(rec.topic, rec.partition, rec.offset))
     if (auto err = st.source->mark_done(rec.topic, rec.partition, *safe))
-      log(log_level::warn, "worker",
-          "could not store offset for " + kafka::position_of(rec) + ": "
-            + detail_of(err));
+      tracing::log_in(rec.trace, log_level::warn, "worker",
+                      "could not store offset for " + kafka::position_of(rec)
+                        + ": " + detail_of(err));
 }
 
 /// Applies delivery reports: commits what is safe, puts records with a
@@ -228,9 +266,13 @@ bool apply_finished(worker_state& st) {
     // retry checks the partition against a fresh count.
     if (p.steering == reply_steering::steered)
       st.recheck_partition_count = true;
-    log(log_level::warn, "worker",
-        "publish for " + kafka::position_of(p.source)
-          + " failed, retrying: " + reason_of(p.failure));
+    if (p.process_span) {
+      p.process_span->fail(kind_of(p.failure), reason_of(p.failure));
+      p.process_span->end();
+    }
+    tracing::log_in(p.source.trace, log_level::warn, "worker",
+                    "publish for " + kafka::position_of(p.source)
+                      + " failed, retrying: " + reason_of(p.failure));
     st.metrics->publish_retries.inc();
     again.push_back(std::move(p.source));
   }
@@ -369,6 +411,7 @@ poller_actor::behavior_type worker_engine(self_pointer self,
   st.source = std::move(deps.source);
   st.publisher = std::move(deps.publisher);
   st.handler = std::move(deps.handler);
+  st.tracer = std::move(deps.tracer);
   st.cfg = std::move(cfg);
   st.metrics.set(sink);
   auto random = deps.random ? deps.random : make_random_fraction();

@@ -5,6 +5,7 @@
 #include "actors/record_handler.hpp"
 #include "actors/set_at_spawn.hpp"
 #include "actors/worker_metrics.hpp"
+#include "actors/worker_tracing.hpp"
 #include "kafka/interfaces.hpp"
 #include "kafka/offset_tracker.hpp"
 
@@ -44,6 +45,8 @@ struct worker_settings {
   /// working through a backlog: a member that stops polling is thrown out
   /// of the group (max.poll.interval.ms) and misses its rebalances.
   caf::timespan keepalive_interval = std::chrono::seconds{1};
+  /// What its spans say about its group and database (tracing on).
+  worker_trace_settings trace;
 };
 
 /// What a worker talks to, each behind an interface so tests use fakes.
@@ -56,6 +59,8 @@ struct worker_dependencies {
   std::shared_ptr<record_handler> handler;
   /// Draws the retry jitter; empty means `make_random_fraction()`.
   random_fraction random;
+  /// Where the worker's spans go; null: tracing is off.
+  std::shared_ptr<tracing::tracer> tracer;
 };
 
 /// Whether a record's outcome honours its `replyPartition` header.
@@ -87,6 +92,8 @@ struct pending_record {
   uint64_t epoch = 0;
   /// Where its outcome went.
   reply_steering steering = reply_steering::none;
+  /// Its `process` span, open until every publish is decided (tracing on).
+  tracing::span_ptr process_span;
 };
 
 /// A delivery report, waiting to be applied by the worker (delivery
@@ -108,6 +115,8 @@ struct worker_state {
   std::shared_ptr<kafka::publisher> publisher;
   /// The operation: what each request record turns into.
   std::shared_ptr<record_handler> handler;
+  /// Where spans go; null: tracing is off.
+  std::shared_ptr<tracing::tracer> tracer;
   /// Fixed settings.
   worker_settings cfg;
   /// Instruments in the process's registry (set at spawn).

@@ -11,6 +11,7 @@
 #include "app/commands.hpp"
 #include "app/outcome_readers.hpp"
 #include "app/process_metrics.hpp"
+#include "app/start_tracing.hpp"
 #include "app/ui_feed.hpp"
 #include "app/wait_for_stop.hpp"
 #include "config/partition_list.hpp"
@@ -140,6 +141,11 @@ int fail(const std::string& what, const caf::error& err) {
 } // namespace
 
 int run_server(const config::settings& cfg, termination_signals& signals) {
+  auto traced = start_tracing(cfg, "semiasync-server");
+  if (auto code = std::get_if<int>(&traced)) return *code;
+  // Declared before everything that records spans, so it outlives them:
+  // destroying it flushes the last ones.
+  auto tracer = std::get<std::shared_ptr<tracing::tracer>>(std::move(traced));
   auto instance = cfg.instance_id.empty() ? random_uuid() : cfg.instance_id;
   auto client = kafka::producer::make(cfg.kafka_brokers, cfg.produce_timeout,
                                       cfg.kafka_overrides());
@@ -191,7 +197,9 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     = route ? caf::timespan{0} : caf::timespan{partition_check_interval};
   outcome_consumer_settings consumer_cfg{
     .partition_check_interval = partition_checks,
-    .records_read = &request_counters.outcomes_read};
+    .records_read = &request_counters.outcomes_read,
+    .route_replies = std::nullopt,
+    .keep_trace = tracer != nullptr};
   auto consumer_handle = sys.spawn<caf::detached>(
     outcome_consumer, source, registry_handle, consumer_cfg);
   // Configured routes: the keeper of their store, and a consumer per
@@ -249,6 +257,7 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     .threads = cfg.http_threads,
     .max_body_bytes = cfg.max_body_bytes,
     .request_topic = cfg.request_topic,
+    .outcome_topic = cfg.outcome_topic,
     .reply_timeout = cfg.reply_timeout,
     .max_wait = cfg.max_wait,
     .produce_timeout = cfg.produce_timeout,
@@ -285,7 +294,8 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
     .reply_partition = reply_partitions_from(route),
     .keeper = keeper_handle,
     .route_reply_partition = reply_partitions_by_topic(*route_outcomes),
-    .flow = flow.get()};
+    .flow = flow.get(),
+    .tracer = tracer.get()};
   auto started = http::server::start(http_cfg, std::move(deps));
   if (!started) {
     stop_actors(consumer_handle, producer_handle, registry_handle,

@@ -17,7 +17,8 @@ int run_worker(const config::settings& cfg, termination_signals& signals) {
      .dead_letter_topic = cfg.effective_dead_letter_topic(),
      .group = cfg.worker_group,
      .handler = std::make_shared<create_user_handler>(
-       users, std::make_shared<random_uuid_source>())});
+       users, std::make_shared<random_uuid_source>()),
+     .operation = "create_user"});
 }
 
 } // namespace semiasync

@@ -5,6 +5,7 @@
 #include "actors/worker_engine.hpp"
 #include "actors/worker_metrics.hpp"
 #include "app/process_metrics.hpp"
+#include "app/start_tracing.hpp"
 #include "app/wait_for_stop.hpp"
 #include "domain/error.hpp"
 #include "http/descriptor_limit.hpp"
@@ -50,6 +51,11 @@ int fail(const std::string& what, const caf::error& err) {
 
 int run_worker_process(const config::settings& cfg,
                        termination_signals& signals, worker_operation op) {
+  auto traced = start_tracing(cfg, "semiasync-worker");
+  if (auto code = std::get_if<int>(&traced)) return *code;
+  // Declared first, so it outlives the actors that record spans:
+  // destroying it flushes the last ones.
+  auto tracer = std::get<std::shared_ptr<tracing::tracer>>(std::move(traced));
   // Declared first, so it outlives everything that records into it or
   // renders it.
   metrics::registry registry;
@@ -99,12 +105,17 @@ int run_worker_process(const config::settings& cfg,
     .dead_letter_topic = op.dead_letter_topic,
     .min_backoff = cfg.retry_min,
     .max_backoff = cfg.retry_max,
+    .trace = {.group = op.group,
+              .db_system = "mysql",
+              .db_namespace = cfg.db_name,
+              .db_operation = op.operation},
   };
   worker_dependencies deps{
     .source = source,
     .publisher = std::shared_ptr<kafka::publisher>{std::move(*publisher)},
     .handler = std::move(op.handler),
-    .random = make_random_fraction()};
+    .random = make_random_fraction(),
+    .tracer = tracer};
   auto handle = sys.spawn<caf::detached>(worker_engine, std::move(deps), sink,
                                          worker_cfg);
   log(log_level::info, "worker",

@@ -23,6 +23,9 @@ struct worker_operation {
   std::string group;
   /// What each request record turns into.
   std::shared_ptr<record_handler> handler;
+  /// The operation's name in its database spans (`db.operation.name`),
+  /// e.g. `create_user`.
+  std::string operation = "decide";
 };
 
 /// Runs a worker process for `op` until SIGINT/SIGTERM or until the engine

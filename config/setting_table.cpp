@@ -6,6 +6,8 @@
 #include <charconv>
 #include <map>
 
+#include "tracing/tracing_options.hpp"
+
 namespace semiasync::config {
 
 namespace {
@@ -41,6 +43,33 @@ problem word(std::string& text) {
   if (text.empty()) return "must not be empty";
   if (has_space(text)) return "must not contain whitespace";
   return std::nullopt;
+}
+
+problem url_or_empty(std::string& text) {
+  if (text.empty()) return std::nullopt;
+  for (std::string_view scheme : {"http://", "https://"})
+    if (text.compare(0, scheme.size(), scheme) == 0
+        && text.size() > scheme.size() && text[scheme.size()] != '/'
+        && !has_space(text))
+      return std::nullopt;
+  return "expected an http:// or https:// URL";
+}
+
+problem protocol_or_empty(std::string& text) {
+  if (text.empty() || tracing::parse_protocol(text)) return std::nullopt;
+  return "expected http/protobuf or http/json";
+}
+
+problem sampler_or_empty(std::string& text) {
+  if (text.empty() || tracing::parse_sampler(text)) return std::nullopt;
+  return "expected one of always_on, always_off, traceidratio, "
+         "parentbased_always_on, parentbased_always_off, "
+         "parentbased_traceidratio";
+}
+
+problem ratio_or_empty(std::string& text) {
+  if (text.empty() || tracing::parse_ratio(text)) return std::nullopt;
+  return "expected a ratio between 0 and 1";
 }
 
 problem topic_or_empty(std::string& text) {
@@ -390,6 +419,27 @@ std::vector<setting> make_table() {
            &s::worker_metrics_port, 0, max_port, "<port>"),
     text("workerMetricsAddress", "Address the worker's metrics port binds",
          &s::worker_metrics_address, word),
+    // Tracing is configured the OpenTelemetry way, by OTEL_* variables;
+    // these settings, where given, win over them for this process.
+    text("tracesEndpoint",
+         "Where to export spans: the full OTLP/HTTP traces URL, e.g. "
+         "http://127.0.0.1:4318/v1/traces; empty: "
+         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT, "
+         "and no tracing when neither is set",
+         &s::traces_endpoint, url_or_empty),
+    text("tracesProtocol",
+         "http/protobuf or http/json; empty: "
+         "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else http/protobuf",
+         &s::traces_protocol, protocol_or_empty),
+    text("tracesSampler",
+         "Which traces to record, as OTEL_TRACES_SAMPLER names it (e.g. "
+         "parentbased_traceidratio); empty: that variable, else "
+         "parentbased_always_on",
+         &s::traces_sampler, sampler_or_empty),
+    text("tracesSamplerArg",
+         "The ratio of the ratio samplers, 0 to 1; empty: "
+         "OTEL_TRACES_SAMPLER_ARG, else 1",
+         &s::traces_sampler_arg, ratio_or_empty),
     text("routesFile",
          "YAML file holding the gateway's configured routes (a list, or a map "
          "with key routes); empty: the config file's routes, if any",

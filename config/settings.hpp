@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "tracing/tracing_options.hpp"
+
 namespace semiasync::config {
 
 /// Every setting of both processes, with its default. The YAML key of each
@@ -114,6 +116,21 @@ struct settings {
   /// to whoever opens it, which production should not.
   bool ui = false;
 
+  /// Where this process exports its spans (tracesEndpoint): the full
+  /// OTLP/HTTP traces URL; empty: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
+  /// OTEL_EXPORTER_OTLP_ENDPOINT, and no tracing when neither is set.
+  std::string traces_endpoint;
+  /// How spans are encoded (tracesProtocol): http/protobuf or http/json;
+  /// empty: OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, else http/protobuf.
+  std::string traces_protocol;
+  /// Which traces are recorded (tracesSampler), named as
+  /// OTEL_TRACES_SAMPLER names them; empty: that variable, else
+  /// parentbased_always_on.
+  std::string traces_sampler;
+  /// The ratio of the ratio samplers (tracesSamplerArg); empty:
+  /// OTEL_TRACES_SAMPLER_ARG, else 1.
+  std::string traces_sampler_arg;
+
   /// File of configured routes (routesFile); empty: the config file's
   /// `routes:` list, if any.
   std::string routes_file;
@@ -126,6 +143,9 @@ struct settings {
 
   /// The dead-letter topic in use: the configured one or `<request>.dlq`.
   std::string effective_dead_letter_topic() const;
+
+  /// The traces* settings, for `tracing::decide_tracing`.
+  tracing::tracing_settings traces() const;
 
   /// Where and how to reach the database (the db_* settings).
   db::connection_settings db_connection() const;

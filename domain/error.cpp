@@ -60,4 +60,9 @@ std::string detail_of(const caf::error& err) {
   return {};
 }
 
+std::string kind_of(const caf::error& err) {
+  auto code = code_of(err);
+  return code != error_code::none ? to_string(code) : to_string(err);
+}
+
 } // namespace semiasync

@@ -95,6 +95,10 @@ std::string detail_of(const caf::error& err);
 /// code's name when it has none.
 std::string reason_of(const caf::error& err);
 
+/// What kind of error `err` is, for a span's `error.type`: our code's name,
+/// or CAF's rendering of a foreign error.
+std::string kind_of(const caf::error& err);
+
 } // namespace semiasync
 
 CAF_ERROR_CODE_ENUM(semiasync::error_code, "semiasync")

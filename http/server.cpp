@@ -17,6 +17,7 @@
 #include "http/restinio_routes.hpp"
 #include "http/route_answer.hpp"
 #include "http/route_input.hpp"
+#include "http/server_span.hpp"
 #include "http/ui_page.hpp"
 #include "kafka/route_codec.hpp"
 #include "kafka/wire_codec.hpp"
@@ -375,20 +376,41 @@ private:
     }
   }
 
-  /// When a request's answer will be reported to the live page, the instant
-  /// it arrived; nothing when no page listens (no clock read then).
-  std::optional<steady::time_point> flow_start() const {
-    if (!flow_ || !flow_->listening()) return std::nullopt;
-    return steady::now();
+  /// What watches one request until its answer: the live page's clock and
+  /// the trace's server span.
+  struct request_watch {
+    /// The instant it arrived, when its answer will be reported to the live
+    /// page; nothing when no page listens (no clock read then).
+    std::optional<steady::time_point> received;
+    /// Its server span; null when tracing is off.
+    tracing::span_ptr span;
+  };
+
+  /// Starts watching `req`, which matched the route template `http_route`.
+  request_watch watch(const restinio::request_handle_t& req,
+                      std::string_view http_route) const {
+    request_watch result;
+    if (flow_ && flow_->listening()) result.received = steady::now();
+    if (auto* tracer = deps_.tracer) {
+      auto path = req->header().path();
+      result.span = start_server_span(
+        *tracer, {.method = req->header().method().c_str(),
+                  .route = http_route,
+                  .path = {path.data(), path.size()},
+                  .traceparent = header_of(req, "traceparent"),
+                  .tracestate = header_of(req, "tracestate")});
+    }
+    return result;
   }
 
   /// Sends a create-user or configured-route answer (`label` counts it, as
-  /// `respond` does) and reports it to the live page as `flow_route`'s
-  /// `answered` stage; `received` gives its duration.
+  /// `respond` does), ends its server span and reports it to the live page
+  /// as `flow_route`'s `answered` stage.
   void answer_request(const restinio::request_handle_t& req,
                       std::string_view label, std::string_view flow_route,
                       const answer& a, const request_id& id = request_id{},
-                      std::optional<steady::time_point> received = {}) {
+                      const request_watch& watched = {}) {
+    if (watched.span) end_server_span(*watched.span, a, id.value);
     auto* flow = flow_;
     if (!flow || !flow->listening()) {
       respond(req, label, a, id);
@@ -400,7 +422,8 @@ private:
     event.route = std::string{flow_route};
     event.at_ms = metrics::unix_now_ms();
     event.status = a.status;
-    if (received) event.ms = metrics::millis_between(*received, steady::now());
+    if (watched.received)
+      event.ms = metrics::millis_between(*watched.received, steady::now());
     // Counted before the page hears of it: the next stats include it.
     respond(req, label, a, id);
     flow->emit(event);
@@ -587,6 +610,7 @@ private:
 
   void create_user(const restinio::request_handle_t& req,
                    std::string_view route) {
+    auto watched = watch(req, route);
     // A request without the scope header is in the anonymous scope (""),
     // shared by every such client as all clients shared one before, rather
     // than refused: clients that never sent the header keep working, and a
@@ -603,14 +627,14 @@ private:
                           cfg_.idempotency_secret);
     if (auto rejected = std::get_if<create_user_rejection>(&parsed)) {
       answer_request(req, route, create_user_route, answer_rejection(*rejected),
-                     rejected->request);
+                     rejected->request, watched);
       return;
     }
     auto& command = std::get<create_user_command>(parsed);
     auto id = command.request;
     if (auto refused = admit(cfg_.request_topic)) {
       answer_request(req, route, create_user_route,
-                     answer_for(std::move(refused), id), id);
+                     answer_for(std::move(refused), id), id, watched);
       return;
     }
     auto prefs = parse_prefer_fields(prefer_fields(req));
@@ -626,16 +650,17 @@ private:
                                   encode_request(event, reply_partition)};
     spawn_request(
       deps_, command.request, std::move(event.name), std::move(record),
-      deadline, prefs.respond_async, create_user_route,
+      deadline, prefs.respond_async, create_user_route, cfg_.outcome_topic,
+      watched,
       [this, req, route, id, prefs, deadline, attempt,
-       received = flow_start()](caf::expected<request_result> result) {
+       watched](caf::expected<request_result> result) {
         auto created
           = result
               ? caf::expected<outcome>{std::get<outcome>(std::move(*result))}
               : caf::expected<outcome>{result.error()};
         answer_request(req, route, create_user_route,
                        answer_create(created, id, attempt, prefs, deadline), id,
-                       received);
+                       watched);
         release();
       });
   }
@@ -656,7 +681,8 @@ private:
         if (!decode_parameters(*bound)) {
           answer_request(req, route.name, route.name,
                          fresh_problem(400, "a path parameter is not valid "
-                                            "percent-encoding"));
+                                            "percent-encoding"),
+                         request_id{}, watch(req, route.path.text()));
           return true;
         }
         serve_route(req, route, std::move(*bound));
@@ -705,6 +731,7 @@ private:
   void serve_route(const restinio::request_handle_t& req,
                    const config::route_spec& route,
                    std::vector<config::path_template::binding> path) {
+    auto watched = watch(req, route.path.text());
     request_id id{random_uuid()};
     auto key = header_of(req, "Idempotency-Key");
     if (key && !is_valid_idempotency_key(*key)) {
@@ -712,7 +739,7 @@ private:
         req, route.name, route.name,
         answer_rejection(
           {id, input_problem::invalid_idempotency_key, idempotency_key_rule}),
-        id);
+        id, watched);
       return;
     }
     auto read = read_route_request(route, path, header_of(req, "Content-Type"),
@@ -720,19 +747,19 @@ private:
     if (auto refused = std::get_if<body_refusal>(&read)) {
       answer_request(req, route.name, route.name,
                      answer_rejection({id, refused->problem, refused->detail}),
-                     id);
+                     id, watched);
       return;
     }
     auto input = std::get<route_request>(std::move(read));
     if (auto refused = admit(route.request_topic)) {
       answer_request(req, route.name, route.name,
-                     answer_for(std::move(refused), id), id);
+                     answer_for(std::move(refused), id), id, watched);
       return;
     }
     // The deadline runs from now: the claim's time is part of it.
     request_timing timing{parse_prefer_fields(prefer_fields(req)),
                           std::chrono::milliseconds{0},
-                          std::chrono::steady_clock::now()};
+                          std::chrono::steady_clock::now(), watched};
     timing.deadline = request_deadline(
       timing.prefs, route.reply_timeout.value_or(cfg_.reply_timeout),
       cfg_.max_wait);
@@ -751,7 +778,8 @@ private:
     auto claimed = [this, deps, req, &route, path, id, timing,
                     input = std::move(input)](claim_result& result) mutable {
       if (auto known = answer_claim(result, route, path)) {
-        answer_request(req, route.name, route.name, *known, result.request);
+        answer_request(req, route.name, route.name, *known, result.request,
+                       timing.watched);
         release();
         return;
       }
@@ -766,14 +794,14 @@ private:
                                 "the gateway's store took the whole "
                                 "deadline"),
                      id),
-          id);
+          id, timing.watched);
         release();
         return;
       }
       publish_route(*deps, req, route, std::move(path), id, std::move(input),
                     timing, left);
     };
-    auto failed = [this, deps, req, &route, id](caf::error& err) {
+    auto failed = [this, deps, req, &route, id, watched](caf::error& err) {
       // The claim may have been stored after its asker stopped waiting:
       // give it back, or the key would answer 409 until it expires.
       caf::anon_send(deps->keeper, release_atom::value, id);
@@ -782,7 +810,7 @@ private:
                                 "the gateway's store did not answer in time")
                    : as_read_failure(err);
       answer_request(req, route.name, route.name,
-                     answer_for(std::move(why), id), id);
+                     answer_for(std::move(why), id), id, watched);
       release();
     };
     // At least a second for the claim, as long as the deadline beyond, at
@@ -806,6 +834,8 @@ private:
     std::chrono::milliseconds deadline;
     /// When the request arrived.
     std::chrono::steady_clock::time_point arrived;
+    /// Its watchers, until the answer.
+    request_watch watched;
   };
 
   /// Publishes a claimed route request, waiting `left` of its deadline, and
@@ -827,10 +857,11 @@ private:
                            reply_partition)};
     spawn_request(
       deps, id, std::nullopt, std::move(record), left,
-      timing.prefs.respond_async, route.name,
+      timing.prefs.respond_async, route.name, route.outcome_topic,
+      timing.watched,
       [this, req, &route, path = std::move(path), id, prefs = timing.prefs,
        deadline = timing.deadline, keeper = deps.keeper,
-       received = flow_start()](caf::expected<request_result> result) {
+       watched = timing.watched](caf::expected<request_result> result) {
         auto reply = result ? caf::expected<route_reply>{std::get<route_reply>(
                        std::move(*result))}
                             : caf::expected<route_reply>{result.error()};
@@ -841,7 +872,7 @@ private:
           caf::anon_send(keeper, release_atom::value, id);
         answer_request(req, route.name, route.name,
                        answer_route(reply, route, path, id, prefs, deadline),
-                       id, received);
+                       id, watched);
         release();
       });
   }
@@ -853,7 +884,13 @@ private:
                      std::optional<user_name> name,
                      kafka::outgoing_record record, caf::timespan deadline,
                      bool respond_async, std::string_view flow_route,
-                     reply_function reply) {
+                     std::string_view outcome_topic,
+                     const request_watch& watched, reply_function reply) {
+    request_tracing trace;
+    if (watched.span)
+      trace = {.tracer = deps.tracer,
+               .server_span = watched.span->context(),
+               .outcome_topic = outcome_topic};
     deps.system->spawn(waiting_request,
                        request_context{.request = std::move(id),
                                        .name = std::move(name),
@@ -866,7 +903,8 @@ private:
                                        .reply = std::move(reply),
                                        .metrics = *deps.requests,
                                        .flow = deps.flow,
-                                       .flow_route = flow_route});
+                                       .flow_route = flow_route,
+                                       .trace = std::move(trace)});
   }
 
   /// Every `Prefer` field of `req`: RFC 7240 lets a client split its

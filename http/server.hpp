@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "tracing/tracer.hpp"
+
 namespace semiasync::http {
 
 /// Settings of the HTTP front end. Filled field by field from the process's
@@ -34,6 +36,8 @@ struct server_settings {
   size_t max_body_bytes = 0;
   /// Where requests are published.
   std::string request_topic;
+  /// Where create-user's outcomes arrive (named by its receipt spans).
+  std::string outcome_topic;
   /// How long a request waits for its outcome.
   std::chrono::milliseconds reply_timeout{};
   /// The longest deadline a client may ask for with `Prefer: wait=`.
@@ -121,6 +125,9 @@ struct server_dependencies {
   /// required when `server_settings::ui` is on (null: no stages reported).
   /// Outlives the server; the server closes it when draining begins.
   flow_hub* flow = nullptr;
+  /// Where requests' spans go; null: tracing is off. Outlives the server
+  /// and every request actor.
+  tracing::tracer* tracer = nullptr;
 };
 
 /// The running HTTP server (RESTinio). Stops in its destructor.

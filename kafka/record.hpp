@@ -3,7 +3,10 @@
 #include "kafka/wire_message.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "tracing/span_context.hpp"
 
 namespace semiasync::kafka {
 
@@ -17,6 +20,10 @@ struct record_position {
   int64_t offset = -1;
   /// The record's Kafka timestamp, unix epoch milliseconds; -1 when unknown.
   int64_t timestamp_ms = -1;
+  /// The `traceparent` the record carried, kept by a reader that traces
+  /// (empty otherwise): the request that waits for the record continues
+  /// its trace from there.
+  std::string trace_parent;
 };
 
 /// A record read from a topic: where it lives plus what it carries.
@@ -32,11 +39,14 @@ struct record {
   /// The record's Kafka timestamp (unix epoch milliseconds), -1 when the
   /// record has none.
   int64_t timestamp_ms = -1;
+  /// The span a traced worker processes the record in (nothing when
+  /// tracing is off): what the record's log lines name as their span.
+  std::optional<tracing::span_context> trace;
 };
 
 /// Where `rec` lives, as a `record_position`.
 inline record_position position_in_topic(const record& rec) {
-  return {rec.partition, rec.offset, rec.timestamp_ms};
+  return {rec.partition, rec.offset, rec.timestamp_ms, {}};
 }
 
 /// "topic/partition@offset", for logs.

@@ -36,12 +36,19 @@ void set_log_threshold(log_level level) {
 
 void log(log_level level, std::string_view component, std::string_view message,
          std::string_view request_id) {
+  log(level, component, message, log_context{request_id, {}, {}});
+}
+
+void log(log_level level, std::string_view component, std::string_view message,
+         const log_context& context) {
   if (level < threshold.load(std::memory_order_relaxed)) return;
   nlohmann::json line{{"ts", timestamp()},
                       {"level", log_level_name(level)},
                       {"component", component},
                       {"msg", message}};
-  if (!request_id.empty()) line["requestId"] = request_id;
+  if (!context.request_id.empty()) line["requestId"] = context.request_id;
+  if (!context.trace_id.empty()) line["traceId"] = context.trace_id;
+  if (!context.span_id.empty()) line["spanId"] = context.span_id;
   // Replace invalid UTF-8 rather than throw: messages may quote bad input.
   auto text
     = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

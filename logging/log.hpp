@@ -36,6 +36,17 @@ constexpr bool parse_log_level(std::string_view text, log_level& out) noexcept {
 /// (the only process-wide setting; everything else is passed explicitly).
 void set_log_threshold(log_level level);
 
+/// What ties a log line to a request and its trace; empty fields are left
+/// out of the line.
+struct log_context {
+  /// The request's ID (`requestId`).
+  std::string_view request_id;
+  /// The W3C trace ID, 32 hex digits (`traceId`).
+  std::string_view trace_id;
+  /// The ID of the span the line was written in, 16 hex digits (`spanId`).
+  std::string_view span_id;
+};
+
 /// Writes one JSON object per line to stderr:
 /// `{"ts":"...","level":"...","component":"...","msg":"...","requestId":"..."}`.
 /// One `write` per line, so lines from many threads never interleave.
@@ -43,5 +54,11 @@ void set_log_threshold(log_level level);
 /// line per successful request.
 void log(log_level level, std::string_view component, std::string_view message,
          std::string_view request_id = {});
+
+/// The same, with the fields of `context`: a line written while a traced
+/// request is worked on carries `traceId` and `spanId`, so a log search
+/// finds the trace and the trace viewer finds the lines.
+void log(log_level level, std::string_view component, std::string_view message,
+         const log_context& context);
 
 } // namespace semiasync

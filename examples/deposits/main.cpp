@@ -38,11 +38,14 @@ semiasync::worker_operation deposit_operation(semiasync::config::settings cfg) {
     cfg.outcome_topic = "deposit_outcomes";
   if (cfg.worker_group == defaults.worker_group)
     cfg.worker_group = "semiasync-deposits";
-  return {cfg.request_topic, cfg.outcome_topic,
-          cfg.effective_dead_letter_topic(), cfg.worker_group,
+  return {cfg.request_topic,
+          cfg.outcome_topic,
+          cfg.effective_dead_letter_topic(),
+          cfg.worker_group,
           std::make_shared<semiasync::deposits::deposit_handler>(
             std::make_shared<semiasync::deposits::mysql_deposit_repository>(
-              cfg.db_connection()))};
+              cfg.db_connection())),
+          "deposit"};
 }
 
 } // namespace
