@@ -352,6 +352,7 @@ std::vector<recorded_span> recording_tracer::take() {
     }
     s.failed = data->GetStatus() == api::StatusCode::kError;
     s.status_description = std::string{data->GetDescription()};
+    s.duration = data->GetDuration();
     auto& resource = data->GetResource().GetAttributes();
     if (auto i = resource.find("service.name"); i != resource.end())
       if (auto name = nostd::get_if<std::string>(&i->second))
