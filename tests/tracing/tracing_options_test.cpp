@@ -71,6 +71,7 @@ TEST_CASE("tracing: tracing is off unless an endpoint is set") {
     auto reason = off(decide({}));
     CHECK_THAT(reason, Catch::Contains("tracesEndpoint"));
     CHECK_THAT(reason, Catch::Contains(endpoint_var));
+    CHECK_THAT(reason, Catch::Contains(traces_endpoint_var));
   }
   SECTION("other OTEL variables alone do not turn it on") {
     off(decide({{"OTEL_TRACES_SAMPLER", "always_on"},
