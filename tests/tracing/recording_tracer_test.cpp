@@ -238,6 +238,46 @@ TEST_CASE(
   CHECK(tracer.take().empty());
 }
 
+TEST_CASE(
+  "tracing: a span the sampler drops is sent on as not sampled, whatever its "
+  "parent said") {
+  // The SDK (1.19) copies a valid parent's flags onto a dropped span's
+  // context; sent on as `-01`, the next hop would record children of a span
+  // that no backend ever receives.
+  auto parent = remote_parent("01");
+  SECTION("always_off") {
+    recording_tracer tracer{sampler_kind::always_off};
+    auto s = tracer.start(server_span(parent));
+    auto context = s->context();
+    CHECK(trace_id_hex(context) == trace_hex);
+    CHECK_FALSE(context.sampled());
+    CHECK(format_traceparent(context).substr(53) == "00");
+    // The next hop, parent-based, follows the decision.
+    recording_tracer next;
+    span_start child;
+    child.name = "process";
+    child.kind = span_kind::consumer;
+    child.parent = context;
+    next.start(child)->end();
+    CHECK(next.take().empty());
+  }
+  SECTION("traceidratio 0") {
+    recording_tracer tracer{sampler_kind::trace_id_ratio, 0.0};
+    auto s = tracer.start(server_span(parent));
+    CHECK_FALSE(s->context().sampled());
+    s->end();
+    CHECK(tracer.take().empty());
+  }
+  SECTION("a recorded span stays sampled") {
+    recording_tracer tracer{sampler_kind::trace_id_ratio, 1.0};
+    auto s = tracer.start(server_span(parent));
+    CHECK(s->context().sampled());
+    s->end();
+    CHECK(s->context().sampled()); // also once ended
+    CHECK(tracer.take().size() == 1);
+  }
+}
+
 TEST_CASE("tracing: a span ends once") {
   recording_tracer tracer;
   SECTION("end twice: recorded once") {
