@@ -115,7 +115,7 @@ std::string hex(const api::SpanId& id) {
 class otel_span final : public span {
 public:
   explicit otel_span(nostd::shared_ptr<api::Span> span)
-    : span_(std::move(span)) {
+    : span_(std::move(span)), recorded_(span_->IsRecording()) {
     // nop
   }
 
@@ -137,7 +137,12 @@ public:
   }
 
   span_context context() const override {
-    return from_api(span_->GetContext());
+    auto result = from_api(span_->GetContext());
+    // The SDK (1.19) copies a valid parent's flags onto a span its sampler
+    // dropped: sent on as sampled, the next hop would record children of a
+    // span that is never exported.
+    if (!recorded_) result.flags &= static_cast<uint8_t>(~0x01);
+    return result;
   }
 
   void end() override {
@@ -146,6 +151,9 @@ public:
 
 private:
   nostd::shared_ptr<api::Span> span_;
+  /// Whether the sampler kept it (read at start: an ended span reports
+  /// not recording).
+  bool recorded_;
   std::atomic<bool> ended_{false};
 };
 
@@ -352,6 +360,7 @@ std::vector<recorded_span> recording_tracer::take() {
     }
     s.failed = data->GetStatus() == api::StatusCode::kError;
     s.status_description = std::string{data->GetDescription()};
+    s.duration = data->GetDuration();
     auto& resource = data->GetResource().GetAttributes();
     if (auto i = resource.find("service.name"); i != resource.end())
       if (auto name = nostd::get_if<std::string>(&i->second))

@@ -3,6 +3,7 @@
 // The OpenTelemetry SDK behind `tracing::tracer`. Only otel_tracer.cpp
 // includes the SDK's headers; everything else sees these factories.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,6 +46,9 @@ struct recorded_span {
   std::string status_description;
   /// `service.name` of its resource.
   std::string service_name;
+  /// From start to end, as the SDK measured it (what `span_start::started`
+  /// moves back).
+  std::chrono::nanoseconds duration{0};
 
   /// The attribute `key` as text ("" when absent): for test assertions.
   std::string text(const std::string& key) const;

@@ -125,6 +125,7 @@ tracing_decision decide_tracing(const tracing_settings& own,
     result.endpoint = url + "/v1/traces";
   } else {
     return tracing_off{"no OTLP endpoint is set (tracesEndpoint, "
+                       "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, "
                        "OTEL_EXPORTER_OTLP_ENDPOINT)"};
   }
   if (auto protocol = first_set(env, "tracesProtocol", own.protocol,
