@@ -15,6 +15,9 @@ ARG DEBIAN_IMAGE=debian:12-slim
 FROM ${DEBIAN_IMAGE} AS build
 WORKDIR /src
 # The package step first, alone: it stays cached while the sources change.
+# OpenTelemetry C++ is only in bookworm-backports: install-deps writes that apt
+# source (deb822, signed by debian-archive-keyring, which the slim image has)
+# before its `apt-get update`, here and in the runtime stage.
 COPY scripts/lib.sh scripts/install-deps scripts/
 RUN scripts/install-deps --build-only && rm -rf /var/lib/apt/lists/*
 COPY . .

@@ -260,6 +260,8 @@ struct service {
   std::optional<std::set<int>> listens;
   /// Kafka only: listener name -> (host, port), bound and advertised.
   std::map<std::string, std::pair<std::string, int>> bound, advertised;
+  /// A trace backend's OTLP/HTTP receiver port, when a rule knows it.
+  std::optional<int> otlp_http;
 };
 
 bool starts_with(const std::string& text, const std::string& prefix) {
@@ -284,6 +286,38 @@ bool is_prometheus(const service& s) {
 
 bool is_grafana(const service& s) {
   return s.image.find("grafana/grafana") != std::string::npos;
+}
+
+/// Jaeger v2 (jaegertracing/jaeger; v1 was jaegertracing/all-in-one).
+bool is_jaeger(const service& s) {
+  return starts_with(s.image, "jaegertracing/jaeger:")
+         || s.image.find("/jaegertracing/jaeger:") != std::string::npos;
+}
+
+/// The two variables that name where traces go (either one turns tracing on).
+const std::string otlp_endpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";
+const std::string otlp_traces_endpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+
+/// The OpenTelemetry variables semiasync's tracing reads: the endpoints and
+/// the on/off switch, sampler and resource it handles itself, and the exporter
+/// options the SDK reads (docs/design/issue18-otel-research.md, section 1).
+const std::set<std::string>& otel_variables() {
+  static const std::set<std::string> names{
+    otlp_endpoint,
+    otlp_traces_endpoint,
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    "OTEL_EXPORTER_OTLP_HEADERS",
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+    "OTEL_EXPORTER_OTLP_TIMEOUT",
+    "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+    "OTEL_SERVICE_NAME",
+    "OTEL_RESOURCE_ATTRIBUTES",
+    "OTEL_SDK_DISABLED",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
+  };
+  return names;
 }
 
 /// The value of `--name=value` in a command, if given.
@@ -368,6 +402,7 @@ public:
       check_addresses(s);
       check_dependencies(s);
       check_mounts(s);
+      check_trace_endpoints(s);
       if (text(get(s.node, "restart")).empty())
         fail(s.name + ": no restart policy");
       if (s.semiasync && s.settings) check_semiasync_peers(s);
@@ -407,6 +442,7 @@ private:
   /// with the config file read from its host side.
   void load_semiasync(service& s) {
     std::set<std::string> accepted{"SEMIASYNC_CONFIG"};
+    accepted.insert(otel_variables().begin(), otel_variables().end());
     std::set<std::string> keys;
     for (const auto& entry : config::setting_table()) {
       accepted.insert(config::env_name(entry.key));
@@ -598,6 +634,12 @@ private:
                     ? s.env["GF_SERVER_HTTP_PORT"]
                     : "3000";
       s.listens = std::set<int>{to_port(port).value_or(0)};
+    } else if (is_jaeger(s) && !defined(s.node, "command")) {
+      // The image's built-in all-in-one config (TCP ports; a --config of
+      // one's own is not read here, so then nothing is known).
+      s.listens = std::set<int>{4317,  4318,  5778,  5779,  8888,  9411,
+                                13133, 14250, 14268, 16685, 16686, 27777};
+      s.otlp_http = 4318;
     }
   }
 
@@ -660,8 +702,11 @@ private:
       places.push_back(part);
     for (const auto& part : texts(get(get(s.node, "healthcheck"), "test")))
       places.push_back(part);
+    // Trace endpoints get their own check (check_trace_endpoints).
     for (const auto& [name, value] : s.env)
-      if (name != "KAFKA_ADVERTISED_LISTENERS") places.push_back(value);
+      if (name != "KAFKA_ADVERTISED_LISTENERS" && name != otlp_endpoint
+          && name != otlp_traces_endpoint)
+        places.push_back(value);
     static const std::regex address{R"(([A-Za-z][A-Za-z0-9_.-]*):(\d+))"};
     for (const auto& place : places)
       for (std::sregex_iterator i{place.begin(), place.end(), address}, end;
@@ -673,6 +718,50 @@ private:
           fail(s.name + ": '" + std::string((*i)[0]) + "': " + peer->name
                + " listens on no port " + std::to_string(*port));
       }
+  }
+
+  /// Where a service sends traces is a service of this stack, on the port
+  /// of its OTLP/HTTP receiver (semiasync exports OTLP over HTTP only), and
+  /// the URL has the path the variable implies.
+  void check_trace_endpoints(const service& s) {
+    static const std::regex url{
+      R"(^https?://([A-Za-z0-9_.-]+)(?::(\d+))?(/[^?#]*)?$)"};
+    for (const auto& name : {otlp_endpoint, otlp_traces_endpoint}) {
+      auto found = s.env.find(name);
+      if (found == s.env.end() || found->second.empty()) continue;
+      const auto& value = found->second;
+      auto shown = s.name + ": " + name + "=" + value;
+      std::smatch match;
+      if (!std::regex_match(value, match, url)) {
+        fail(shown + " is no http(s)://host:port URL");
+        continue;
+      }
+      auto host = std::string(match[1]);
+      auto port = match[2].matched ? to_port(match[2]) : std::nullopt;
+      auto path = std::string(match[3]);
+      const service* peer = find(host);
+      if (!peer) {
+        fail(shown + ": " + host + " is no service of this stack");
+      } else if (!port) {
+        fail(shown + " names no port (OTLP/HTTP's is 4318)");
+      } else if (!peer->listens) {
+        fail(shown + ": no rule in tests/compose knows which ports "
+             + peer->name + " listens on");
+      } else if (!peer->listens->count(*port)) {
+        fail(shown + ": " + peer->name + " listens on no port "
+             + std::to_string(*port));
+      } else if (peer->otlp_http && *peer->otlp_http != *port) {
+        fail(shown + ": port " + std::to_string(*port) + " of " + peer->name
+             + " is not its OTLP/HTTP receiver ("
+             + std::to_string(*peer->otlp_http)
+             + "); semiasync exports OTLP over HTTP");
+      }
+      if (name == otlp_endpoint && path != "" && path != "/")
+        fail(shown + ": this is the base URL, /v1/traces is appended to it");
+      if (name == otlp_traces_endpoint && path != "/v1/traces")
+        fail(shown
+             + ": this URL is used as is, so it should end in /v1/traces");
+    }
   }
 
   void check_dependencies(const service& s) {

@@ -29,13 +29,18 @@ std::string interpolate(const std::string& text);
 /// Checks the merged stack; relative bind-mount sources are taken from
 /// `project_dir`, as compose does.
 ///  - every variable set on a service running semiasync (one that is built
-///    here, or uses the image of one) is one the binary reads, and any
+///    here, or uses the image of one) is one the binary reads (a setting's
+///    SEMIASYNC_* name, or an OTEL_* variable of its tracing), and any
 ///    SEMIASYNC_* variable anywhere is too;
 ///  - its SEMIASYNC_CONFIG is a mounted file whose keys are all settings, and
 ///    config::load accepts the whole (command, environment, file);
 ///  - every mapped, exposed or health-probed port is one the service listens
 ///    on (semiasync: httpPort / workerMetricsPort; Kafka: KAFKA_LISTENERS;
-///    MariaDB: 3306; Kafka UI: SERVER_PORT or 8080);
+///    MariaDB: 3306; Kafka UI: SERVER_PORT or 8080; Jaeger v2 with its
+///    built-in config: OTLP 4317/4318, UI 16686, ...);
+///  - every trace endpoint (OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT) is a
+///    service of this stack, on its OTLP/HTTP port (4318 for Jaeger), with
+///    no path in the base endpoint and /v1/traces in the traces one;
 ///  - the brokers, database and topics semiasync uses are those of the stack:
 ///    services and listeners that exist, MariaDB's database and password, the
 ///    topics the one-shot topic service creates;

@@ -194,7 +194,23 @@ TEST_CASE("compose: the override publishes the documented host ports",
         == std::set<std::string>{
           "server 127.0.0.1:8080:8080", "kafka-ui 127.0.0.1:8082:8080",
           "grafana 127.0.0.1:3000:3000", "prometheus 127.0.0.1:9090:9090",
-          "mariadb 127.0.0.1:3306:3306", "kafka 127.0.0.1:9093:9093"});
+          "jaeger 127.0.0.1:16686:16686", "mariadb 127.0.0.1:3306:3306",
+          "kafka 127.0.0.1:9093:9093"});
+}
+
+TEST_CASE("compose: server and consumer send traces to Jaeger by name",
+          "[compose][tracing]") {
+  auto stack = real_stack();
+  auto env = [&](const std::string& name, const std::string& variable) {
+    return interpolate(
+      service(stack, name)["environment"][variable].as<std::string>(""));
+  };
+  CHECK(env("server", "OTEL_EXPORTER_OTLP_ENDPOINT") == "http://jaeger:4318");
+  CHECK(env("consumer", "OTEL_EXPORTER_OTLP_ENDPOINT") == "http://jaeger:4318");
+  CHECK(env("server", "OTEL_SERVICE_NAME") == "semiasync-server");
+  CHECK(env("consumer", "OTEL_SERVICE_NAME") == "semiasync-worker");
+  // The anchor's other variables still reach both (the merge key).
+  CHECK(env("consumer", "SEMIASYNC_CONFIG") == "/etc/semiasync/semiasync.yaml");
 }
 
 TEST_CASE("compose: .dockerignore keeps build trees and state out of the image",
@@ -376,6 +392,72 @@ TEST_CASE("compose: each rule fails on a broken stack", "[compose]") {
     });
     INFO("problems:\n" << shown(found));
     CHECK(mentions(found, {"mariadb", "migrations"}));
+  }
+  SECTION("a misspelt OpenTelemetry variable") {
+    auto found = after([](YAML::Node& stack) {
+      service(stack, "server")["environment"]["OTEL_EXPORTER_OTLP_ENDPIONT"]
+        = "http://jaeger:4318";
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"server", "OTEL_EXPORTER_OTLP_ENDPIONT",
+                           "not one semiasync reads"}));
+  }
+  SECTION("traces sent to a service that is not in the stack") {
+    auto found = after([](YAML::Node& stack) {
+      service(stack, "server")["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+        = "http://otel-collector:4318";
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found,
+                   {"server", "otel-collector", "no service of this stack"}));
+  }
+  SECTION("traces sent to the container itself") {
+    auto found = after([](YAML::Node& stack) {
+      service(stack, "consumer")["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+        = "http://127.0.0.1:4318";
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"consumer", "127.0.0.1", "no service"}));
+  }
+  SECTION("traces sent to Jaeger's OTLP/gRPC port") {
+    auto found = after([](YAML::Node& stack) {
+      service(stack, "consumer")["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+        = "http://jaeger:4317";
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"consumer", "4317", "not its OTLP/HTTP receiver"}));
+  }
+  SECTION("traces sent to a port Jaeger does not listen on") {
+    auto found = after([](YAML::Node& stack) {
+      service(stack, "server")["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+        = "http://jaeger:4319";
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"server", "jaeger listens on no port 4319"}));
+  }
+  SECTION("the traces endpoint without /v1/traces") {
+    auto found = after([](YAML::Node& stack) {
+      service(stack,
+              "server")["environment"]["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
+        = "http://jaeger:4318";
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"server", "TRACES_ENDPOINT", "/v1/traces"}));
+  }
+  SECTION("the base endpoint with the traces path") {
+    auto found = after([](YAML::Node& stack) {
+      service(stack, "server")["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+        = "http://jaeger:4318/v1/traces";
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"server", "base URL"}));
+  }
+  SECTION("the Jaeger UI mapped to a port it does not serve") {
+    auto found = after([](YAML::Node& stack) {
+      service(stack, "jaeger")["ports"][0] = "127.0.0.1:16686:16687";
+    });
+    INFO("problems:\n" << shown(found));
+    CHECK(mentions(found, {"jaeger", "port mapping", "16687"}));
   }
   SECTION("a host port published twice") {
     auto found = after([](YAML::Node& stack) {
