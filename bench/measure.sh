@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2154 # raw, server_port, worker_port: set by the caller
 # Measurement helpers for scripts/bench; source it after scripts/lib.sh.
 # The caller sets: raw (the run's data folder), proc_pid (associative array
-# name -> pid of every process to account for), server_port, worker_port.
+# name -> pid of every process to account for), server_port, worker_port,
+# and receiver_port when a trace receiver runs (empty: none).
 
 # metric <port> <name>: the value of an unlabelled metric, or nothing.
 metric() {
@@ -29,7 +30,9 @@ snap() {
         echo "time $(date +%s.%N)"
         echo "children $(children_cpu "${file}.times")"
         head -n1 /proc/stat
-        for name in server worker kafka mariadb hold; do
+        # receiver: the trace receiver, snapped so that its CPU is neither
+        # semiasync's nor counted as noise.
+        for name in server worker kafka mariadb hold receiver; do
             pid=${proc_pid[${name}]:-}
             [[ -n ${pid} && -r /proc/${pid}/stat ]] || continue
             echo "proc ${name} $(cat "/proc/${pid}/stat" 2>/dev/null)"
@@ -56,6 +59,14 @@ children_cpu() {
 scrape() {
     curl -s --max-time 2 "http://127.0.0.1:${server_port}/metrics" >"$1.server.metrics" || true
     curl -s --max-time 2 "http://127.0.0.1:${worker_port}/metrics" >"$1.worker.metrics" || true
+    [[ -z ${receiver_port:-} ]] || spans_count >"$1.receiver.count"
+}
+
+# spans_count: what the trace receiver has counted so far (its GET /count,
+# one JSON line), or nothing.
+spans_count() {
+    [[ -n ${receiver_port:-} ]] || return 0
+    curl -s --max-time 2 "http://127.0.0.1:${receiver_port}/count" || true
 }
 
 # phase <name> <command...>: snapshots around one measured command; its

@@ -6,10 +6,13 @@ Usage: bench/report.py RAW_DIR OUT.md OUT.csv
 RAW_DIR holds what scripts/bench wrote (read by report_data.py): `meta` (key=value), `<phase>.before`
 and `.after` snapshots (CPU ticks, RSS, threads, /proc/stat), `<phase>.out`
 (the tool's JSON; wrk's is the `BENCHJSON` line), server and worker /metrics
-text around each phase, `rss.tsv`, `events` (drains). Only the standard
+text around each phase, `rss.tsv`, `events` (drains), and with tracing
+modes the trace receiver's counts (`<phase>.before|after|settled.receiver.count`,
+`mode-<i>.start|end.receiver.count`). Only the standard
 library: the report must build wherever the benchmark runs.
 """
 
+import json
 import os
 import re
 import sys
@@ -22,6 +25,8 @@ from report_data import (NCPU, git, help_default, machine, mean_phase_ms, phase_
 PROCS = ["server", "worker", "kafka", "mariadb"]
 PROC_LABEL = {"server": "server", "worker": "consumer (worker)", "kafka": "Kafka broker",
               "mariadb": "MariaDB", "hold": "hold server"}
+# The rate whose latency the tracing comparison shows in full (issue 18).
+KEY_RATE = "1000"
 
 TARGET_RATE = 8000
 TARGET_P50, TARGET_P99, TARGET_P999 = 3.0, 15.0, 50.0
@@ -52,6 +57,10 @@ class Report:
         self.rates = self.meta.get("open_rates", "").split()
         self.conns = self.meta.get("closed_conns", "").split()
         self.notes = []
+        # Tracing modes (SEMIASYNC_BENCH_TRACING), in the order they ran; the
+        # first one's phases have plain names, the others' carry "@<mode>".
+        self.modes = self.meta.get("trace_modes", "off").split() or ["off"]
+        self.sfx = {m: ("" if i == 0 else "@" + m) for i, m in enumerate(self.modes)}
 
     def w(self, text=""):
         self.lines.append(text)
@@ -88,7 +97,9 @@ class Report:
         self.w(f"# semiasync benchmark {m.get('run_id', '?')}")
         self.w()
         self.w(f"Run {m.get('started', '?')} → {m.get('finished', '?')}, {kind}. "
-               "Reproduce with `scripts/bench" + (" --quick" if self.quick else "") + "`.")
+               "Reproduce with `" + (f"SEMIASYNC_BENCH_TRACING={','.join(self.modes)} "
+                                     if self.modes != ["off"] else "")
+               + "scripts/bench" + (" --quick" if self.quick else "") + "`.")
         self.w()
         self.w(f"- **Commit** `{commit}` — {subject}")
         if dirty:
@@ -117,6 +128,9 @@ class Report:
         for who in ("server", "worker"):
             if m.get(f"{who}_alive_end") == "no":
                 problems.append(f"the {who} died during the run")
+            for mode in self.modes:
+                if m.get(f"{who}_died_in_mode_{mode}") == "yes":
+                    problems.append(f"the {who} died during tracing mode {mode}")
         noisy = []
         for phase in self.phases():
             cpu = self.cpu(phase)
@@ -141,7 +155,14 @@ class Report:
         names = ["idle"] + [f"floor-http-c{c}" for c in self.conns] + \
                 [f"floor-http-r{r}" for r in self.rates] + ["floor-kafka", "floor-db"] + \
                 [f"closed-c{c}" for c in self.conns] + [f"open-r{r}" for r in self.rates] + ["hold"]
+        for mode in self.modes[1:]:
+            names += self.mode_phases(mode)
         return [p for p in names if os.path.exists(os.path.join(self.raw, f"{p}.before"))]
+
+    def mode_phases(self, mode):
+        """The measured phases of one tracing mode, as they ran."""
+        return [f"closed-c{c}{self.sfx[mode]}" for c in self.conns] + \
+               [f"open-r{r}{self.sfx[mode]}" for r in self.rates]
 
     def settings(self):
         help_text = ""
@@ -165,6 +186,7 @@ class Report:
         rows = [
             ("server, worker", "extra flags (SEMIASYNC_BENCH_SERVER_ARGS / _WORKER_ARGS)",
              f"{self.meta.get('server_args') or 'none'} / {self.meta.get('worker_args') or 'none'}"),
+            ("server, worker", "tracing (SEMIASYNC_BENCH_TRACING)", self.tracing_setting()),
             ("server", "replyTimeoutMs / produceTimeoutMs",
              f"{help_default(help_text, 'reply-timeout-ms')} / {help_default(help_text, 'produce-timeout-ms')} (defaults)"),
             ("server", "httpThreads / maxInFlight",
@@ -201,6 +223,15 @@ class Report:
         for comp, k, v in rows:
             self.c("settings", comp, k, v)
 
+    def tracing_setting(self):
+        if self.modes == ["off"]:
+            return "off (no endpoint)"
+        return (f"modes {', '.join(self.modes)}, in this order, each on its own server and worker; "
+                "with a ratio: OTLP/HTTP (protobuf) to scripts/otlp-receiver --count-only on "
+                f":{self.meta.get('receiver_port', '?')}, OTEL_TRACES_SAMPLER="
+                f"{self.meta.get('trace_sampler', '?')}, OTEL_TRACES_SAMPLER_ARG=<ratio>; "
+                "the load sends no traceparent")
+
     def all_settings(self):
         """Every setting's default as `semiasync --help` printed it (secrets
         never have one shown), so a setting added later is not missed."""
@@ -218,6 +249,179 @@ class Report:
         self.table(["flag", "default"], [(f"`--{k}`", re.sub(r"^default ", "", v)) for k, v in found],
                    numeric=False)
         self.w("</details>")
+        self.w()
+
+    # -- tracing (issue 18)
+
+    def receiver_ran(self):
+        return bool(self.meta.get("receiver_port"))
+
+    def count_file(self, name):
+        """A GET /count answer of the trace receiver that scripts/bench kept."""
+        try:
+            with open(os.path.join(self.raw, f"{name}.receiver.count")) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    def span_delta(self, first, last):
+        """(spans, server spans, {service: spans}) between two counts."""
+        a, b = self.count_file(first), self.count_file(last)
+        if not a or not b:
+            return None
+        services = {k: v - a["by_service"].get(k, 0) for k, v in b["by_service"].items()}
+        server = b["by_kind"].get("SPAN_KIND_SERVER", 0) - a["by_kind"].get("SPAN_KIND_SERVER", 0)
+        return b["spans"] - a["spans"], server, {k: v for k, v in services.items() if v}
+
+    def phase_spans(self, phase):
+        """Spans of one phase: from its start to the settled count after its
+        drain (spans leave each process within a second of ending)."""
+        last = f"{phase}.settled" if self.count_file(f"{phase}.settled") else f"{phase}.after"
+        return self.span_delta(f"{phase}.before", last)
+
+    def tracing(self):
+        if self.modes == ["off"]:
+            return
+        modes, first = self.modes, self.modes[0]
+        self.w("## Tracing, mode by mode")
+        self.w()
+        self.w("Each mode ran its own warm-up, closed and open loop on a fresh server and worker "
+               f"(fresh topics), one after the other: {', '.join(modes)}. *off*: no endpoint, "
+               "tracing not started. A ratio: server and worker export to scripts/otlp-receiver "
+               "on this machine, sampler parentbased_traceidratio with that ratio; the load "
+               "carries no traceparent, so the server's sampler decides per request and the "
+               "worker follows the context in the record. CPU per create is the semiasync "
+               "processes' own (utime + stime of server and worker from /proc, their exporter "
+               "threads included) over the phase's 201 answers; the receiver's CPU is shown "
+               "apart and is not the product's cost. In brackets: the change against "
+               f"*{first}*. Modes ran minutes apart on a shared machine: read small "
+               "differences against the *other (cores)* rows.")
+        self.w()
+        rows = []
+
+        def add(label, cells, metric=None, values=None, unit=""):
+            rows.append([label] + cells)
+            if metric and values:
+                for mode, v in zip(modes, values):
+                    self.c("tracing", mode, metric, v, unit)
+
+        def vs(values, digits=3):
+            base = values[0]
+            out = []
+            for i, v in enumerate(values):
+                if v is None:
+                    out.append("–")
+                elif i == 0 or not base:
+                    out.append(f"{v:,.{digits}f}")
+                else:
+                    out.append(f"{v:,.{digits}f} ({100 * (v / base - 1):+.0f} %)")
+            return out
+
+        def per_create(phase, proc):
+            t, cpu = self.tool(phase), self.cpu(phase)
+            if not t or not cpu or proc not in cpu["procs"]:
+                return None
+            n = int(t["statuses"].get("201", 0))
+            return cpu["procs"][proc] * 1000 / n if n else None
+
+        def cpu_rows(base, what):
+            phases = [base + self.sfx[m] for m in modes]
+            srv = [per_create(p, "server") for p in phases]
+            wrk = [per_create(p, "worker") for p in phases]
+            both = [a + b if a is not None and b is not None else None for a, b in zip(srv, wrk)]
+            add(f"{what}: server CPU ms per create", vs(srv), f"{base}_server_cpu_ms_per_create", srv, "ms")
+            add(f"{what}: worker CPU ms per create", vs(wrk), f"{base}_worker_cpu_ms_per_create", wrk, "ms")
+            add(f"{what}: **server + worker** CPU ms per create", [f"**{x}**" for x in vs(both)],
+                f"{base}_semiasync_cpu_ms_per_create", both, "ms")
+
+        def cores(phase, proc):
+            cpu = self.cpu(phase)
+            if not cpu:
+                return None
+            v = cpu.get("other_s") if proc == "other" else cpu["procs"].get(proc)
+            return None if v is None else v / max(cpu["wall"], 1e-9)
+
+        for c in self.conns:
+            base = f"closed-c{c}"
+            rates = []
+            for m in modes:
+                t = self.tool(base + self.sfx[m])
+                rates.append(int(t["statuses"].get("201", 0)) / t["duration_s"] if t else None)
+            add(f"closed loop {c} connections: creates/s", vs(rates, 0), f"{base}_creates_per_s",
+                rates, "1/s")
+            cpu_rows(base, f"closed loop {c} connections")
+        key = KEY_RATE if KEY_RATE in self.rates else (self.rates[0] if self.rates else None)
+        for r in self.rates:
+            base = f"open-r{r}"
+            ts = [self.tool(base + self.sfx[m]) for m in modes]
+            if r != key:
+                add(f"open loop {r}/s: p50 / p99 / p99.9 ms",
+                    [" / ".join(ms(t["latency_ms"][q]) for q in ("p50", "p99", "p999")) if t else "–"
+                     for t in ts])
+                continue
+            cpu_rows(base, f"open loop {r}/s")
+            for q, label in (("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p999", "p99.9"),
+                             ("max", "max")):
+                vals = [t["latency_ms"][q] if t else None for t in ts]
+                add(f"open loop {r}/s: latency {label} ms",
+                    [f"**{ms(v)}**" if q in ("p50", "p99", "p999") else ms(v) for v in vals],
+                    f"{base}_latency_{q}_ms", vals, "ms")
+            cells = []
+            for t in ts:
+                if not t:
+                    cells.append("–")
+                    continue
+                done = t["completed"]
+                bad = done - int(t["statuses"].get("201", 0))
+                errs = t["connect_errors"] + t["io_errors"] + t["protocol_errors"]
+                cells.append(f"{bad} / {errs} / {t['timeouts']}")
+            add(f"open loop {r}/s: non-201 / errors / timeouts", cells)
+        # Spans: what the receiver got, per mode and per measured phase.
+        if self.receiver_ran():
+            totals = [self.span_delta(f"mode-{i}.start", f"mode-{i}.end") for i in range(len(modes))]
+            add("spans received, whole mode (warm-ups included)",
+                [fmt(t[0]) if t else "–" for t in totals], "spans_received",
+                [t[0] if t else None for t in totals])
+            add("… by service", ["; ".join(f"{k} {fmt(v)}" for k, v in sorted(t[2].items())) or "0"
+                                 if t else "–" for t in totals])
+            for base in ([f"closed-c{self.conns[-1]}"] if self.conns else []) + \
+                        ([f"open-r{key}"] if key else []):
+                per_k, share, per_trace = [], [], []
+                for m in modes:
+                    sp, t = self.phase_spans(base + self.sfx[m]), self.tool(base + self.sfx[m])
+                    n = (t.get("requests", t.get("completed", 0)) if t else 0)
+                    per_k.append(sp[0] * 1000 / n if sp and n else None)
+                    share.append(100 * sp[1] / n if sp and n else None)
+                    per_trace.append(sp[0] / sp[1] if sp and sp[1] else None)
+                add(f"{base}: spans per 1,000 answers", [fmt(v, 0) for v in per_k],
+                    f"{base}_spans_per_1k", per_k)
+                add(f"{base}: requests sampled (server spans / answers), %", [fmt(v, 2) for v in share],
+                    f"{base}_sampled_pct", share, "%")
+                add(f"{base}: spans per sampled request", [fmt(v, 1) for v in per_trace],
+                    f"{base}_spans_per_trace", per_trace)
+                rc = [cores(base + self.sfx[m], "receiver") for m in modes]
+                add(f"{base}: trace receiver CPU, cores (not semiasync)", [fmt(v, 2) for v in rc],
+                    f"{base}_receiver_cores", rc, "cores")
+        for base in ([f"closed-c{self.conns[-1]}"] if self.conns else []) + \
+                    ([f"open-r{key}"] if key else []):
+            oc = [cores(base + self.sfx[m], "other") for m in modes]
+            add(f"{base}: other (cores), CPU outside the benchmark", [fmt(v, 2) for v in oc],
+                f"{base}_other_cores", oc, "cores")
+        if key:
+            for proc in ("server", "worker"):
+                vals = []
+                for m in modes:
+                    snap = read_snap(os.path.join(self.raw, f"open-r{key}{self.sfx[m]}.after"))
+                    kb = (snap["mem"].get(proc, {}) if snap else {}).get("VmRSS")
+                    vals.append(kb / 1024 if kb else None)
+                add(f"{PROC_LABEL[proc]} RSS MiB after open-r{key}", [fmt(v) for v in vals],
+                    f"{proc}_rss_after_open_r{key}_mib", vals, "MiB")
+        self.table(["tracing"] + modes, rows)
+        self.w("Spans per phase run from the phase's start to the moment, after its drain, when "
+               "the receiver's count stopped moving; a phase whose backlog was abandoned (see Run "
+               "notes) loses the spans of what its worker had not processed. The hold phase and "
+               "the floors ran in the first mode only; the sections below describe the first "
+               f"mode ({first}) except where a phase is named @<mode>.")
         self.w()
 
     def throughput(self):
@@ -391,6 +595,13 @@ class Report:
                "processes outside the benchmark (noise). The broker and MariaDB are the shared "
                "local stack: their numbers include whatever else uses it (the *idle* row shows "
                "that baseline with nothing offered).")
+        receiver = self.receiver_ran()
+        if receiver:
+            self.w()
+            self.w("*Trace receiver* is scripts/otlp-receiver taking the spans (phases "
+                   "named @<mode> ran with that tracing mode): a stand-in for a collector, "
+                   "not semiasync's cost, so it is counted in neither *all of these* nor "
+                   "*other*.")
         self.w()
         rows = []
         for phase in self.phases():
@@ -423,6 +634,11 @@ class Report:
             cells.append(f"**{ours * 1000 / n:.3f}** ({ours / wall:.2f})" if n else f"({ours / wall:.2f})")
             if n:
                 self.c("cpu", phase, "benchmark_cpu_s_per_1k", ours * 1000 / n, "s")
+            if receiver:
+                rs = cpu["procs"].get("receiver")
+                cells.append("–" if rs is None else f"({rs / wall:.2f})")
+                if rs is not None:
+                    self.c("cpu", phase, "receiver_cores", rs / wall, "cores")
             cells.append(f"{cpu.get('other_s', 0) / wall:.2f}")
             cells.append(f"{100 * cpu.get('busy_share', 0):.0f} % / {100 * cpu.get('steal_share', 0):.0f} %")
             self.c("cpu", phase, "generator_cpu_s", g, "s")
@@ -431,38 +647,49 @@ class Report:
             self.c("cpu", phase, "steal_share", cpu.get("steal_share"))
             rows.append(cells)
         self.table(["phase", "answers", "seconds", "server", "consumer", "Kafka broker", "MariaDB",
-                    "load generator", "all of these", "other (cores)", "machine busy / steal"], rows)
+                    "load generator", "all of these"] + (["trace receiver"] if receiver else [])
+                   + ["other (cores)", "machine busy / steal"], rows)
         self.w(f"With {NCPU} cores, a pipeline that is CPU-bound answers at most about "
                f"{NCPU} / (*all of these* per answer) per second, less what *other* takes.")
         self.w()
         self.threads()
 
     def threads(self):
-        best = None
-        for c in reversed(self.conns):
-            if self.cpu(f"closed-c{c}"):
-                best = f"closed-c{c}"
-                break
-        if not best:
+        rows, shown = [], None
+        # Per tracing mode, its heaviest closed-loop phase: where the
+        # exporter's thread shows, if anywhere.
+        for mode in self.modes:
+            best = None
+            for c in reversed(self.conns):
+                if self.cpu(f"closed-c{c}{self.sfx[mode]}"):
+                    best = f"closed-c{c}{self.sfx[mode]}"
+                    shown = shown or f"closed-c{c}"
+                    break
+            if not best:
+                continue
+            b = read_snap(os.path.join(self.raw, f"{best}.before"))
+            a = read_snap(os.path.join(self.raw, f"{best}.after"))
+            wall = max(a["time"] - b["time"], 1e-9)
+            for proc in ("server", "worker"):
+                per = thread_cpu(b, a, proc)
+                top = sorted(per.items(), key=lambda kv: -kv[1])
+                label = PROC_LABEL[proc] + (f", tracing {mode}" if len(self.modes) > 1 else "")
+                rows.append((label, ", ".join(f"{n} {s / wall:.2f}" for n, s in top if s > 0)))
+                for n, s in top:
+                    self.c("threads", best, f"{proc}:{n}_cores", s / wall, "cores")
+        if not rows:
             return
-        b = read_snap(os.path.join(self.raw, f"{best}.before"))
-        a = read_snap(os.path.join(self.raw, f"{best}.after"))
-        wall = max(a["time"] - b["time"], 1e-9)
-        self.w(f"Threads during {best} (cores busy, by thread name):")
+        self.w(f"Threads during {shown}" + (" of each tracing mode" if len(self.modes) > 1 else "")
+               + " (cores busy, by thread name):")
         self.w()
-        rows = []
-        for proc in ("server", "worker"):
-            per = thread_cpu(b, a, proc)
-            top = sorted(per.items(), key=lambda kv: -kv[1])
-            rows.append((PROC_LABEL[proc], ", ".join(f"{n} {s / wall:.2f}" for n, s in top if s > 0)))
-            for n, s in top:
-                self.c("threads", best, f"{proc}:{n}_cores", s / wall, "cores")
         self.table(["process", "threads"], rows, numeric=False)
 
     def memory(self):
         self.w("## Memory")
         self.w()
-        shown = [p for p in self.phases() if p.startswith(("closed", "open")) or p == "idle"]
+        # The first tracing mode's phases; the tracing section has the others'.
+        shown = [p for p in self.phases()
+                 if (p.startswith(("closed", "open")) and "@" not in p) or p == "idle"]
         peaks = self.peaks()
         rows = []
         for i, proc in enumerate(("server", "worker")):
@@ -650,8 +877,15 @@ class Report:
             if any(e[0] == "rotate" for e in events):
                 self.w()
         m = self.meta
+        # (label in the users' names, phase, connections of a closed loop):
+        # scripts/bench names a mode's users t<mode>-<label>, but the first's.
+        checked = [("hold", "hold", 0)]
+        for i, mode in enumerate(self.modes):
+            nl = f"t{mode}-" if i else ""
+            checked += [(f"{nl}c{c}", f"closed-c{c}{self.sfx[mode]}", int(c)) for c in self.conns]
+            checked += [(f"{nl}r{r}", f"open-r{r}{self.sfx[mode]}", 0) for r in self.rates]
         created = 0
-        for phase in [f"closed-c{c}" for c in self.conns] + [f"open-r{r}" for r in self.rates] + ["hold"]:
+        for _, phase, _ in checked:
             t = self.tool(phase)
             if t:
                 created += int(t["statuses"].get("201", 0))
@@ -660,8 +894,7 @@ class Report:
                "`--keep-rows`.")
         self.w()
         rows = []
-        for label, phase in [(f"c{c}", f"closed-c{c}") for c in self.conns] + \
-                            [(f"r{r}", f"open-r{r}") for r in self.rates] + [("hold", "hold")]:
+        for label, phase, conns in checked[1:] + checked[:1]:
             t = self.tool(phase)
             have = m.get(f"db_rows_{label}", "?")
             if not t or not have.isdigit():
@@ -675,7 +908,7 @@ class Report:
             if isinstance(t.get("timeouts"), int):
                 unsure += t["timeouts"]
             if isinstance(t.get("errors"), dict):
-                unsure += sum(t["errors"].values()) + int(label[1:])
+                unsure += sum(t["errors"].values()) + conns
             verdict = ok201 <= int(have) <= ok201 + unsure
             rows.append((phase, fmt(ok201), fmt(int(have)), "ok" if verdict else "**mismatch**"))
             self.c("integrity", phase, "answers_201", ok201)
@@ -693,6 +926,7 @@ class Report:
     def write(self, md_path, csv_path):
         self.header()
         self.settings()
+        self.tracing()
         self.throughput()
         self.latency()
         self.floors()
