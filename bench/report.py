@@ -294,8 +294,11 @@ class Report:
                "processes' own (utime + stime of server and worker from /proc, their exporter "
                "threads included) over the phase's 201 answers; the receiver's CPU is shown "
                "apart and is not the product's cost. In brackets: the change against "
-               f"*{first}*. Modes ran minutes apart on a shared machine: read small "
-               "differences against the *other (cores)* rows.")
+               f"*{first}*. Compare modes at the fixed rate first: in a closed loop CPU per "
+               "create also follows the rate a mode reached (a slower pipeline gives the worker "
+               "smaller batches, so more of its per-batch work per create). Modes ran minutes "
+               "apart on a shared machine: read small differences against the *other (cores)* "
+               "rows.")
         self.w()
         rows = []
 
@@ -419,7 +422,9 @@ class Report:
         self.table(["tracing"] + modes, rows)
         self.w("Spans per phase run from the phase's start to the moment, after its drain, when "
                "the receiver's count stopped moving; a phase whose backlog was abandoned (see Run "
-               "notes) loses the spans of what its worker had not processed. The hold phase and "
+               "notes) loses the spans of what its worker had not processed. A closed loop's "
+               "sampled share can pass 100 %: requests in flight when wrk stopped were traced "
+               "but are no answers. The hold phase and "
                "the floors ran in the first mode only; the sections below describe the first "
                f"mode ({first}) except where a phase is named @<mode>.")
         self.w()
