@@ -5,6 +5,7 @@
 #include "domain/prefetched_users.hpp"
 #include "kafka/wire_codec.hpp"
 #include "logging/log.hpp"
+#include "tracing/trace_log.hpp"
 
 namespace semiasync {
 
@@ -46,9 +47,9 @@ verdict refused(const kafka::record& rec, const create_user_requested& request,
                 const caf::error& why) {
   auto code = code_of(why);
   auto reason = reason_of(why);
-  log(log_level::info, "worker",
-      "rejecting " + kafka::position_of(rec) + ": " + reason,
-      request.request.value);
+  tracing::log_in(rec.trace, log_level::info, "worker",
+                  "rejecting " + kafka::position_of(rec) + ": " + reason,
+                  request.request.value);
   // A reused request ID is the client's doing, not a broken record: the
   // answer is all it needs.
   if (code == error_code::request_id_conflict)

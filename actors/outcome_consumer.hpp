@@ -47,7 +47,7 @@ struct outcome_consumer_settings {
 
   /// Set for a configured route's outcome topic: its records are route
   /// replies, not create-user outcomes.
-  std::optional<route_reply_reading> route_replies;
+  std::optional<route_reply_reading> route_replies{};
   /// Whether each outcome takes its record's `traceparent` along to the
   /// waiting request (tracing on), which continues the trace from it.
   bool keep_trace = false;

@@ -182,7 +182,12 @@ void end_send_span(tracing::span& send, const caf::error& result,
     send.fail(kind_of(result), reason_of(result));
   else
     tracing::landed(send, at.partition, at.offset);
-  send.end();
+  // The worker serves delivery reports on its turn, up to a poll later:
+  // the span ends when the broker acknowledged, as librdkafka timed it.
+  if (at.ack_latency_us >= 0)
+    send.end_after(std::chrono::microseconds{at.ack_latency_us});
+  else
+    send.end();
 }
 
 /// Publishes everything `p` asks for; each delivery report lands in

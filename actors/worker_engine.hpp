@@ -46,7 +46,7 @@ struct worker_settings {
   /// of the group (max.poll.interval.ms) and misses its rebalances.
   caf::timespan keepalive_interval = std::chrono::seconds{1};
   /// What its spans say about its group and database (tracing on).
-  worker_trace_settings trace;
+  worker_trace_settings trace{};
 };
 
 /// What a worker talks to, each behind an interface so tests use fakes.
@@ -60,7 +60,7 @@ struct worker_dependencies {
   /// Draws the retry jitter; empty means `make_random_fraction()`.
   random_fraction random;
   /// Where the worker's spans go; null: tracing is off.
-  std::shared_ptr<tracing::tracer> tracer;
+  std::shared_ptr<tracing::tracer> tracer{};
 };
 
 /// Whether a record's outcome honours its `replyPartition` header.
@@ -93,7 +93,7 @@ struct pending_record {
   /// Where its outcome went.
   reply_steering steering = reply_steering::none;
   /// Its `process` span, open until every publish is decided (tracing on).
-  tracing::span_ptr process_span;
+  tracing::span_ptr process_span{};
 };
 
 /// A delivery report, waiting to be applied by the worker (delivery
@@ -116,7 +116,7 @@ struct worker_state {
   /// The operation: what each request record turns into.
   std::shared_ptr<record_handler> handler;
   /// Where spans go; null: tracing is off.
-  std::shared_ptr<tracing::tracer> tracer;
+  std::shared_ptr<tracing::tracer> tracer{};
   /// Fixed settings.
   worker_settings cfg;
   /// Instruments in the process's registry (set at spawn).

@@ -198,7 +198,6 @@ int run_server(const config::settings& cfg, termination_signals& signals) {
   outcome_consumer_settings consumer_cfg{
     .partition_check_interval = partition_checks,
     .records_read = &request_counters.outcomes_read,
-    .route_replies = std::nullopt,
     .keep_trace = tracer != nullptr};
   auto consumer_handle = sys.spawn<caf::detached>(
     outcome_consumer, source, registry_handle, consumer_cfg);

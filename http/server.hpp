@@ -37,7 +37,7 @@ struct server_settings {
   /// Where requests are published.
   std::string request_topic;
   /// Where create-user's outcomes arrive (named by its receipt spans).
-  std::string outcome_topic;
+  std::string outcome_topic{};
   /// How long a request waits for its outcome.
   std::chrono::milliseconds reply_timeout{};
   /// The longest deadline a client may ask for with `Prefer: wait=`.

@@ -4,6 +4,7 @@
 #include "domain/uuid.hpp"
 #include "kafka/wire_codec.hpp"
 #include "logging/log.hpp"
+#include "tracing/trace_log.hpp"
 
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -166,9 +167,9 @@ caf::expected<verdict> decide_record(deposit_repository& repo,
   auto code = code_of(out.error());
   if (is_transient(code)) return std::move(out.error());
   auto reason = reason_of(out.error());
-  log(log_level::info, "deposits",
-      "rejecting " + kafka::position_of(rec) + ": " + reason,
-      req.request.value);
+  tracing::log_in(rec.trace, log_level::info, "deposits",
+                  "rejecting " + kafka::position_of(rec) + ": " + reason,
+                  req.request.value);
   // A reused request ID is the client's doing: the answer is all it needs.
   // Data the database refuses is also kept for a human.
   verdict result{rejection(req.request, req.account_id, code, reason),
