@@ -382,13 +382,18 @@ void turn(self_pointer self) {
   auto n = std::min(st.cfg.batch_size, st.backlog.size());
   auto batch = n > 0 ? plan_batch(st, n) : planned_batch{};
   if (!batch.plans.empty()) st.handler_backoff.reset();
-  for (auto& decided : batch.plans) {
+  for (size_t i = 0; i < batch.plans.size(); ++i) {
     auto rec = std::move(st.backlog.front());
     st.backlog.pop_front();
     // A refused publish comes back through its failed delivery report; the
     // records behind it stay in line, in order, and are decided again
     // (idempotently) after the wait.
-    if (!publish_all(st, rec, std::move(decided))) {
+    if (!publish_all(st, rec, std::move(batch.plans[i]))) {
+      for (size_t j = i + 1; j < batch.plans.size(); ++j)
+        if (auto& span = batch.plans[j].span)
+          span->fail("publish_refused",
+                     "not published: the producer refused an earlier record's "
+                     "publish; decided again after the wait");
       back_off(self, retry_cause::publish, "the producer refused a publish");
       sleep_until_retry(self);
       return;

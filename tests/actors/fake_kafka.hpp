@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -95,9 +96,18 @@ public:
   caf::error publish(kafka::outgoing_record rec,
                      kafka::delivery_callback on_delivery) override {
     if (fatal_) return fatal_;
+    if (refuse_next) {
+      auto err = std::move(*refuse_next);
+      refuse_next.reset();
+      return err;
+    }
     published.push_back({std::move(rec), std::move(on_delivery)});
     return {};
   }
+
+  /// Refuses the next publish at once with this error (a full queue, say),
+  /// then accepts again.
+  std::optional<caf::error> refuse_next;
 
   void serve_delivery_reports(std::chrono::milliseconds) override {
     // Deliveries run when the test calls ack/fail.

@@ -439,6 +439,33 @@ TEST_CASE("tracing: a failed delivery fails the process span; the retry "
   REQUIRE(f.source->marked().size() == 1);
 }
 
+TEST_CASE("tracing: a refused publish fails the process spans of the "
+          "records behind it, which are decided again") {
+  traced_worker_fixture f;
+  f.publisher->refuse_next
+    = make_error(error_code::publish_failed, "queue full");
+  f.source->queue(
+    {traced_record(1, 1), traced_record(2, 2), traced_record(3, 3)});
+  f.run_steps(steps);
+  CHECK(f.publisher->published.empty());
+  auto processed = f.process_spans();
+  for (int64_t offset : {2, 3}) {
+    INFO("offset " << offset);
+    REQUIRE(processed[offset].size() == 1);
+    CHECK(processed[offset].front().failed);
+    CHECK(processed[offset].front().text("error.type") == "publish_refused");
+  }
+  // The refused record's own span fails with its report, on the next turn;
+  // after the wait all three are decided again and published.
+  f.sched.advance_time(max_backoff);
+  f.run_steps(steps);
+  processed = f.process_spans();
+  REQUIRE(processed[1].size() == 1);
+  CHECK(processed[1].front().failed);
+  CHECK(processed[1].front().text("error.type") == "publish_failed");
+  CHECK(f.publisher->published.size() == 3);
+}
+
 TEST_CASE("tracing: a worker without a tracer marks no record and adds no "
           "traceparent") {
   auto source = std::make_shared<fake_record_source>();
