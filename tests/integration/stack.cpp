@@ -133,7 +133,8 @@ uint16_t free_port() {
 
 // -- processes ----------------------------------------------------------------
 
-server_instance start_server(const std::vector<std::string>& extra_flags) {
+server_instance start_server(const std::vector<std::string>& extra_flags,
+                             const environment_overrides& env) {
   // Another process may take the port between our probe and the server's
   // bind; the server then exits at once and we try another port.
   constexpr int attempts = 3;
@@ -147,8 +148,7 @@ server_instance start_server(const std::vector<std::string>& extra_flags) {
                                   "--kafka-brokers=" + stack().kafka};
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     result.process = std::make_unique<child_process>(
-      argv, environment_overrides{},
-      next_log_path("server-" + std::to_string(result.port)));
+      argv, env, next_log_path("server-" + std::to_string(result.port)));
     auto deadline = clock_type::now() + 30s;
     while (clock_type::now() < deadline && result.process->running()) {
       auto resp = try_http_send(result.port, {"GET", "/readyz", {}, {}}, 2s);
@@ -169,7 +169,8 @@ server_instance start_server(const std::vector<std::string>& extra_flags) {
 }
 
 std::unique_ptr<child_process>
-start_worker(const std::vector<std::string>& extra_flags) {
+start_worker(const std::vector<std::string>& extra_flags,
+             const environment_overrides& env) {
   std::vector<std::string> argv{stack().binary,
                                 "worker",
                                 "--kafka-brokers=" + stack().kafka,
@@ -185,9 +186,10 @@ start_worker(const std::vector<std::string>& extra_flags) {
                                });
   if (!asks_port) argv.push_back("--worker-metrics-port=0");
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  auto proc = std::make_unique<child_process>(
-    argv, environment_overrides{{"SEMIASYNC_DB_PASSWORD", stack().db_password}},
-    next_log_path("worker"));
+  auto worker_env = env;
+  worker_env.emplace_back("SEMIASYNC_DB_PASSWORD", stack().db_password);
+  auto proc = std::make_unique<child_process>(argv, worker_env,
+                                              next_log_path("worker"));
   auto deadline = clock_type::now() + 20s;
   while (clock_type::now() < deadline && proc->running()) {
     // The worker logs JSON lines; this one follows subscribing.

@@ -75,15 +75,18 @@ struct server_instance {
 };
 
 /// Starts `semiasync server` on a free port with the stack's brokers plus
-/// `extra_flags`, and returns once `/readyz` answers 200.
-server_instance start_server(const std::vector<std::string>& extra_flags = {});
+/// `extra_flags` and the variables `env`, and returns once `/readyz` answers
+/// 200.
+server_instance start_server(const std::vector<std::string>& extra_flags = {},
+                             const environment_overrides& env = {});
 
-/// Starts `semiasync worker` against the stack plus `extra_flags` (the DB
-/// password goes through the environment), and returns once it logs that it
-/// is consuming. Joining the group may take longer: callers that need an
-/// answer use a bounded retry, see `pipeline`.
+/// Starts `semiasync worker` against the stack plus `extra_flags` and the
+/// variables `env` (the DB password goes through the environment too), and
+/// returns once it logs that it is consuming. Joining the group may take
+/// longer: callers that need an answer use a bounded retry, see `pipeline`.
 std::unique_ptr<child_process>
-start_worker(const std::vector<std::string>& extra_flags = {});
+start_worker(const std::vector<std::string>& extra_flags = {},
+             const environment_overrides& env = {});
 
 // -- database -----------------------------------------------------------------
 
