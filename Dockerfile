@@ -26,6 +26,7 @@ ARG CMAKE_BUILD_TYPE=RelWithDebInfo
 ARG SEMIASYNC_JOBS=
 RUN scripts/build -DSEMIASYNC_TESTS=OFF -DSEMIASYNC_BENCH=OFF \
     && strip --strip-debug -o /semiasync build/app/semiasync \
+    && strip --strip-debug -o /libsemiasync_otel.so build/lib/libsemiasync_otel.so \
     && /semiasync --help >/dev/null
 
 # ---------------------------------------------------------------- runtime
@@ -38,6 +39,9 @@ RUN /tmp/install/scripts/install-deps --runtime-only \
     && useradd --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin semiasync
 COPY --from=build /semiasync /usr/local/bin/semiasync
+# The exporter plugin, opened only when an OTLP endpoint is set: found in
+# ../lib next to the binary.
+COPY --from=build /libsemiasync_otel.so /usr/local/lib/libsemiasync_otel.so
 
 USER 10001:10001
 # httpPort of `server`, workerMetricsPort of `consumer` (defaults).

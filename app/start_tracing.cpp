@@ -5,7 +5,7 @@
 
 #include <iostream>
 
-#include "tracing/otel_tracer.hpp"
+#include "tracing/exporter_loader.hpp"
 
 namespace semiasync {
 
@@ -22,8 +22,17 @@ start_tracing(const config::settings& cfg, std::string_view service) {
     return std::shared_ptr<tracing::tracer>{};
   }
   auto& options = std::get<tracing::tracing_options>(decision);
+  auto loaded = tracing::load_exporting_tracer(
+    options, [](bool error, std::string_view text) {
+      log(error ? log_level::error : log_level::warn, "tracing", text);
+    });
+  if (auto why = std::get_if<std::string>(&loaded)) {
+    // Asked for, and not to be had: starting without would hide it.
+    log(log_level::error, "tracing", *why);
+    return 1;
+  }
   log(log_level::info, "tracing", tracing::describe(options));
-  return tracing::make_exporting_tracer(options);
+  return std::get<std::shared_ptr<tracing::tracer>>(std::move(loaded));
 }
 
 } // namespace semiasync

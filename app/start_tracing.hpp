@@ -14,8 +14,9 @@
 namespace semiasync {
 
 /// The process's tracer: null when tracing is off (every call site then
-/// skips its spans); or the exit code once a refused value was printed to
-/// stderr (2, as for any refused setting). Call it after the termination
+/// skips its spans, and the SDK is never loaded); or the exit code once a
+/// refused value was printed to stderr (2, as for any refused setting), or
+/// the exporter could not be loaded (1, logged). Call it after the termination
 /// signals are blocked: the exporter's threads inherit the mask. Destroy
 /// the tracer after the actor system: that flushes the last spans.
 std::variant<std::shared_ptr<tracing::tracer>, int>

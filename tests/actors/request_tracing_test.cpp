@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "tests/actors/flow_fixture.hpp"
-#include "tracing/otel_tracer.hpp"
+#include "tracing/recording_tracer.hpp"
 #include "tracing/trace_headers.hpp"
 
 using namespace semiasync;

@@ -21,7 +21,7 @@
 #include "tests/actors/actor_fixture.hpp"
 #include "tests/actors/fake_kafka.hpp"
 #include "tests/support/ids.hpp"
-#include "tracing/otel_tracer.hpp"
+#include "tracing/recording_tracer.hpp"
 #include "tracing/trace_headers.hpp"
 
 using namespace semiasync;

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "tests/support/ids.hpp"
-#include "tracing/otel_tracer.hpp"
+#include "tracing/recording_tracer.hpp"
 
 using namespace semiasync;
 using namespace semiasync::http;

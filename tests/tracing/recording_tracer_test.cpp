@@ -2,7 +2,7 @@
 #include <chrono>
 #include <string>
 
-#include "tracing/otel_tracer.hpp"
+#include "tracing/recording_tracer.hpp"
 
 using namespace semiasync::tracing;
 

@@ -1,7 +1,8 @@
 #pragma once
 
-// The OpenTelemetry SDK behind `tracing::tracer`. Only otel_tracer.cpp
-// includes the SDK's headers; everything else sees these factories.
+// A tracer for tests: the real OpenTelemetry SDK, recording into memory,
+// behind the same interface production uses. Its library
+// (`semiasync_tracing_otel`) is linked by tests only.
 
 #include <chrono>
 #include <map>
@@ -13,15 +14,6 @@
 #include "tracing/tracing_options.hpp"
 
 namespace semiasync::tracing {
-
-/// A tracer that exports over OTLP/HTTP through a batch processor (its own
-/// thread; spans never wait for the network). Destroying it flushes what is
-/// queued, waiting at most about `options.export_timeout`. Create it after
-/// the process blocked its termination signals: the SDK's threads inherit
-/// the mask. The SDK's own diagnostics go to our log, at most one line per
-/// few seconds (a collector that is down would otherwise print two lines
-/// per export, and a full queue one line per dropped span).
-std::shared_ptr<tracer> make_exporting_tracer(const tracing_options& options);
 
 /// A finished span as a test sees it.
 struct recorded_span {
