@@ -80,7 +80,7 @@ typename Inspector::result_type inspect(Inspector& f, outgoing_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, record_position& x) {
   return f(caf::meta::type_name("record_position"), x.partition, x.offset,
-           x.timestamp_ms, x.ack_latency_us, x.trace_parent);
+           x.timestamp_ms, x.trace_parent);
 }
 
 } // namespace kafka

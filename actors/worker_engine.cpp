@@ -182,12 +182,11 @@ void end_send_span(tracing::span& send, const caf::error& result,
     send.fail(kind_of(result), reason_of(result));
   else
     tracing::landed(send, at.partition, at.offset);
-  // The worker serves delivery reports on its turn, up to a poll later:
-  // the span ends when the broker acknowledged, as librdkafka timed it.
-  if (at.ack_latency_us >= 0)
-    send.end_after(std::chrono::microseconds{at.ack_latency_us});
-  else
-    send.end();
+  // Served on the worker's turn, up to a poll after the broker answered:
+  // the span ends when the worker learnt the outcome of its publish, which
+  // is also when the record's offset may commit. (librdkafka's message
+  // latency is measured up to that serving too, so it cannot tell more.)
+  send.end();
 }
 
 /// Publishes everything `p` asks for; each delivery report lands in

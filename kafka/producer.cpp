@@ -49,7 +49,6 @@ public:
       auto stamp = msg.timestamp();
       if (stamp.type != RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE)
         where.timestamp_ms = stamp.timestamp;
-      where.ack_latency_us = msg.latency();
     } else {
       // A timeout after the request reached the broker may still have
       // written the record: say so, the caller must not promise a retry.

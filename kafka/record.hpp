@@ -20,10 +20,6 @@ struct record_position {
   int64_t offset = -1;
   /// The record's Kafka timestamp, unix epoch milliseconds; -1 when unknown.
   int64_t timestamp_ms = -1;
-  /// For a delivery report: how long the broker took to acknowledge the
-  /// record, from the publish call, in microseconds; -1 when unknown. The
-  /// report itself may be served later (a worker serves them on its turn).
-  int64_t ack_latency_us = -1;
   /// The `traceparent` the record carried, kept by a reader that traces
   /// (empty otherwise): the request that waits for the record continues
   /// its trace from there.
@@ -50,7 +46,7 @@ struct record {
 
 /// Where `rec` lives, as a `record_position`.
 inline record_position position_in_topic(const record& rec) {
-  return {rec.partition, rec.offset, rec.timestamp_ms, -1, {}};
+  return {rec.partition, rec.offset, rec.timestamp_ms, {}};
 }
 
 /// "topic/partition@offset", for logs.

@@ -52,11 +52,8 @@ common::AttributeValue to_api(const attribute_value& value) {
 /// One span of the SDK, ended at the latest when the last handle goes.
 class otel_span final : public span {
 public:
-  otel_span(nostd::shared_ptr<api::Span> span,
-            std::chrono::steady_clock::time_point started)
-    : span_(std::move(span)),
-      started_(started),
-      recorded_(span_->IsRecording()) {
+  explicit otel_span(nostd::shared_ptr<api::Span> span)
+    : span_(std::move(span)), recorded_(span_->IsRecording()) {
     // nop
   }
 
@@ -90,20 +87,8 @@ public:
     if (!ended_.exchange(true)) span_->End();
   }
 
-  void end_after(std::chrono::microseconds elapsed) override {
-    if (ended_.exchange(true)) return;
-    api::EndSpanOptions options;
-    options.end_steady_time = common::SteadyTimestamp{
-      started_
-      + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        elapsed)};
-    span_->End(options);
-  }
-
 private:
   nostd::shared_ptr<api::Span> span_;
-  /// When it started, on the clock the SDK measures durations with.
-  std::chrono::steady_clock::time_point started_;
   /// Whether the sampler kept it (read at start: an ended span reports
   /// not recording).
   bool recorded_;
@@ -152,17 +137,15 @@ span_ptr start_on(api::Tracer& tracer, const span_start& what) {
   options.kind = to_api(what.kind);
   if (what.parent && what.parent->valid())
     options.parent = to_api(*what.parent);
-  // The SDK measures durations on the steady clock; `end_after` needs the
-  // same start.
-  auto started = std::chrono::steady_clock::now();
   if (what.started) {
-    // Move the steady start back by as much as the wall clock's.
+    // The SDK measures durations on the steady clock: move its start back
+    // by as much as the wall clock's.
     auto ago = std::chrono::system_clock::now() - *what.started;
     options.start_system_time = common::SystemTimestamp{*what.started};
-    started
-      -= std::chrono::duration_cast<std::chrono::steady_clock::duration>(ago);
+    options.start_steady_time = common::SteadyTimestamp{
+      std::chrono::steady_clock::now()
+      - std::chrono::duration_cast<std::chrono::steady_clock::duration>(ago)};
   }
-  options.start_steady_time = common::SteadyTimestamp{started};
   std::vector<std::pair<nostd::string_view, common::AttributeValue>> attributes;
   attributes.reserve(what.attributes.size());
   for (const auto& a : what.attributes)
@@ -174,7 +157,7 @@ span_ptr start_on(api::Tracer& tracer, const span_start& what) {
   for (const auto& l : what.links)
     if (l.valid()) links.emplace_back(to_api(l), link_attributes{});
   return std::make_shared<otel_span>(
-    tracer.StartSpan(what.name, attributes, links, options), started);
+    tracer.StartSpan(what.name, attributes, links, options));
 }
 
 std::unique_ptr<sdk::Sampler> make_sampler(sampler_kind kind, double ratio) {

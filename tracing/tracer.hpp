@@ -59,11 +59,6 @@ public:
 
   /// Ends the span now; later calls do nothing.
   virtual void end() = 0;
-
-  /// Ends the span `elapsed` after it started, for work whose end was
-  /// measured elsewhere and is learnt late (a broker's acknowledgement, as
-  /// librdkafka timed it); later calls do nothing.
-  virtual void end_after(std::chrono::microseconds elapsed) = 0;
 };
 
 /// A span shared by the handlers that may end it.

@@ -159,7 +159,7 @@ TEST_CASE("tracing: a rejection's receipt span says UserRejected") {
   user_rejected refused{id, user_name{"carol"}, error_code::request_id_conflict,
                         "request ID already created another name"};
   caf::anon_send(f.registry_handle, outcome_atom::value, outcome{refused},
-                 kafka::record_position{0, 7, -1, -1, worker_traceparent});
+                 kafka::record_position{0, 7, -1, worker_traceparent});
   f.sched.run();
   REQUIRE(f.only_reply(id));
   auto receipt = f.only("process user");
@@ -242,7 +242,7 @@ TEST_CASE("tracing: with no tracer a request adds no header and records "
   }));
   caf::anon_send(f.registry_handle, outcome_atom::value,
                  outcome{created(id, "quiet")},
-                 kafka::record_position{0, 1, -1, -1, worker_traceparent});
+                 kafka::record_position{0, 1, -1, worker_traceparent});
   f.sched.run();
   REQUIRE(f.only_reply(id));
   // The server span is still open, so anything recorded came from the
