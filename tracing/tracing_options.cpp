@@ -72,6 +72,12 @@ std::optional<std::chrono::milliseconds> parse_millis(std::string_view text) {
   return std::chrono::milliseconds{value};
 }
 
+/// The refusal of `value`, where `expected` says what would do.
+tracing_refusal refusal(const named_value& value, std::string_view expected) {
+  return {value.name + ": expected " + std::string{expected} + ", got '"
+          + value.value + "'"};
+}
+
 } // namespace
 
 std::optional<sampler_kind> parse_sampler(std::string_view name) {
@@ -107,17 +113,11 @@ tracing_decision decide_tracing(const tracing_settings& own,
                            {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"})) {
     result.endpoint = url->value;
     if (!http_url(result.endpoint))
-      return tracing_refusal{url->name
-                             + ": expected an http:// or https:// "
-                               "URL, got '"
-                             + result.endpoint + "'"};
+      return refusal(*url, "an http:// or https:// URL");
   } else if (auto base
              = first_set(env, "", "", {"OTEL_EXPORTER_OTLP_ENDPOINT"})) {
     if (!http_url(base->value))
-      return tracing_refusal{base->name
-                             + ": expected an http:// or https:// "
-                               "URL, got '"
-                             + base->value + "'"};
+      return refusal(*base, "an http:// or https:// URL");
     // The signal's path goes after the base URL's own, with one slash.
     auto url = base->value;
     while (!url.empty() && url.back() == '/')
@@ -132,20 +132,14 @@ tracing_decision decide_tracing(const tracing_settings& own,
                                 {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
                                  "OTEL_EXPORTER_OTLP_PROTOCOL"})) {
     auto parsed = parse_protocol(protocol->value);
-    if (!parsed)
-      return tracing_refusal{protocol->name
-                             + ": expected http/protobuf or "
-                               "http/json, got '"
-                             + protocol->value + "'"};
+    if (!parsed) return refusal(*protocol, "http/protobuf or http/json");
     result.protocol = *parsed;
   }
   if (auto sampler
       = first_set(env, "tracesSampler", own.sampler, {"OTEL_TRACES_SAMPLER"})) {
     auto parsed = parse_sampler(sampler->value);
     if (!parsed)
-      return tracing_refusal{sampler->name + ": expected one of "
-                             + std::string{sampler_list} + ", got '"
-                             + sampler->value + "'"};
+      return refusal(*sampler, "one of " + std::string{sampler_list});
     result.sampler = *parsed;
   }
   if (auto arg = first_set(env, "tracesSamplerArg", own.sampler_arg,
@@ -154,11 +148,7 @@ tracing_decision decide_tracing(const tracing_settings& own,
     // specification says; one that is not a ratio is refused all the same,
     // since it shows a mistake.
     auto parsed = parse_ratio(arg->value);
-    if (!parsed)
-      return tracing_refusal{arg->name
-                             + ": expected a ratio between 0 and "
-                               "1, got '"
-                             + arg->value + "'"};
+    if (!parsed) return refusal(*arg, "a ratio between 0 and 1");
     result.ratio = *parsed;
   }
   if (auto timeout = first_set(
@@ -166,10 +156,7 @@ tracing_decision decide_tracing(const tracing_settings& own,
         {"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"})) {
     auto parsed = parse_millis(timeout->value);
     if (!parsed)
-      return tracing_refusal{timeout->name
-                             + ": expected milliseconds (a "
-                               "positive whole number), got '"
-                             + timeout->value + "'"};
+      return refusal(*timeout, "milliseconds (a positive whole number)");
     result.export_timeout = *parsed;
   }
   auto service = env("OTEL_SERVICE_NAME");
