@@ -171,8 +171,9 @@ TEST_CASE("tracing: a request that times out has no receipt span") {
   traced_flow_fixture f;
   auto id = numbered_request_id(4);
   caf::timespan wait = deadline;
-  // Whether the publish span ended before the deadline, and failed.
+  // Whether the publish span failed, and how, when the case says.
   bool failed = false;
+  std::string error_type;
   SECTION("after the broker acknowledged") {
     f.start_request(id, "late");
     f.sched.run();
@@ -184,8 +185,11 @@ TEST_CASE("tracing: a request that times out has no receipt span") {
     f.start_request(id, "held", false, wait);
     f.sched.run();
     REQUIRE(f.log->held.size() == 1);
-    // Open while the publish is undecided; the actor's end closes it.
+    // Open while the publish is undecided; the deadline fails it: nobody
+    // knows whether the record reached the broker.
     CHECK(f.ended("send requests").empty());
+    failed = true;
+    error_type = "not_acknowledged";
   }
   SECTION("after the produce timeout gave up on the publish") {
     f.log->mode = publish_mode::hold;
@@ -206,10 +210,46 @@ TEST_CASE("tracing: a request that times out has no receipt span") {
   auto send = f.only("send requests");
   CHECK(send.kind == span_kind::producer);
   CHECK(send.failed == failed);
+  if (!error_type.empty()) CHECK(send.text("error.type") == error_type);
   CHECK(f.ended("process user").empty());
   // A late outcome reaches nobody, and opens no span either.
   f.deliver(created(id, "late"));
   CHECK(f.ended("process user").empty());
+}
+
+TEST_CASE("tracing: a request actor that dies while the producer holds its "
+          "publish fails the publish span") {
+  traced_flow_fixture f;
+  f.log->mode = publish_mode::hold;
+  auto id = numbered_request_id(7);
+  auto doomed = f.start_request(id, "doomed");
+  f.sched.run();
+  REQUIRE(f.log->held.size() == 1);
+  CHECK(f.ended("send requests").empty());
+  caf::anon_send_exit(doomed, caf::exit_reason::kill);
+  f.sched.run();
+  auto& reply = f.only_reply(id);
+  REQUIRE_FALSE(reply);
+  CHECK(code_of(reply.error()) == error_code::publish_uncertain);
+  auto send = f.only("send requests");
+  CHECK(send.failed);
+  CHECK(send.text("error.type") == "not_acknowledged");
+  CHECK(send.status_description
+        == "the request ended before the broker answered");
+}
+
+TEST_CASE("tracing: an outcome that overtakes the broker's acknowledgement "
+          "ends the publish span unfailed") {
+  traced_flow_fixture f;
+  f.log->mode = publish_mode::hold;
+  auto id = numbered_request_id(8);
+  f.start_request(id, "fast");
+  f.sched.run();
+  REQUIRE(f.log->held.size() == 1);
+  f.deliver(created(id, "fast"));
+  REQUIRE(f.only_reply(id));
+  auto send = f.only("send requests");
+  CHECK_FALSE(send.failed);
 }
 
 TEST_CASE("tracing: a publish error fails the publish span with its code") {
