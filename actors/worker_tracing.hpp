@@ -22,7 +22,7 @@ namespace semiasync {
 struct worker_trace_settings {
   /// The consumer group (`messaging.consumer.group.name`).
   std::string group;
-  /// `db.system` of the operation's database, e.g. `mysql`; empty: the
+  /// `db.system` of the operation's database, e.g. `mariadb`; empty: the
   /// operation has no database span.
   std::string db_system;
   /// `db.namespace`: the database's name.

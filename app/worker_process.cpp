@@ -106,7 +106,7 @@ int run_worker_process(const config::settings& cfg,
     .min_backoff = cfg.retry_min,
     .max_backoff = cfg.retry_max,
     .trace = {.group = op.group,
-              .db_system = "mysql",
+              .db_system = "mariadb",
               .db_namespace = cfg.db_name,
               .db_operation = op.operation},
   };
