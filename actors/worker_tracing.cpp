@@ -23,9 +23,12 @@ tracing::span_ptr open_database_span(tracing::tracer& tracer,
     {"db.system", cfg.db_system},
     {"db.namespace", cfg.db_namespace},
     {"db.operation.name", cfg.db_operation},
-    // The transaction decides the whole batch: every record's span covers
-    // it, and says how many records shared it.
-    {"db.operation.batch.size", static_cast<int64_t>(batch_size)},
+    // Every record's span covers the handler's whole call. Our own key, not
+    // `db.operation.batch.size` (the number of queries in one batch
+    // operation, never 1): how many records the handler was given
+    // together; its transaction decided them together or one by one, as
+    // the handler chose.
+    {"semiasync.batch.size", static_cast<int64_t>(batch_size)},
   };
   return tracer.start(std::move(what));
 }

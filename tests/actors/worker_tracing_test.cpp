@@ -261,8 +261,10 @@ TEST_CASE("tracing: a worker batch links the carried contexts and processes "
     CHECK(db->text("db.system") == "mysql");
     CHECK(db->text("db.namespace") == "app");
     CHECK(db->text("db.operation.name") == "create_user");
-    CHECK(db->attributes.at("db.operation.batch.size")
+    REQUIRE(db->attributes.count("semiasync.batch.size") == 1);
+    CHECK(db->attributes.at("semiasync.batch.size")
           == attribute_value{int64_t{3}});
+    CHECK(db->attributes.count("db.operation.batch.size") == 0);
     CHECK_FALSE(db->failed);
     // Its outcome carries a send span under it.
     auto& out = f.publisher->published[i].record;
