@@ -468,6 +468,25 @@ TEST_CASE("tracing: a refused publish fails the process spans of the "
   CHECK(f.publisher->published.size() == 3);
 }
 
+TEST_CASE("tracing: a record whose partition was revoked before its "
+          "delivery report ends its process span as revoked") {
+  traced_worker_fixture f;
+  f.source->queue({traced_record(5, 1, traceparent(trace_a, span_a))});
+  f.run_steps(steps);
+  REQUIRE(f.publisher->published.size() == 1);
+  CHECK(f.process_spans().empty());
+  f.source->revoke("requests", 0);
+  f.publisher->ack(0);
+  f.run_steps(steps);
+  CHECK(f.source->marked().empty());
+  auto processed = f.process_spans();
+  REQUIRE(processed[5].size() == 1);
+  auto& process = processed[5].front();
+  CHECK(process.text("semiasync.outcome") == "revoked");
+  CHECK_FALSE(process.failed);
+  CHECK(process.trace_id == trace_a);
+}
+
 TEST_CASE("tracing: a worker without a tracer marks no record and adds no "
           "traceparent") {
   auto source = std::make_shared<fake_record_source>();
