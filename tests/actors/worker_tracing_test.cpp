@@ -43,8 +43,9 @@ const std::string span_a = "00f067aa0ba902b7";
 const std::string trace_b = "0af7651916cd43dd8448eb211c80319c";
 const std::string span_b = "b7ad6b7169203331";
 
-std::string traceparent(const std::string& trace, const std::string& span) {
-  return "00-" + trace + "-" + span + "-01";
+std::string traceparent(const std::string& trace, const std::string& span,
+                        bool sampled = true) {
+  return "00-" + trace + "-" + span + (sampled ? "-01" : "-00");
 }
 
 /// A request record for request `n` at `offset`, carrying `parent` as its
@@ -485,6 +486,44 @@ TEST_CASE("tracing: a record whose partition was revoked before its "
   CHECK(process.text("semiasync.outcome") == "revoked");
   CHECK_FALSE(process.failed);
   CHECK(process.trace_id == trace_a);
+}
+
+TEST_CASE("tracing: a batch whose records all carry unsampled contexts "
+          "records no batch span") {
+  traced_worker_fixture f;
+  SECTION("every record unsampled: no batch span, no link to one") {
+    f.source->queue({traced_record(1, 1, traceparent(trace_a, span_a, false)),
+                     traced_record(2, 2, traceparent(trace_b, span_b, false))});
+    f.run_steps(steps);
+    REQUIRE(f.publisher->published.size() == 2);
+    // The worker's spans of these records are not sampled either; their
+    // outcomes still carry the trace on.
+    for (size_t i = 0; i < 2; ++i) {
+      CHECK(f.carried(i).valid());
+      CHECK_FALSE(f.carried(i).sampled());
+    }
+    f.publisher->ack(0);
+    f.publisher->ack(1);
+    f.run_steps(steps);
+    CHECK(f.batch_spans().empty());
+    CHECK(f.ended().empty());
+  }
+  SECTION("one sampled record keeps the batch span") {
+    f.source->queue({traced_record(1, 1, traceparent(trace_a, span_a, false)),
+                     traced_record(2, 2, traceparent(trace_b, span_b))});
+    f.run_steps(steps);
+    auto batches = f.batch_spans();
+    REQUIRE(batches.size() == 1);
+    CHECK(batches[0].links.size() == 2);
+  }
+  SECTION("one record without a context keeps the batch span") {
+    f.source->queue({traced_record(1, 1, traceparent(trace_a, span_a, false)),
+                     traced_record(2, 2)});
+    f.run_steps(steps);
+    auto batches = f.batch_spans();
+    REQUIRE(batches.size() == 1);
+    CHECK(batches[0].links.size() == 1);
+  }
 }
 
 TEST_CASE("tracing: a worker without a tracer marks no record and adds no "
