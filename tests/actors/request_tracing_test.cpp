@@ -3,13 +3,16 @@
 // the receipt span of its outcome, under the worker's span when the
 // outcome record named one.
 
+#include "actors/outcome_consumer.hpp"
 #include "domain/error.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
+#include "tests/actors/fake_kafka.hpp"
 #include "tests/actors/flow_fixture.hpp"
 #include "tracing/otel_tracer.hpp"
 #include "tracing/trace_headers.hpp"
@@ -165,6 +168,40 @@ TEST_CASE("tracing: a rejection's receipt span says UserRejected") {
   auto receipt = f.only("process user");
   CHECK(receipt.text("semiasync.outcome.type") == "UserRejected");
   CHECK(receipt.parent_span_id == "b7ad6b7169203331");
+}
+
+TEST_CASE("tracing: the outcome consumer passes on the last traceparent of "
+          "an outcome record, validated, as every hop reads it") {
+  traced_flow_fixture f;
+  auto id = numbered_request_id(9);
+  f.start_request(id, "twice");
+  f.sched.run();
+  auto record = encode_outcome(outcome{created(id, "twice")});
+  const std::string other_traceparent
+    = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  record.headers.push_back({"traceparent", other_traceparent});
+  std::string expected_parent;
+  SECTION("two valid headers: the last one") {
+    record.headers.push_back({"traceparent", worker_traceparent});
+    expected_parent = "b7ad6b7169203331";
+  }
+  SECTION("the last one invalid: none, so the server span is the parent") {
+    record.headers.push_back({"traceparent", "garbage"});
+    expected_parent = span_id_hex(f.server->context());
+  }
+  auto source = std::make_shared<fake_record_source>();
+  source->queue({{"user", 0, 1, record}});
+  outcome_consumer_settings cfg;
+  cfg.poll_timeout = 10ms;
+  cfg.keep_trace = true;
+  auto consumer = f.sys.spawn(outcome_consumer, source, f.registry_handle, cfg);
+  // The consumer loops by messaging itself: step a bounded number of jobs.
+  f.run_steps(10);
+  caf::anon_send_exit(consumer, caf::exit_reason::kill);
+  f.sched.run();
+  REQUIRE(f.only_reply(id));
+  auto receipt = f.only("process user");
+  CHECK(receipt.parent_span_id == expected_parent);
 }
 
 TEST_CASE("tracing: a request that times out has no receipt span") {
