@@ -51,7 +51,7 @@ int fail(const std::string& what, const caf::error& err) {
 
 int run_worker_process(const config::settings& cfg,
                        termination_signals& signals, worker_operation op) {
-  auto traced = start_tracing(cfg, "semiasync-worker");
+  auto traced = start_tracing(cfg, op.service_name);
   if (auto code = std::get_if<int>(&traced)) return *code;
   // Declared first, so it outlives the actors that record spans:
   // destroying it flushes the last ones.
