@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "tracing/span_context.hpp"
+#include "tracing/trace_headers.hpp"
 
 namespace semiasync {
 
@@ -49,13 +50,14 @@ void check_partitions(self_pointer self) {
       "the outcome topic gained partitions; now also reading " + list);
 }
 
-/// Where `rec` was read, with its `traceparent` when the trace is kept.
+/// Where `rec` was read, with its `traceparent` when the trace is kept:
+/// the context as every hop reads it (the last header, validated).
 kafka::record_position origin_of(const outcome_consumer_settings& cfg,
                                  const kafka::record& rec) {
   auto at = kafka::position_in_topic(rec);
   if (cfg.keep_trace)
-    if (auto parent = rec.message.header_value(tracing::traceparent_header))
-      at.trace_parent = std::string{*parent};
+    if (auto parent = tracing::context_of(rec.message))
+      at.trace_parent = tracing::format_traceparent(*parent);
   return at;
 }
 

@@ -31,6 +31,9 @@ struct request_session {
   request_session& operator=(const request_session&) = delete;
 
   ~request_session() {
+    // The span lives here, not in the actor's state, so that this reaches
+    // it whichever of the two CAF destroys first.
+    abandon_publish();
     if (answered) return;
     try {
       // Once the record went to the producer it may be on the broker and
@@ -52,6 +55,20 @@ struct request_session {
   bool answered = false;
   /// Set once the record was handed to the producer.
   bool publish_requested = false;
+  /// The producer span of the request's publish, while it is open (tracing
+  /// on only).
+  tracing::span_ptr publish_span;
+
+  /// Ends the publish span the producer never answered (the request timed
+  /// out, or the actor died): failed, since nobody knows whether the record
+  /// reached the broker.
+  void abandon_publish() {
+    if (!publish_span) return;
+    publish_span->fail("not_acknowledged",
+                       "the request ended before the broker answered");
+    publish_span->end();
+    publish_span.reset();
+  }
 };
 
 /// Seconds between two instants, for histograms.
@@ -72,6 +89,14 @@ void finish(self_pointer self, request_session& session,
     ctx.metrics.outcome_wait.observe(seconds_between(st.acknowledged, now));
   if (!result && code_of(result.error()) == error_code::reply_timeout)
     ctx.metrics.deadline_expiries.inc();
+  // An answer that overtook the producer's proves the record reached the
+  // broker; a request ending without one leaves its fate unknown.
+  if (result && session.publish_span) {
+    session.publish_span->end();
+    session.publish_span.reset();
+  } else {
+    session.abandon_publish();
+  }
   ctx.reply(std::move(result));
   self->send(ctx.registry, withdraw_atom::value,
              caf::actor_cast<request_actor>(self));
@@ -108,23 +133,24 @@ void report_outcome(const request_state& st, const request_context& ctx,
 
 /// Opens the publish span and puts its context into the record's headers,
 /// so the worker continues the trace (tracing on only).
-void start_publish_span(request_state& st, request_context& ctx) {
+void start_publish_span(request_session& session) {
+  auto& ctx = session.ctx;
   auto& trace = ctx.trace;
-  st.publish_span = trace.tracer->start(tracing::kafka_send(
+  session.publish_span = trace.tracer->start(tracing::kafka_send(
     {.topic = ctx.record.topic, .conversation_id = ctx.request.value},
     trace.server_span));
-  tracing::put_context(ctx.record.message, st.publish_span->context());
+  tracing::put_context(ctx.record.message, session.publish_span->context());
 }
 
 /// Closes the publish span: acknowledged at `receipt`, or failed.
-void end_publish_span(request_state& st, const publish_receipt* receipt,
+void end_publish_span(request_session& session, const publish_receipt* receipt,
                       const caf::error* err) {
-  if (!st.publish_span) return;
-  if (receipt)
-    tracing::landed(*st.publish_span, receipt->partition, receipt->offset);
-  if (err) st.publish_span->fail(kind_of(*err), reason_of(*err));
-  st.publish_span->end();
-  st.publish_span.reset();
+  auto& span = session.publish_span;
+  if (!span) return;
+  if (receipt) tracing::landed(*span, receipt->partition, receipt->offset);
+  if (err) span->fail(kind_of(*err), reason_of(*err));
+  span->end();
+  span.reset();
 }
 
 /// The span of the outcome's arrival at this request: a child of the span
@@ -144,6 +170,7 @@ void trace_receipt(const request_context& ctx, std::string_view event_type,
   if (!event_type.empty())
     what.attributes.push_back(
       {"semiasync.outcome.type", std::string{event_type}});
+  // A point event, the outcome's arrival here: its zero length is intended.
   trace.tracer->start(std::move(what))->end();
 }
 
@@ -178,7 +205,7 @@ void on_published(self_pointer self, request_session& session,
   auto& ctx = session.ctx;
   st.published = true;
   st.acknowledged = clock_type::now();
-  end_publish_span(st, &receipt, nullptr);
+  end_publish_span(session, &receipt, nullptr);
   ctx.metrics.publish_ack.observe(seconds_between(st.started, st.acknowledged));
   report(ctx, metrics::flow_stage::published, [&](metrics::flow_event& event) {
     event.partition = receipt.partition;
@@ -199,7 +226,7 @@ void on_publish_error(self_pointer self, request_session& session,
                       const caf::error& err) {
   auto& ctx = session.ctx;
   ctx.metrics.publish_errors.inc();
-  end_publish_span(self->state, nullptr, &err);
+  end_publish_span(session, nullptr, &err);
   auto uncertain = code_of(err) == error_code::publish_uncertain
                    || err == caf::sec::request_timeout;
   if (!uncertain) {
@@ -247,8 +274,7 @@ request_actor::behavior_type waiting_request(self_pointer self,
     self, session->ctx,
     [self, session](caf::ok_atom) {
       session->publish_requested = true;
-      if (session->ctx.trace.tracer)
-        start_publish_span(self->state, session->ctx);
+      if (session->ctx.trace.tracer) start_publish_span(*session);
       // Published once: the record need not live on with the request (a
       // few hundred bytes each, times every request waiting).
       self

@@ -97,10 +97,6 @@ struct request_state {
   /// When the broker acknowledged the request.
   std::chrono::steady_clock::time_point acknowledged;
 
-  /// The producer span of the request's publish, while it is open (tracing
-  /// on only).
-  tracing::span_ptr publish_span;
-
   /// The actor's name in logs.
   static inline const char* name = "request";
 };

@@ -257,8 +257,15 @@ bool apply_finished(worker_state& st) {
     if (item.error && !p.failure) p.failure = std::move(item.error);
     if (--p.outstanding > 0) continue;
     // Revoked since: the new owner starts from the last commit, so this
-    // record is neither ours to commit nor to retry.
-    if (p.epoch != epoch_of(st, p.source)) continue;
+    // record is neither ours to commit nor to retry; its span says so
+    // instead of passing for a record done.
+    if (p.epoch != epoch_of(st, p.source)) {
+      if (p.process_span) {
+        p.process_span->set("semiasync.outcome", std::string{"revoked"});
+        p.process_span->end();
+      }
+      continue;
+    }
     if (!p.failure) {
       st.publish_backoff.reset();
       succeed(st, p);

@@ -23,9 +23,12 @@ tracing::span_ptr open_database_span(tracing::tracer& tracer,
     {"db.system", cfg.db_system},
     {"db.namespace", cfg.db_namespace},
     {"db.operation.name", cfg.db_operation},
-    // The transaction decides the whole batch: every record's span covers
-    // it, and says how many records shared it.
-    {"db.operation.batch.size", static_cast<int64_t>(batch_size)},
+    // Every record's span covers the handler's whole call. Our own key, not
+    // `db.operation.batch.size` (the number of queries in one batch
+    // operation, never 1): how many records the handler was given
+    // together; its transaction decided them together or one by one, as
+    // the handler chose.
+    {"semiasync.batch.size", static_cast<int64_t>(batch_size)},
   };
   return tracer.start(std::move(what));
 }
@@ -43,13 +46,20 @@ batch_spans open_batch_spans(tracing::tracer& tracer,
   std::vector<std::optional<tracing::span_context>> carried;
   std::vector<tracing::span_context> links;
   carried.reserve(n);
+  // Whether any record starts a trace here or continues a sampled one.
+  bool recorded = false;
   for (size_t i = 0; i < n; ++i) {
     carried.push_back(tracing::context_of(backlog[i].message));
     if (carried.back()) links.push_back(*carried.back());
+    recorded = recorded || !carried.back() || carried.back()->sampled();
   }
-  result.batch = tracer.start(tracing::kafka_process_batch(
-    backlog.front().topic, cfg.group, n, std::move(links)));
-  auto batch_context = result.batch->context();
+  // The batch span is a root, which a parent-based sampler records on its
+  // own: when every record belongs to a trace its caller chose not to
+  // record, it would export one span per batch that links only to spans
+  // nobody has.
+  if (recorded)
+    result.batch = tracer.start(tracing::kafka_process_batch(
+      backlog.front().topic, cfg.group, n, std::move(links)));
   result.records.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     auto& rec = backlog[i];
@@ -58,7 +68,7 @@ batch_spans open_batch_spans(tracing::tracer& tracer,
                                         .partition = rec.partition,
                                         .offset = rec.offset},
                                        carried[i], cfg.group);
-    what.links.push_back(batch_context);
+    if (result.batch) what.links.push_back(result.batch->context());
     auto span = tracer.start(std::move(what));
     rec.trace = span->context();
     if (!cfg.db_system.empty())
@@ -83,7 +93,7 @@ void close_decision_spans(batch_spans& spans, size_t decided,
     }
     if (db) db->end();
   }
-  spans.batch->end();
+  if (spans.batch) spans.batch->end();
 }
 
 tracing::span_ptr open_send_span(tracing::tracer& tracer,

@@ -22,7 +22,7 @@ namespace semiasync {
 struct worker_trace_settings {
   /// The consumer group (`messaging.consumer.group.name`).
   std::string group;
-  /// `db.system` of the operation's database, e.g. `mysql`; empty: the
+  /// `db.system` of the operation's database, e.g. `mariadb`; empty: the
   /// operation has no database span.
   std::string db_system;
   /// `db.namespace`: the database's name.
@@ -33,7 +33,8 @@ struct worker_trace_settings {
 
 /// The open spans of the batch at the front of the backlog.
 struct batch_spans {
-  /// The batch's consumer span.
+  /// The batch's consumer span; null when every record carried an
+  /// unsampled context (see `open_batch_spans`).
   tracing::span_ptr batch;
   /// Per record, in order: its `process` span.
   std::vector<tracing::span_ptr> records;
@@ -43,7 +44,8 @@ struct batch_spans {
 
 /// Opens the spans of the first `n` records of `backlog`, and marks each
 /// record with its `process` span (`kafka::record::trace`), which its log
-/// lines name.
+/// lines name. The batch span (and the records' links to it) is left out
+/// when every record carried a context and none of them is sampled.
 batch_spans open_batch_spans(tracing::tracer& tracer,
                              const worker_trace_settings& cfg,
                              std::deque<kafka::record>& backlog, size_t n);

@@ -51,7 +51,7 @@ int fail(const std::string& what, const caf::error& err) {
 
 int run_worker_process(const config::settings& cfg,
                        termination_signals& signals, worker_operation op) {
-  auto traced = start_tracing(cfg, "semiasync-worker");
+  auto traced = start_tracing(cfg, op.service_name);
   if (auto code = std::get_if<int>(&traced)) return *code;
   // Declared first, so it outlives the actors that record spans:
   // destroying it flushes the last ones.
@@ -106,7 +106,7 @@ int run_worker_process(const config::settings& cfg,
     .min_backoff = cfg.retry_min,
     .max_backoff = cfg.retry_max,
     .trace = {.group = op.group,
-              .db_system = "mysql",
+              .db_system = "mariadb",
               .db_namespace = cfg.db_name,
               .db_operation = op.operation},
   };

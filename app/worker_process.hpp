@@ -26,6 +26,9 @@ struct worker_operation {
   /// The operation's name in its database spans (`db.operation.name`),
   /// e.g. `create_user`.
   std::string operation = "decide";
+  /// `service.name` of the process's spans unless OTEL_SERVICE_NAME names
+  /// one: each worker program exports as itself.
+  std::string service_name = "semiasync-worker";
 };
 
 /// Runs a worker process for `op` until SIGINT/SIGTERM or until the engine

@@ -45,7 +45,8 @@ semiasync::worker_operation deposit_operation(semiasync::config::settings cfg) {
           std::make_shared<semiasync::deposits::deposit_handler>(
             std::make_shared<semiasync::deposits::mysql_deposit_repository>(
               cfg.db_connection())),
-          "deposit"};
+          "deposit",
+          "semiasync-deposits"};
 }
 
 } // namespace

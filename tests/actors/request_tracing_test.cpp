@@ -3,13 +3,16 @@
 // the receipt span of its outcome, under the worker's span when the
 // outcome record named one.
 
+#include "actors/outcome_consumer.hpp"
 #include "domain/error.hpp"
+#include "kafka/wire_codec.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
+#include "tests/actors/fake_kafka.hpp"
 #include "tests/actors/flow_fixture.hpp"
 #include "tracing/recording_tracer.hpp"
 #include "tracing/trace_headers.hpp"
@@ -167,12 +170,47 @@ TEST_CASE("tracing: a rejection's receipt span says UserRejected") {
   CHECK(receipt.parent_span_id == "b7ad6b7169203331");
 }
 
+TEST_CASE("tracing: the outcome consumer passes on the last traceparent of "
+          "an outcome record, validated, as every hop reads it") {
+  traced_flow_fixture f;
+  auto id = numbered_request_id(9);
+  f.start_request(id, "twice");
+  f.sched.run();
+  auto record = encode_outcome(outcome{created(id, "twice")});
+  const std::string other_traceparent
+    = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  record.headers.push_back({"traceparent", other_traceparent});
+  std::string expected_parent;
+  SECTION("two valid headers: the last one") {
+    record.headers.push_back({"traceparent", worker_traceparent});
+    expected_parent = "b7ad6b7169203331";
+  }
+  SECTION("the last one invalid: none, so the server span is the parent") {
+    record.headers.push_back({"traceparent", "garbage"});
+    expected_parent = span_id_hex(f.server->context());
+  }
+  auto source = std::make_shared<fake_record_source>();
+  source->queue({{"user", 0, 1, record}});
+  outcome_consumer_settings cfg;
+  cfg.poll_timeout = 10ms;
+  cfg.keep_trace = true;
+  auto consumer = f.sys.spawn(outcome_consumer, source, f.registry_handle, cfg);
+  // The consumer loops by messaging itself: step a bounded number of jobs.
+  f.run_steps(10);
+  caf::anon_send_exit(consumer, caf::exit_reason::kill);
+  f.sched.run();
+  REQUIRE(f.only_reply(id));
+  auto receipt = f.only("process user");
+  CHECK(receipt.parent_span_id == expected_parent);
+}
+
 TEST_CASE("tracing: a request that times out has no receipt span") {
   traced_flow_fixture f;
   auto id = numbered_request_id(4);
   caf::timespan wait = deadline;
-  // Whether the publish span ended before the deadline, and failed.
+  // Whether the publish span failed, and how, when the case says.
   bool failed = false;
+  std::string error_type;
   SECTION("after the broker acknowledged") {
     f.start_request(id, "late");
     f.sched.run();
@@ -184,8 +222,11 @@ TEST_CASE("tracing: a request that times out has no receipt span") {
     f.start_request(id, "held", false, wait);
     f.sched.run();
     REQUIRE(f.log->held.size() == 1);
-    // Open while the publish is undecided; the actor's end closes it.
+    // Open while the publish is undecided; the deadline fails it: nobody
+    // knows whether the record reached the broker.
     CHECK(f.ended("send requests").empty());
+    failed = true;
+    error_type = "not_acknowledged";
   }
   SECTION("after the produce timeout gave up on the publish") {
     f.log->mode = publish_mode::hold;
@@ -206,10 +247,46 @@ TEST_CASE("tracing: a request that times out has no receipt span") {
   auto send = f.only("send requests");
   CHECK(send.kind == span_kind::producer);
   CHECK(send.failed == failed);
+  if (!error_type.empty()) CHECK(send.text("error.type") == error_type);
   CHECK(f.ended("process user").empty());
   // A late outcome reaches nobody, and opens no span either.
   f.deliver(created(id, "late"));
   CHECK(f.ended("process user").empty());
+}
+
+TEST_CASE("tracing: a request actor that dies while the producer holds its "
+          "publish fails the publish span") {
+  traced_flow_fixture f;
+  f.log->mode = publish_mode::hold;
+  auto id = numbered_request_id(7);
+  auto doomed = f.start_request(id, "doomed");
+  f.sched.run();
+  REQUIRE(f.log->held.size() == 1);
+  CHECK(f.ended("send requests").empty());
+  caf::anon_send_exit(doomed, caf::exit_reason::kill);
+  f.sched.run();
+  auto& reply = f.only_reply(id);
+  REQUIRE_FALSE(reply);
+  CHECK(code_of(reply.error()) == error_code::publish_uncertain);
+  auto send = f.only("send requests");
+  CHECK(send.failed);
+  CHECK(send.text("error.type") == "not_acknowledged");
+  CHECK(send.status_description
+        == "the request ended before the broker answered");
+}
+
+TEST_CASE("tracing: an outcome that overtakes the broker's acknowledgement "
+          "ends the publish span unfailed") {
+  traced_flow_fixture f;
+  f.log->mode = publish_mode::hold;
+  auto id = numbered_request_id(8);
+  f.start_request(id, "fast");
+  f.sched.run();
+  REQUIRE(f.log->held.size() == 1);
+  f.deliver(created(id, "fast"));
+  REQUIRE(f.only_reply(id));
+  auto send = f.only("send requests");
+  CHECK_FALSE(send.failed);
 }
 
 TEST_CASE("tracing: a publish error fails the publish span with its code") {

@@ -43,8 +43,9 @@ const std::string span_a = "00f067aa0ba902b7";
 const std::string trace_b = "0af7651916cd43dd8448eb211c80319c";
 const std::string span_b = "b7ad6b7169203331";
 
-std::string traceparent(const std::string& trace, const std::string& span) {
-  return "00-" + trace + "-" + span + "-01";
+std::string traceparent(const std::string& trace, const std::string& span,
+                        bool sampled = true) {
+  return "00-" + trace + "-" + span + (sampled ? "-01" : "-00");
 }
 
 /// A request record for request `n` at `offset`, carrying `parent` as its
@@ -261,8 +262,10 @@ TEST_CASE("tracing: a worker batch links the carried contexts and processes "
     CHECK(db->text("db.system") == "mysql");
     CHECK(db->text("db.namespace") == "app");
     CHECK(db->text("db.operation.name") == "create_user");
-    CHECK(db->attributes.at("db.operation.batch.size")
+    REQUIRE(db->attributes.count("semiasync.batch.size") == 1);
+    CHECK(db->attributes.at("semiasync.batch.size")
           == attribute_value{int64_t{3}});
+    CHECK(db->attributes.count("db.operation.batch.size") == 0);
     CHECK_FALSE(db->failed);
     // Its outcome carries a send span under it.
     auto& out = f.publisher->published[i].record;
@@ -464,6 +467,63 @@ TEST_CASE("tracing: a refused publish fails the process spans of the "
   CHECK(processed[1].front().failed);
   CHECK(processed[1].front().text("error.type") == "publish_failed");
   CHECK(f.publisher->published.size() == 3);
+}
+
+TEST_CASE("tracing: a record whose partition was revoked before its "
+          "delivery report ends its process span as revoked") {
+  traced_worker_fixture f;
+  f.source->queue({traced_record(5, 1, traceparent(trace_a, span_a))});
+  f.run_steps(steps);
+  REQUIRE(f.publisher->published.size() == 1);
+  CHECK(f.process_spans().empty());
+  f.source->revoke("requests", 0);
+  f.publisher->ack(0);
+  f.run_steps(steps);
+  CHECK(f.source->marked().empty());
+  auto processed = f.process_spans();
+  REQUIRE(processed[5].size() == 1);
+  auto& process = processed[5].front();
+  CHECK(process.text("semiasync.outcome") == "revoked");
+  CHECK_FALSE(process.failed);
+  CHECK(process.trace_id == trace_a);
+}
+
+TEST_CASE("tracing: a batch whose records all carry unsampled contexts "
+          "records no batch span") {
+  traced_worker_fixture f;
+  SECTION("every record unsampled: no batch span, no link to one") {
+    f.source->queue({traced_record(1, 1, traceparent(trace_a, span_a, false)),
+                     traced_record(2, 2, traceparent(trace_b, span_b, false))});
+    f.run_steps(steps);
+    REQUIRE(f.publisher->published.size() == 2);
+    // The worker's spans of these records are not sampled either; their
+    // outcomes still carry the trace on.
+    for (size_t i = 0; i < 2; ++i) {
+      CHECK(f.carried(i).valid());
+      CHECK_FALSE(f.carried(i).sampled());
+    }
+    f.publisher->ack(0);
+    f.publisher->ack(1);
+    f.run_steps(steps);
+    CHECK(f.batch_spans().empty());
+    CHECK(f.ended().empty());
+  }
+  SECTION("one sampled record keeps the batch span") {
+    f.source->queue({traced_record(1, 1, traceparent(trace_a, span_a, false)),
+                     traced_record(2, 2, traceparent(trace_b, span_b))});
+    f.run_steps(steps);
+    auto batches = f.batch_spans();
+    REQUIRE(batches.size() == 1);
+    CHECK(batches[0].links.size() == 2);
+  }
+  SECTION("one record without a context keeps the batch span") {
+    f.source->queue({traced_record(1, 1, traceparent(trace_a, span_a, false)),
+                     traced_record(2, 2)});
+    f.run_steps(steps);
+    auto batches = f.batch_spans();
+    REQUIRE(batches.size() == 1);
+    CHECK(batches[0].links.size() == 1);
+  }
 }
 
 TEST_CASE("tracing: a worker without a tracer marks no record and adds no "

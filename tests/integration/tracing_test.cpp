@@ -257,7 +257,7 @@ request_trace check_request_trace(const otlp_receiver& receiver,
 
   CHECK(t.database.at("parent_span_id") == t.process.at("span_id"));
   CHECK(t.database.at("kind") == "SPAN_KIND_CLIENT");
-  CHECK(attribute(t.database, "db.system") == "mysql");
+  CHECK(attribute(t.database, "db.system") == "mariadb");
   CHECK(attribute(t.database, "db.namespace") == "app");
   CHECK_FALSE(failed(t.database));
 

@@ -65,3 +65,34 @@ TEST_CASE("semiasync-deposits decides a route's deposits on the real stack") {
   for (auto& topic : {requests, outcomes, requests + ".dlq"})
     delete_topic(topic);
 }
+
+TEST_CASE("tracing: semiasync-deposits exports as semiasync-deposits unless "
+          "OTEL_SERVICE_NAME names another service") {
+  auto prefix = run_prefix() + "-deposits-traced";
+  auto requests = prefix + "-deposit_requested";
+  create_topic(requests, 1);
+  wait_until_readable(requests);
+  // Nobody listens on the discard port: the process only has to say whom it
+  // exports as (its start-up line), not to export.
+  std::string service;
+  std::string expected;
+  SECTION("by default") {
+    expected = "semiasync-deposits";
+  }
+  SECTION("named by OTEL_SERVICE_NAME") {
+    service = "it-deposits-named";
+    expected = service;
+  }
+  auto worker = start_deposits_worker(
+    prefix, "traced",
+    {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"},
+     {"OTEL_SERVICE_NAME", service}});
+  INFO(worker->log_tail());
+  CHECK(worker->log_text().find("exporting traces to http://127.0.0.1:9/"
+                                "v1/traces (http/protobuf) as "
+                                + expected + ", ")
+        != std::string::npos);
+  worker->terminate();
+  CHECK(worker->describe_status() == "exit code 0");
+  delete_topic(requests);
+}

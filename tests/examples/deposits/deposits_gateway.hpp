@@ -42,10 +42,12 @@ inline std::string deposit_route_yaml(const std::string& prefix) {
 }
 
 /// `semiasync-deposits` on `prefix`'s topics and group, logging to
-/// `<prefix>-<log_name>.log`; returns once it consumes. A short session
-/// timeout lets a crashed worker's partitions move on quickly.
+/// `<prefix>-<log_name>.log`, with `env` added to its environment; returns
+/// once it consumes. A short session timeout lets a crashed worker's
+/// partitions move on quickly.
 inline std::unique_ptr<child_process>
-start_deposits_worker(const std::string& prefix, const std::string& log_name) {
+start_deposits_worker(const std::string& prefix, const std::string& log_name,
+                      environment_overrides env = {}) {
   std::vector<std::string> argv{
     SEMIASYNC_DEPOSITS_BINARY,
     "--kafka-brokers=" + stack().kafka,
@@ -58,8 +60,9 @@ start_deposits_worker(const std::string& prefix, const std::string& log_name) {
     "--worker-session-timeout-ms=6000",
     "--worker-metrics-port=0"};
   std::filesystem::create_directories(SEMIASYNC_IT_LOG_DIR);
+  env.emplace_back("SEMIASYNC_DB_PASSWORD", stack().db_password);
   auto proc = std::make_unique<child_process>(
-    argv, environment_overrides{{"SEMIASYNC_DB_PASSWORD", stack().db_password}},
+    argv, env,
     std::string{SEMIASYNC_IT_LOG_DIR} + "/" + prefix + "-" + log_name + ".log");
   for (int i = 0; i < 200 && proc->running(); ++i) {
     if (proc->log_text().find("\"consuming ") != std::string::npos) return proc;
