@@ -24,25 +24,6 @@ std::string upper(std::string text) {
   return text;
 }
 
-/// A topic that exists for one test case.
-class scoped_topic {
-public:
-  explicit scoped_topic(std::string name) : name_(std::move(name)) {
-    create_topic(name_, 6);
-  }
-
-  ~scoped_topic() {
-    delete_topic(name_);
-  }
-
-  const std::string& name() const noexcept {
-    return name_;
-  }
-
-private:
-  std::string name_;
-};
-
 } // namespace
 
 TEST_CASE("a fresh name is answered 201 and stored with its request ID",

@@ -137,6 +137,31 @@ void wait_until_readable(const std::string& topic);
 /// Deletes `topic`; failures are ignored (cleanup only).
 void delete_topic(const std::string& topic) noexcept;
 
+/// A topic of this test's own: created now, deleted when it goes.
+class scoped_topic {
+public:
+  /// Creates `name` with `partitions` partitions.
+  explicit scoped_topic(std::string name, int partitions = 6)
+    : name_(std::move(name)) {
+    create_topic(name_, partitions);
+  }
+
+  scoped_topic(const scoped_topic&) = delete;
+  scoped_topic& operator=(const scoped_topic&) = delete;
+
+  ~scoped_topic() {
+    delete_topic(name_);
+  }
+
+  /// The topic's name.
+  const std::string& name() const noexcept {
+    return name_;
+  }
+
+private:
+  std::string name_;
+};
+
 /// Everything published to one topic after construction.
 class topic_capture {
 public:

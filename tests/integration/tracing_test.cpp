@@ -311,25 +311,6 @@ std::vector<json> json_lines(const child_process& proc) {
   return result;
 }
 
-/// A topic that exists for one test case.
-class scoped_topic {
-public:
-  scoped_topic(std::string name, int partitions) : name_(std::move(name)) {
-    create_topic(name_, partitions);
-  }
-
-  ~scoped_topic() {
-    delete_topic(name_);
-  }
-
-  const std::string& name() const noexcept {
-    return name_;
-  }
-
-private:
-  std::string name_;
-};
-
 } // namespace
 
 TEST_CASE("tracing follows a request from the client's traceparent through "
