@@ -45,13 +45,11 @@ problem word(std::string& text) {
   return std::nullopt;
 }
 
+// The traces* settings take what tracing/tracing_options.cpp takes from the
+// OTEL_* variables, refused at load so the message names the key.
 problem url_or_empty(std::string& text) {
-  if (text.empty()) return std::nullopt;
-  for (std::string_view scheme : {"http://", "https://"})
-    if (text.compare(0, scheme.size(), scheme) == 0
-        && text.size() > scheme.size() && text[scheme.size()] != '/'
-        && !has_space(text))
-      return std::nullopt;
+  if (text.empty() || (tracing::is_http_url(text) && !has_space(text)))
+    return std::nullopt;
   return "expected an http:// or https:// URL";
 }
 
@@ -62,9 +60,7 @@ problem protocol_or_empty(std::string& text) {
 
 problem sampler_or_empty(std::string& text) {
   if (text.empty() || tracing::parse_sampler(text)) return std::nullopt;
-  return "expected one of always_on, always_off, traceidratio, "
-         "parentbased_always_on, parentbased_always_off, "
-         "parentbased_traceidratio";
+  return "expected one of " + std::string{tracing::sampler_choices};
 }
 
 problem ratio_or_empty(std::string& text) {

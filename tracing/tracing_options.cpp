@@ -17,10 +17,6 @@ constexpr std::pair<std::string_view, sampler_kind> sampler_names[] = {
   {"parentbased_traceidratio", sampler_kind::parent_based_trace_id_ratio},
 };
 
-constexpr std::string_view sampler_list
-  = "always_on, always_off, traceidratio, parentbased_always_on, "
-    "parentbased_always_off, parentbased_traceidratio";
-
 /// A value and the name it came from, for refusals.
 struct named_value {
   std::string name;
@@ -52,14 +48,6 @@ bool is_ratio_sampler(sampler_kind kind) {
          || kind == sampler_kind::parent_based_trace_id_ratio;
 }
 
-/// Whether `url` looks like an http(s) URL with a host.
-bool http_url(std::string_view url) {
-  for (std::string_view scheme : {"http://", "https://"})
-    if (url.substr(0, scheme.size()) == scheme)
-      return url.size() > scheme.size() && url[scheme.size()] != '/';
-  return false;
-}
-
 /// Milliseconds as OTEL_EXPORTER_OTLP_TIMEOUT gives them: a whole number.
 std::optional<std::chrono::milliseconds> parse_millis(std::string_view text) {
   if (text.empty() || text.size() > 9) return std::nullopt;
@@ -79,6 +67,13 @@ tracing_refusal refusal(const named_value& value, std::string_view expected) {
 }
 
 } // namespace
+
+bool is_http_url(std::string_view url) {
+  for (std::string_view scheme : {"http://", "https://"})
+    if (url.substr(0, scheme.size()) == scheme)
+      return url.size() > scheme.size() && url[scheme.size()] != '/';
+  return false;
+}
 
 std::optional<sampler_kind> parse_sampler(std::string_view name) {
   for (const auto& [text, kind] : sampler_names)
@@ -112,11 +107,11 @@ tracing_decision decide_tracing(const tracing_settings& own,
   if (auto url = first_set(env, "tracesEndpoint", own.endpoint,
                            {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"})) {
     result.endpoint = url->value;
-    if (!http_url(result.endpoint))
+    if (!is_http_url(result.endpoint))
       return refusal(*url, "an http:// or https:// URL");
   } else if (auto base
              = first_set(env, "", "", {"OTEL_EXPORTER_OTLP_ENDPOINT"})) {
-    if (!http_url(base->value))
+    if (!is_http_url(base->value))
       return refusal(*base, "an http:// or https:// URL");
     // The signal's path goes after the base URL's own, with one slash.
     auto url = base->value;
@@ -139,7 +134,7 @@ tracing_decision decide_tracing(const tracing_settings& own,
       = first_set(env, "tracesSampler", own.sampler, {"OTEL_TRACES_SAMPLER"})) {
     auto parsed = parse_sampler(sampler->value);
     if (!parsed)
-      return refusal(*sampler, "one of " + std::string{sampler_list});
+      return refusal(*sampler, "one of " + std::string{sampler_choices});
     result.sampler = *parsed;
   }
   if (auto arg = first_set(env, "tracesSamplerArg", own.sampler_arg,

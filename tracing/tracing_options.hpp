@@ -101,6 +101,14 @@ std::optional<sampler_kind> parse_sampler(std::string_view name);
 /// built in).
 std::optional<otlp_protocol> parse_protocol(std::string_view name);
 
+/// Whether `url` is an http:// or https:// URL with a host.
+bool is_http_url(std::string_view url);
+
+/// The sampler names `parse_sampler` takes, for refusals.
+inline constexpr std::string_view sampler_choices
+  = "always_on, always_off, traceidratio, parentbased_always_on, "
+    "parentbased_always_off, parentbased_traceidratio";
+
 /// Parses a sampler ratio in [0, 1]; nothing otherwise.
 std::optional<double> parse_ratio(std::string_view text);
 
